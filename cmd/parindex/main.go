@@ -1,0 +1,329 @@
+// Command parindex serves the PAR Index self-assessment workflow and manages
+// its database: serve, migrate, token issue.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"parindex/handlers"
+	"parindex/store"
+	"parindex/workflow"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	if err := m.Run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "parindex:", err)
+		}
+		os.Exit(2)
+	}
+	if m.Serving() {
+		<-ctx.Done()
+		if err := m.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "parindex: shutdown:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// Main is the program, testable in-process: NewMain, Run, Close.
+type Main struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	// Clock is the time every deadline is checked against; tests replace it.
+	Clock workflow.Clock
+	// Getenv reads PARINDEX_* defaults; tests replace it.
+	Getenv func(string) string
+
+	store    *store.Store
+	server   *http.Server
+	listener net.Listener
+	done     chan error
+}
+
+// NewMain returns a program wired to the real world.
+func NewMain() *Main {
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Clock: workflow.SystemClock, Getenv: os.Getenv}
+}
+
+const usage = `parindex — PAR Index self-assessment workflow
+
+Usage:
+  parindex serve [--addr :8080] [--db URL] [--demo] [flags]
+  parindex migrate up|down|status [--db URL]
+  parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--db URL]
+
+--db takes sqlite:PATH (default sqlite:parindex.db) or a postgres:// URL
+(e.g. postgres://user@127.0.0.1:5432/parindex?sslmode=disable). Every flag
+has a PARINDEX_* environment equivalent: --db is PARINDEX_DB, --addr PARINDEX_ADDR.
+Run "parindex COMMAND --help" for a command's flags.
+`
+
+// Run runs one command. serve returns once it is listening; the caller waits
+// and then calls Close.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "serve":
+		return m.runServe(ctx, args[1:])
+	case "migrate":
+		return m.runMigrate(ctx, args[1:])
+	case "token":
+		if len(args) < 2 || args[1] != "issue" {
+			return fmt.Errorf("usage: parindex token issue --email EMAIL [--name NAME] [--role admin|council]")
+		}
+		return m.runTokenIssue(ctx, args[2:])
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	fmt.Fprint(m.Stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// flags is a FlagSet whose defaults come from PARINDEX_* variables.
+type flags struct {
+	*flag.FlagSet
+	getenv func(string) string
+}
+
+func (m *Main) newFlags(name string) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	return &flags{FlagSet: fs, getenv: m.Getenv}
+}
+
+func envName(flagName string) string {
+	return "PARINDEX_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (f *flags) str(name, def, help string) *string {
+	if v := f.getenv(envName(name)); v != "" {
+		def = v
+	}
+	return f.String(name, def, help+" ("+envName(name)+")")
+}
+
+func (f *flags) boolean(name string, def bool, help string) *bool {
+	if v, err := strconv.ParseBool(f.getenv(envName(name))); err == nil {
+		def = v
+	}
+	return f.Bool(name, def, help+" ("+envName(name)+")")
+}
+
+func (f *flags) duration(name string, def time.Duration, help string) *time.Duration {
+	if v, err := time.ParseDuration(f.getenv(envName(name))); err == nil {
+		def = v
+	}
+	return f.Duration(name, def, help+" ("+envName(name)+")")
+}
+
+func (f *flags) integer(name string, def int64, help string) *int64 {
+	if v, err := strconv.ParseInt(f.getenv(envName(name)), 10, 64); err == nil {
+		def = v
+	}
+	return f.Int64(name, def, help+" ("+envName(name)+")")
+}
+
+const defaultDB = "sqlite:parindex.db"
+
+func (m *Main) logger() zerolog.Logger {
+	zerolog.TimeFieldFormat = time.RFC3339Nano
+	return zerolog.New(m.Stderr).With().Timestamp().Logger()
+}
+
+func (m *Main) runServe(ctx context.Context, args []string) error {
+	f := m.newFlags("serve")
+	addr := f.str("addr", ":8080", "listen address")
+	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
+	zone := f.str("zone", workflow.DefaultZone, "the province's time zone")
+	proxies := f.str("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted")
+	maxBody := f.integer("max-body", 1<<20, "largest accepted request body in bytes")
+	migrate := f.boolean("migrate", true, "apply pending migrations at start")
+	demo := f.boolean("demo", false, "fill an empty database with demo agencies, users, criteria and an open campaign")
+	demoCloses := f.duration("demo-closes-in", 2*time.Hour, "how long the demo campaign stays open")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(*zone)
+	if err != nil {
+		return fmt.Errorf("--zone %q: %w", *zone, err)
+	}
+	log := m.logger()
+	if m.store, err = store.Open(ctx, *db, m.Clock); err != nil {
+		return err
+	}
+	if *migrate {
+		n, err := m.store.MigrateUp(ctx)
+		if err != nil {
+			return err
+		}
+		log.Info().Int("applied", n).Str("dialect", m.store.Dialect()).Msg("migrations")
+	}
+	if *demo {
+		if err := loadDemo(ctx, m.store, loc, *demoCloses, m.Stdout); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	var trusted []string
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			trusted = append(trusted, p)
+		}
+	}
+	h, err := handlers.New(handlers.Config{Store: m.store, Log: log, Zone: loc, TrustedProxies: trusted, MaxBody: *maxBody})
+	if err != nil {
+		return err
+	}
+	if m.listener, err = net.Listen("tcp", *addr); err != nil {
+		return err
+	}
+	m.server = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          nil,
+	}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.server.Serve(m.listener) }()
+	log.Info().Str("addr", m.listener.Addr().String()).Str("zone", loc.String()).Msg("serving")
+	return nil
+}
+
+// Serving reports whether Run started the HTTP server.
+func (m *Main) Serving() bool { return m.server != nil }
+
+// URL is the base URL of the running server.
+func (m *Main) URL() string {
+	return "http://" + m.listener.Addr().String()
+}
+
+// Store is the open store, for tests.
+func (m *Main) Store() *store.Store { return m.store }
+
+// Close stops accepting requests, lets running ones finish (up to 30 s) and
+// closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		errs = append(errs, m.server.Shutdown(ctx))
+		if err := <-m.done; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.server = nil
+	}
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+		m.store = nil
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Main) runMigrate(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "up" && args[0] != "down" && args[0] != "status") {
+		return fmt.Errorf("usage: parindex migrate up|down|status [--db URL]")
+	}
+	f := m.newFlags("migrate " + args[0])
+	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
+	if err := f.Parse(args[1:]); err != nil {
+		return err
+	}
+	s, err := store.Open(ctx, *db, m.Clock)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	switch args[0] {
+	case "up":
+		n, err := s.MigrateUp(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "applied %d migration(s)\n", n)
+	case "down":
+		if err := s.MigrateDown(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(m.Stdout, "rolled back 1 migration")
+	case "status":
+		status, err := s.MigrationStatus(ctx)
+		if err != nil {
+			return err
+		}
+		for _, st := range status {
+			applied := "pending"
+			if !st.AppliedAt.IsZero() {
+				applied = "applied " + st.AppliedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(m.Stdout, "%05d  %-30s %s\n", st.Source.Version, st.Source.Path, applied)
+		}
+	}
+	return nil
+}
+
+func (m *Main) runTokenIssue(ctx context.Context, args []string) error {
+	f := m.newFlags("token issue")
+	email := f.String("email", "", "the user's email (created if new)")
+	name := f.String("name", "", "the user's name, for a new user")
+	role := f.String("role", "", "grant this province-wide role: admin or council")
+	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("--email is required")
+	}
+	var grant *workflow.Grant
+	switch workflow.Role(*role) {
+	case "":
+	case workflow.RoleAdmin, workflow.RoleCouncil:
+		grant = &workflow.Grant{Role: workflow.Role(*role)}
+	default:
+		return fmt.Errorf("--role must be admin or council (agency roles are granted through the API)")
+	}
+	if *name == "" {
+		*name = *email
+	}
+	s, err := store.Open(ctx, *db, m.Clock)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if current, err := s.SchemaCurrent(ctx); err != nil || !current {
+		return fmt.Errorf("the database schema is not current: run parindex migrate up")
+	}
+	u := &workflow.User{Email: *email, Name: *name}
+	if err := s.EnsureUser(ctx, u, grant); err != nil {
+		return err
+	}
+	t, err := s.CreateToken(ctx, u.ID, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(m.Stdout, t.Token)
+	return nil
+}

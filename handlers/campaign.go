@@ -1,0 +1,122 @@
+package handlers
+
+import (
+	"net/http"
+
+	"parindex/workflow"
+)
+
+func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name         string                        `json:"name"`
+		Year         int                           `json:"year"`
+		OpensAt      string                        `json:"opens_at"`
+		ClosesAt     string                        `json:"closes_at"`
+		CriteriaSets map[workflow.AgencyKind]int64 `json:"criteria_sets"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	c := &workflow.Campaign{Name: in.Name, Year: in.Year, CriteriaSets: in.CriteriaSets}
+	var err error
+	if c.OpensAt, err = s.parseTime(in.OpensAt, "opens_at"); err == nil {
+		c.ClosesAt, err = s.parseTime(in.ClosesAt, "closes_at")
+	}
+	if err == nil {
+		err = s.store.CreateCampaign(r.Context(), c, currentUser(r))
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.localCampaign(c))
+}
+
+func (s *Server) handleCampaignList(w http.ResponseWriter, r *http.Request) {
+	campaigns, err := s.store.ListCampaigns(r.Context())
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	for i := range campaigns {
+		s.localCampaign(&campaigns[i])
+	}
+	writeJSON(w, http.StatusOK, campaigns)
+}
+
+func (s *Server) handleCampaignGet(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var c *workflow.Campaign
+	if err == nil {
+		c, err = s.store.GetCampaign(r.Context(), id)
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.localCampaign(c))
+}
+
+// localCampaign shows a campaign's times in the province's zone.
+func (s *Server) localCampaign(c *workflow.Campaign) *workflow.Campaign {
+	c.OpensAt, c.ClosesAt = c.OpensAt.In(s.zone), c.ClosesAt.In(s.zone)
+	for i := range c.Rounds {
+		c.Rounds[i].OpensAt, c.Rounds[i].ClosesAt = c.Rounds[i].OpensAt.In(s.zone), c.Rounds[i].ClosesAt.In(s.zone)
+	}
+	return c
+}
+
+func (s *Server) handleRoundCreate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	var in struct {
+		OpensAt   *string   `json:"opens_at"`
+		ClosesAt  string    `json:"closes_at"`
+		AgencyIDs []int64   `json:"agency_ids"`
+		Criteria  *[]string `json:"criteria"`
+		Note      string    `json:"note"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	rr := workflow.RoundRequest{OpensAt: s.store.Now(), AgencyIDs: in.AgencyIDs, Note: in.Note}
+	if in.Criteria != nil {
+		rr.Criteria, rr.CriteriaGiven = *in.Criteria, true
+	}
+	if in.OpensAt != nil {
+		rr.OpensAt, err = s.parseTime(*in.OpensAt, "opens_at")
+	}
+	if err == nil {
+		rr.ClosesAt, err = s.parseTime(in.ClosesAt, "closes_at")
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	res, err := s.store.OpenCampaignRound(r.Context(), currentUser(r), id, rr, meta(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	res.OpensAt, res.ClosesAt = res.OpensAt.In(s.zone), res.ClosesAt.In(s.zone)
+	writeJSON(w, http.StatusCreated, res)
+}
+
+func (s *Server) handleCampaignProgress(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	p, err := s.store.CampaignProgress(r.Context(), id)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}

@@ -1,0 +1,211 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"parindex/store"
+	"parindex/workflow"
+)
+
+// visibleReport answers 404 unless the caller may see the report: it runs
+// before the body is read, so another agency's report is 404 whatever was sent.
+func (s *Server) visibleReport(r *http.Request) (int64, store.ReportRef, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, store.ReportRef{}, err
+	}
+	ref, err := s.store.ReportRef(r.Context(), id)
+	if err != nil {
+		return 0, ref, err
+	}
+	if !currentUser(r).CanSeeAgency(ref.AgencyID) {
+		return 0, ref, workflow.Errorf(workflow.ENOTFOUND, "Report %d not found.", id)
+	}
+	return id, ref, nil
+}
+
+// reportJSON is a report as the API shows it.
+type reportJSON struct {
+	ID         int64            `json:"id"`
+	CampaignID int64            `json:"campaign_id"`
+	AgencyID   int64            `json:"agency_id"`
+	State      workflow.State   `json:"state"`
+	Round      int              `json:"round"`
+	Version    int64            `json:"version"`
+	Deadline   time.Time        `json:"deadline"`
+	SelfTotal  workflow.Points  `json:"self_total"`
+	MaxTotal   workflow.Points  `json:"max_total"`
+	LockedFrom *workflow.State  `json:"locked_from,omitempty"`
+	Exemptions []string         `json:"exemptions"`
+	Entries    []workflow.Entry `json:"entries"`
+}
+
+func (s *Server) reportJSON(rep *workflow.Report) reportJSON {
+	out := reportJSON{
+		ID: rep.ID, CampaignID: rep.CampaignID, AgencyID: rep.AgencyID, State: rep.State, Round: rep.Round,
+		Version: rep.Version, Deadline: rep.ClosesAt.In(s.zone), SelfTotal: rep.SelfTotal, MaxTotal: rep.MaxTotal,
+		Exemptions: rep.Exemptions, Entries: rep.Entries,
+	}
+	if rep.State == workflow.StateLocked && rep.LockedFrom != "" {
+		out.LockedFrom = &rep.LockedFrom
+	}
+	if out.Exemptions == nil {
+		out.Exemptions = []string{}
+	}
+	if out.Entries == nil {
+		out.Entries = []workflow.Entry{}
+	}
+	return out
+}
+
+func (s *Server) handleReportGet(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.visibleReport(r)
+	var rep *workflow.Report
+	if err == nil {
+		rep, err = s.store.GetReport(r.Context(), currentUser(r), id)
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(rep.Version))
+	writeJSON(w, http.StatusOK, s.reportJSON(rep))
+}
+
+func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
+	var f store.ReportFilter
+	q := r.URL.Query()
+	for name, dst := range map[string]*int64{"campaign_id": &f.CampaignID, "agency_id": &f.AgencyID} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				s.problem(w, r, workflow.Errorf(workflow.EBADREQUEST, "%s must be an integer.", name).
+					WithFields(workflow.FieldError{Field: name, Message: "not an integer"}))
+				return
+			}
+			*dst = n
+		}
+	}
+	if v := q.Get("state"); v != "" {
+		f.State = workflow.State(v)
+		if !validState(f.State) {
+			s.problem(w, r, workflow.Errorf(workflow.EBADREQUEST, "Unknown state %q.", v).
+				WithFields(workflow.FieldError{Field: "state", Message: "unknown state"}))
+			return
+		}
+	}
+	reports, err := s.store.ListReports(r.Context(), currentUser(r), f)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	for i := range reports {
+		reports[i].Deadline = reports[i].Deadline.In(s.zone)
+	}
+	writeJSON(w, http.StatusOK, reports)
+}
+
+func validState(st workflow.State) bool {
+	for _, v := range workflow.States {
+		if v == st {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) handleEntryPut(w http.ResponseWriter, r *http.Request) {
+	id, ref, err := s.visibleReport(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	u := currentUser(r)
+	if !u.Has(workflow.RoleUpdater, ref.AgencyID) {
+		s.problem(w, r, workflow.Errorf(workflow.EFORBIDDEN, "Only the agency's updaters enter scores."))
+		return
+	}
+	var in struct {
+		SelfScore   json.RawMessage `json:"self_score"`
+		Explanation string          `json:"explanation"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	code := chi.URLParam(r, "code")
+	value := workflow.EntryValue{Explanation: in.Explanation}
+	value.SelfScore, value.Invalid = parsePoints(in.SelfScore, "entries/"+code+"/self_score")
+	if workflow.ErrorCode(value.Invalid) == workflow.EBADREQUEST {
+		s.problem(w, r, value.Invalid)
+		return
+	}
+	entry, version, err := s.store.PutEntry(r.Context(), u, id, code, value, ifMatch(r), meta(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(version))
+	writeJSON(w, http.StatusOK, map[string]any{
+		"code": entry.Code, "self_score": entry.SelfScore, "explanation": entry.Explanation, "editable": entry.Editable, "version": version,
+	})
+}
+
+func (s *Server) handleExemptionsPut(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.visibleReport(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	var in struct {
+		Codes []string `json:"codes"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	rep, err := s.store.SetExemptions(r.Context(), currentUser(r), id, in.Codes, meta(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(rep.Version))
+	writeJSON(w, http.StatusOK, s.reportJSON(rep))
+}
+
+func (s *Server) handleHistoryList(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.visibleReport(r)
+	var h []store.HistoryEntry
+	if err == nil {
+		h, err = s.store.History(r.Context(), currentUser(r), id)
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	for i := range h {
+		h[i].At = h[i].At.In(s.zone)
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+func (s *Server) handleRevisionList(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.visibleReport(r)
+	var revs []store.Revision
+	if err == nil {
+		revs, err = s.store.Revisions(r.Context(), currentUser(r), id, r.URL.Query().Get("code"))
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	for i := range revs {
+		revs[i].At = revs[i].At.In(s.zone)
+	}
+	writeJSON(w, http.StatusOK, revs)
+}

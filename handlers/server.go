@@ -1,0 +1,104 @@
+// Package handlers is parindex's HTTP face: chi routes, thin handlers that
+// decode, call the store and encode, and one map from error codes to statuses.
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/rs/zerolog"
+
+	"parindex/store"
+)
+
+// Config is what the HTTP layer needs besides the store.
+type Config struct {
+	Store *store.Store
+	Log   zerolog.Logger
+	// Zone is the province's zone: times go out in it, and deadlines written
+	// without an offset are read in it.
+	Zone *time.Location
+	// TrustedProxies are the CIDR prefixes of reverse proxies whose
+	// X-Forwarded-For is believed; empty means the peer address is the client.
+	TrustedProxies []string
+	// MaxBody caps a request body in bytes.
+	MaxBody int64
+}
+
+// Server routes and answers HTTP requests.
+type Server struct {
+	store   *store.Store
+	log     zerolog.Logger
+	zone    *time.Location
+	maxBody int64
+	router  chi.Router
+	openapi []byte
+}
+
+// New builds the server and its routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Zone == nil {
+		cfg.Zone = time.UTC
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	doc, err := OpenAPIDocument()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: cfg.Store, log: cfg.Log, zone: cfg.Zone, maxBody: cfg.MaxBody, openapi: doc}
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	if len(cfg.TrustedProxies) > 0 {
+		r.Use(middleware.ClientIPFromXFF(cfg.TrustedProxies...))
+	} else {
+		r.Use(middleware.ClientIPFromRemoteAddr)
+	}
+	r.Use(s.logRequests)
+	r.Use(s.recoverPanics)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, errNoRoute) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, errNoMethod) })
+
+	r.Get("/healthz", s.handleHealth)
+	r.Get("/readyz", s.handleReady)
+	r.Get("/api/openapi.yaml", s.handleOpenAPI)
+
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.authenticate)
+		r.Get("/me", s.handleMe)
+
+		r.Get("/agencies", s.handleAgencyList)
+		r.With(s.require(adminOnly)).Post("/agencies", s.handleAgencyCreate)
+		r.With(s.require(adminOnly)).Post("/users", s.handleUserCreate)
+		r.With(s.require(adminOnly)).Post("/tokens", s.handleTokenCreate)
+		r.With(s.require(adminOnly)).Delete("/tokens/{id}", s.handleTokenDelete)
+
+		r.Get("/criteria-sets", s.handleCriteriaSetList)
+		r.Get("/criteria-sets/{id}", s.handleCriteriaSetGet)
+		r.With(s.require(adminOnly)).Post("/criteria-sets", s.handleCriteriaSetCreate)
+		r.With(s.require(adminOnly)).Put("/criteria-sets/{id}", s.handleCriteriaSetReplace)
+
+		r.Get("/campaigns", s.handleCampaignList)
+		r.Get("/campaigns/{id}", s.handleCampaignGet)
+		r.With(s.require(adminOnly)).Post("/campaigns", s.handleCampaignCreate)
+		r.With(s.require(councilOnly)).Post("/campaigns/{id}/rounds", s.handleRoundCreate)
+		r.With(s.require(adminOrCouncil)).Get("/campaigns/{id}/progress", s.handleCampaignProgress)
+
+		r.Get("/reports", s.handleReportList)
+		r.Get("/reports/{id}", s.handleReportGet)
+		r.With(s.require(adminOnly)).Put("/reports/{id}/exemptions", s.handleExemptionsPut)
+		r.Put("/reports/{id}/entries/{code}", s.handleEntryPut)
+		r.Get("/reports/{id}/revisions", s.handleRevisionList)
+		r.Get("/reports/{id}/transitions", s.handleTransitionList)
+		r.Post("/reports/{id}/transitions", s.handleTransitionCreate)
+		r.Get("/reports/{id}/history", s.handleHistoryList)
+	})
+	s.router = r
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }

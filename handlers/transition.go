@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"net/http"
+
+	"parindex/workflow"
+)
+
+func (s *Server) handleTransitionList(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.visibleReport(r)
+	var rep *workflow.Report
+	if err == nil {
+		rep, err = s.store.GetReportState(r.Context(), currentUser(r), id)
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"state": rep.State, "round": rep.Round, "version": rep.Version,
+		"transitions": workflow.AvailableTransitions(rep, currentUser(r), s.store.Now()),
+	})
+}
+
+func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.visibleReport(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	var in struct {
+		Event    string    `json:"event"`
+		Reason   string    `json:"reason"`
+		ClosesAt *string   `json:"closes_at"`
+		Criteria *[]string `json:"criteria"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	req := workflow.TransitionRequest{Event: workflow.Event(in.Event), Reason: in.Reason}
+	if _, known := workflow.LookupTransition(req.Event); !known {
+		// Unknown events are answered before role and state, as api.md orders.
+		_, err := workflow.Decide(&workflow.Report{}, currentUser(r), req, s.store.Now())
+		s.problem(w, r, err)
+		return
+	}
+	req.IfMatch = ifMatch(r)
+	var round *workflow.RoundRequest
+	if in.ClosesAt != nil || in.Criteria != nil {
+		if req.Event != workflow.EventOpenRound {
+			s.problem(w, r, workflow.Errorf(workflow.EINVALID, "closes_at and criteria belong to open_round only.").
+				WithFields(workflow.FieldError{Field: "closes_at", Message: "only for open_round"}))
+			return
+		}
+	}
+	if in.ClosesAt != nil {
+		// Without closes_at the store answers 422 "closes_at required" after
+		// the role and state checks that outrank it.
+		round = &workflow.RoundRequest{Note: in.Reason}
+		if round.ClosesAt, err = s.parseTime(*in.ClosesAt, "closes_at"); err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		if in.Criteria != nil {
+			round.Criteria, round.CriteriaGiven = *in.Criteria, true
+		}
+	}
+	rep, err := s.store.Transition(r.Context(), currentUser(r), id, req, round, meta(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(rep.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"state": rep.State, "round": rep.Round, "version": rep.Version})
+}

@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"parindex/workflow"
+)
+
+// CreateCampaign stores a campaign, freezes its criteria sets and creates one
+// draft report (round 0) per agency of each kind, all in one transaction.
+// Returns EINVALID for a bad window or a set that is unknown or of the wrong kind.
+func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor *workflow.User) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	kinds := make([]workflow.AgencyKind, 0, len(c.CriteriaSets))
+	for k := range c.CriteriaSets {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
+	return s.withTx(ctx, func(tx *sqlx.Tx) error {
+		var fields []workflow.FieldError
+		for _, kind := range kinds {
+			var setKind workflow.AgencyKind
+			err := tx.GetContext(ctx, &setKind, tx.Rebind(`SELECT agency_kind FROM criteria_sets WHERE id = ?`), c.CriteriaSets[kind])
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				fields = append(fields, workflow.FieldError{Field: "criteria_sets/" + string(kind), Message: "no such criteria set"})
+			case err != nil:
+				return err
+			case setKind != kind:
+				fields = append(fields, workflow.FieldError{Field: "criteria_sets/" + string(kind), Message: "that set is for " + string(setKind) + " agencies"})
+			}
+		}
+		if fields != nil {
+			return workflow.Errorf(workflow.EINVALID, "The campaign's criteria sets are not valid.").WithFields(fields...)
+		}
+		now := s.ts(s.now())
+		id, err := insertID(ctx, tx, `INSERT INTO campaigns (name, year, opens_at, closes_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			c.Name, c.Year, s.ts(c.OpensAt), s.ts(c.ClosesAt), actor.ID, now)
+		if err != nil {
+			return err
+		}
+		c.ID = id
+		for _, kind := range kinds {
+			setID := c.CriteriaSets[kind]
+			if _, err := exec(ctx, tx, `UPDATE criteria_sets SET frozen = ? WHERE id = ?`, true, setID); err != nil {
+				return err
+			}
+			if _, err := exec(ctx, tx, `INSERT INTO campaign_criteria_sets (campaign_id, agency_kind, criteria_set_id) VALUES (?, ?, ?)`, id, kind, setID); err != nil {
+				return err
+			}
+			if _, err := exec(ctx, tx, `INSERT INTO reports (campaign_id, agency_id, criteria_set_id, state, round, version, created_at, updated_at)
+				SELECT ?, id, ?, ?, 0, 1, ?, ? FROM agencies WHERE kind = ?`, id, setID, workflow.StateDraft, now, now, kind); err != nil {
+				return err
+			}
+		}
+		c.OpensAt, c.ClosesAt = c.OpensAt.UTC().Truncate(time.Microsecond), c.ClosesAt.UTC().Truncate(time.Microsecond)
+		c.Rounds = []workflow.CampaignRound{}
+		return nil
+	})
+}
+
+// GetCampaign returns a campaign with its criteria sets and rounds, or ENOTFOUND.
+func (s *Store) GetCampaign(ctx context.Context, id int64) (*workflow.Campaign, error) {
+	campaigns, err := s.loadCampaigns(ctx, &id)
+	if err != nil {
+		return nil, err
+	} else if len(campaigns) == 0 {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Campaign %d not found.", id)
+	}
+	return &campaigns[0], nil
+}
+
+// ListCampaigns returns every campaign, newest first.
+func (s *Store) ListCampaigns(ctx context.Context) ([]workflow.Campaign, error) {
+	return s.loadCampaigns(ctx, nil)
+}
+
+func (s *Store) loadCampaigns(ctx context.Context, only *int64) ([]workflow.Campaign, error) {
+	where, args := "", []any{}
+	if only != nil {
+		where, args = " WHERE id = ?", []any{*only}
+	}
+	rows := []struct {
+		ID       int64  `db:"id"`
+		Name     string `db:"name"`
+		Year     int    `db:"year"`
+		OpensAt  dbTime `db:"opens_at"`
+		ClosesAt dbTime `db:"closes_at"`
+	}{}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT id, name, year, opens_at, closes_at FROM campaigns`+where+` ORDER BY id DESC`), args...); err != nil {
+		return nil, s.dbError(err)
+	}
+	out := make([]workflow.Campaign, len(rows))
+	byID := map[int64]*workflow.Campaign{}
+	for i, r := range rows {
+		out[i] = workflow.Campaign{ID: r.ID, Name: r.Name, Year: r.Year, OpensAt: r.OpensAt.Time, ClosesAt: r.ClosesAt.Time,
+			CriteriaSets: map[workflow.AgencyKind]int64{}, Rounds: []workflow.CampaignRound{}}
+		byID[r.ID] = &out[i]
+	}
+	sets := []struct {
+		CampaignID int64               `db:"campaign_id"`
+		Kind       workflow.AgencyKind `db:"agency_kind"`
+		SetID      int64               `db:"criteria_set_id"`
+	}{}
+	filter := ""
+	if only != nil {
+		filter = " WHERE campaign_id = ?"
+	}
+	if err := s.db.SelectContext(ctx, &sets, s.db.Rebind(`SELECT campaign_id, agency_kind, criteria_set_id FROM campaign_criteria_sets`+filter), args...); err != nil {
+		return nil, s.dbError(err)
+	}
+	for _, r := range sets {
+		if c := byID[r.CampaignID]; c != nil {
+			c.CriteriaSets[r.Kind] = r.SetID
+		}
+	}
+	rounds := []struct {
+		CampaignID int64          `db:"campaign_id"`
+		Number     int            `db:"number"`
+		OpensAt    dbTime         `db:"opens_at"`
+		ClosesAt   dbTime         `db:"closes_at"`
+		AgencyIDs  string         `db:"agency_ids"`
+		Criteria   sql.NullString `db:"criteria"`
+		Note       string         `db:"note"`
+	}{}
+	if err := s.db.SelectContext(ctx, &rounds, s.db.Rebind(`SELECT campaign_id, number, opens_at, closes_at, agency_ids, criteria, note FROM campaign_rounds`+filter+` ORDER BY number`), args...); err != nil {
+		return nil, s.dbError(err)
+	}
+	for _, r := range rounds {
+		c := byID[r.CampaignID]
+		if c == nil {
+			continue
+		}
+		round := workflow.CampaignRound{Number: r.Number, OpensAt: r.OpensAt.Time, ClosesAt: r.ClosesAt.Time, Note: r.Note, AgencyIDs: []int64{}, Criteria: []string{}}
+		if err := json.Unmarshal([]byte(r.AgencyIDs), &round.AgencyIDs); err != nil {
+			return nil, err
+		}
+		if r.Criteria.Valid {
+			if err := json.Unmarshal([]byte(r.Criteria.String), &round.Criteria); err != nil {
+				return nil, err
+			}
+		}
+		c.Rounds = append(c.Rounds, round)
+	}
+	return out, nil
+}
+
+// Progress counts a campaign's reports by state and lists the agencies that
+// have not submitted.
+type Progress struct {
+	ByState      map[workflow.State]int `json:"by_state"`
+	NotSubmitted []int64                `json:"not_submitted"`
+}
+
+// CampaignProgress returns the campaign's progress, or ENOTFOUND.
+func (s *Store) CampaignProgress(ctx context.Context, id int64) (*Progress, error) {
+	if _, err := s.GetCampaign(ctx, id); err != nil {
+		return nil, err
+	}
+	rows := []struct {
+		AgencyID int64          `db:"agency_id"`
+		State    workflow.State `db:"state"`
+	}{}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT agency_id, state FROM reports WHERE campaign_id = ? ORDER BY agency_id`), id); err != nil {
+		return nil, s.dbError(err)
+	}
+	p := &Progress{ByState: map[workflow.State]int{}, NotSubmitted: []int64{}}
+	for _, st := range workflow.States {
+		p.ByState[st] = 0
+	}
+	for _, r := range rows {
+		p.ByState[r.State]++
+		if r.State != workflow.StateSubmitted {
+			p.NotSubmitted = append(p.NotSubmitted, r.AgencyID)
+		}
+	}
+	return p, nil
+}

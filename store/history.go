@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"parindex/workflow"
+)
+
+// Actor names who did something; nil in JSON for the system.
+type Actor struct {
+	ID    int64  `json:"id"`
+	Email string `json:"email"`
+}
+
+// HistoryEntry is one step of a report's audit trail.
+type HistoryEntry struct {
+	At        time.Time      `json:"at"`
+	Actor     *Actor         `json:"actor"`
+	Role      workflow.Role  `json:"role"`
+	Event     string         `json:"event"`
+	From      workflow.State `json:"from"`
+	To        workflow.State `json:"to"`
+	Round     int            `json:"round"`
+	Reason    string         `json:"reason"`
+	RequestID string         `json:"request_id"`
+	ClientIP  string         `json:"client_ip"`
+}
+
+// History returns a report's audit trail, oldest first, or ENOTFOUND.
+func (s *Store) History(ctx context.Context, u *workflow.User, id int64) ([]HistoryEntry, error) {
+	if _, err := s.loadReport(ctx, s.db, u, id); err != nil {
+		return nil, s.dbError(err)
+	}
+	rows := []struct {
+		At        dbTime         `db:"at"`
+		ActorID   *int64         `db:"actor_id"`
+		Email     *string        `db:"email"`
+		Role      workflow.Role  `db:"role"`
+		Event     string         `db:"event"`
+		From      workflow.State `db:"from_state"`
+		To        workflow.State `db:"to_state"`
+		Round     int            `db:"round"`
+		Reason    string         `db:"reason"`
+		RequestID string         `db:"request_id"`
+		ClientIP  string         `db:"client_ip"`
+	}{}
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT h.at, h.actor_id, u.email, h.role, h.event, h.from_state, h.to_state, h.round, h.reason, h.request_id, h.client_ip
+		FROM history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.report_id = ? ORDER BY h.id`), id)
+	if err != nil {
+		return nil, s.dbError(err)
+	}
+	out := make([]HistoryEntry, len(rows))
+	for i, r := range rows {
+		out[i] = HistoryEntry{At: r.At.Time, Role: r.Role, Event: r.Event, From: r.From, To: r.To, Round: r.Round,
+			Reason: r.Reason, RequestID: r.RequestID, ClientIP: r.ClientIP}
+		if r.ActorID != nil {
+			out[i].Actor = &Actor{ID: *r.ActorID}
+			if r.Email != nil {
+				out[i].Actor.Email = *r.Email
+			}
+		}
+	}
+	return out, nil
+}
+
+// Revision is one change of one entry: who, when, in which round, old and new.
+type Revision struct {
+	Code           string           `json:"code"`
+	Round          int              `json:"round"`
+	At             time.Time        `json:"at"`
+	Actor          *Actor           `json:"actor"`
+	OldScore       *workflow.Points `json:"old_score"`
+	NewScore       *workflow.Points `json:"new_score"`
+	OldExplanation string           `json:"old_explanation"`
+	NewExplanation string           `json:"new_explanation"`
+}
+
+// Revisions returns every entry change of a report (of one code when code is
+// not empty), oldest first, so the council sees what each round changed.
+func (s *Store) Revisions(ctx context.Context, u *workflow.User, id int64, code string) ([]Revision, error) {
+	if _, err := s.loadReport(ctx, s.db, u, id); err != nil {
+		return nil, s.dbError(err)
+	}
+	query := `SELECT v.code, v.round, v.at, v.actor_id, u.email, v.old_score, v.new_score, v.old_explanation, v.new_explanation
+		FROM entry_revisions v LEFT JOIN users u ON u.id = v.actor_id WHERE v.report_id = ?`
+	args := []any{id}
+	if code != "" {
+		query, args = query+` AND v.code = ?`, append(args, workflow.NormalizeText(code))
+	}
+	rows := []struct {
+		Code           string           `db:"code"`
+		Round          int              `db:"round"`
+		At             dbTime           `db:"at"`
+		ActorID        *int64           `db:"actor_id"`
+		Email          *string          `db:"email"`
+		OldScore       *workflow.Points `db:"old_score"`
+		NewScore       *workflow.Points `db:"new_score"`
+		OldExplanation string           `db:"old_explanation"`
+		NewExplanation string           `db:"new_explanation"`
+	}{}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query+` ORDER BY v.id`), args...); err != nil {
+		return nil, s.dbError(err)
+	}
+	out := make([]Revision, len(rows))
+	for i, r := range rows {
+		out[i] = Revision{Code: r.Code, Round: r.Round, At: r.At.Time, OldScore: r.OldScore, NewScore: r.NewScore,
+			OldExplanation: r.OldExplanation, NewExplanation: r.NewExplanation}
+		if r.ActorID != nil {
+			out[i].Actor = &Actor{ID: *r.ActorID}
+			if r.Email != nil {
+				out[i].Actor.Email = *r.Email
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,356 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"parindex/workflow"
+)
+
+// Meta says where a write came from, for the history.
+type Meta struct {
+	RequestID string
+	ClientIP  string
+}
+
+// ReportRef is what never changes about a report: whose it is and for which campaign.
+type ReportRef struct {
+	AgencyID   int64
+	CampaignID int64
+}
+
+// ReportRef returns the report's agency and campaign (cached: they never
+// change), or ENOTFOUND. Handlers use it to answer 404 before reading a body.
+func (s *Store) ReportRef(ctx context.Context, id int64) (ReportRef, error) {
+	if v, ok := s.refs.Load(id); ok {
+		return v.(ReportRef), nil
+	}
+	var ref ReportRef
+	err := s.db.QueryRowxContext(ctx, s.db.Rebind(`SELECT agency_id, campaign_id FROM reports WHERE id = ?`), id).Scan(&ref.AgencyID, &ref.CampaignID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ref, workflow.Errorf(workflow.ENOTFOUND, "Report %d not found.", id)
+	} else if err != nil {
+		return ref, s.dbError(err)
+	}
+	s.refs.Store(id, ref)
+	return ref, nil
+}
+
+// reportSelect reads a report with the window in force for its round: the
+// campaign's for round 0, the round's own after that.
+const reportSelect = `SELECT r.id, r.campaign_id, r.agency_id, r.criteria_set_id, r.state, r.round, r.version,
+	COALESCE(r.locked_from, '') AS locked_from,
+	COALESCE(rr.opens_at, c.opens_at) AS opens_at, COALESCE(rr.closes_at, c.closes_at) AS closes_at,
+	COALESCE(rr.criteria, '[]') AS round_criteria
+	FROM reports r
+	JOIN campaigns c ON c.id = r.campaign_id
+	LEFT JOIN report_rounds rr ON rr.report_id = r.id AND rr.number = r.round`
+
+type reportRow struct {
+	ID            int64          `db:"id"`
+	CampaignID    int64          `db:"campaign_id"`
+	AgencyID      int64          `db:"agency_id"`
+	CriteriaSetID int64          `db:"criteria_set_id"`
+	State         workflow.State `db:"state"`
+	Round         int            `db:"round"`
+	Version       int64          `db:"version"`
+	LockedFrom    workflow.State `db:"locked_from"`
+	OpensAt       dbTime         `db:"opens_at"`
+	ClosesAt      dbTime         `db:"closes_at"`
+	RoundCriteria string         `db:"round_criteria"`
+}
+
+func (row *reportRow) report() (*workflow.Report, error) {
+	r := &workflow.Report{
+		ID: row.ID, CampaignID: row.CampaignID, AgencyID: row.AgencyID, CriteriaSetID: row.CriteriaSetID,
+		State: row.State, Round: row.Round, Version: row.Version, LockedFrom: row.LockedFrom,
+		OpensAt: row.OpensAt.Time, ClosesAt: row.ClosesAt.Time,
+	}
+	if err := json.Unmarshal([]byte(row.RoundCriteria), &r.RoundCriteria); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// loadReport reads a report the user may see (ENOTFOUND otherwise) with its
+// window and exemptions, but not its entries.
+func (s *Store) loadReport(ctx context.Context, q sqlx.ExtContext, u *workflow.User, id int64) (*workflow.Report, error) {
+	var row reportRow
+	err := sqlx.GetContext(ctx, q, &row, q.Rebind(reportSelect+` WHERE r.id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && u != nil && !u.CanSeeAgency(row.AgencyID)) {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Report %d not found.", id)
+	} else if err != nil {
+		return nil, err
+	}
+	r, err := row.report()
+	if err != nil {
+		return nil, err
+	}
+	r.Exemptions = []string{}
+	err = sqlx.SelectContext(ctx, q, &r.Exemptions, q.Rebind(`SELECT code FROM exemptions WHERE report_id = ? ORDER BY code`), id)
+	return r, err
+}
+
+// loadEntryValues reads the stored entries of a report.
+func loadEntryValues(ctx context.Context, q sqlx.ExtContext, id int64) (map[string]workflow.EntryValue, error) {
+	rows := []struct {
+		Code        string           `db:"code"`
+		SelfScore   *workflow.Points `db:"self_score"`
+		Explanation string           `db:"explanation"`
+	}{}
+	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT code, self_score, explanation FROM entries WHERE report_id = ?`), id); err != nil {
+		return nil, err
+	}
+	values := make(map[string]workflow.EntryValue, len(rows))
+	for _, r := range rows {
+		values[r.Code] = workflow.EntryValue{SelfScore: r.SelfScore, Explanation: r.Explanation}
+	}
+	return values, nil
+}
+
+// fullReport reads a report with its entries and totals.
+func (s *Store) fullReport(ctx context.Context, q sqlx.ExtContext, u *workflow.User, id int64) (*workflow.Report, error) {
+	r, err := s.loadReport(ctx, q, u, id)
+	if err != nil {
+		return nil, err
+	}
+	set, err := s.criteriaSet(ctx, q, r.CriteriaSetID)
+	if err != nil {
+		return nil, err
+	}
+	values, err := loadEntryValues(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	r.Fill(set, values)
+	return r, nil
+}
+
+// GetReport returns a report the user may see, with its entries and totals, or ENOTFOUND.
+func (s *Store) GetReport(ctx context.Context, u *workflow.User, id int64) (*workflow.Report, error) {
+	r, err := s.fullReport(ctx, s.db, u, id)
+	return r, s.dbError(err)
+}
+
+// GetReportState returns a report the user may see without its entries, or ENOTFOUND.
+func (s *Store) GetReportState(ctx context.Context, u *workflow.User, id int64) (*workflow.Report, error) {
+	r, err := s.loadReport(ctx, s.db, u, id)
+	return r, s.dbError(err)
+}
+
+// ReportFilter narrows ListReports; zero fields match everything.
+type ReportFilter struct {
+	CampaignID int64
+	AgencyID   int64
+	State      workflow.State
+}
+
+// ReportSummary is a report without its entries.
+type ReportSummary struct {
+	ID         int64           `json:"id" db:"id"`
+	CampaignID int64           `json:"campaign_id" db:"campaign_id"`
+	AgencyID   int64           `json:"agency_id" db:"agency_id"`
+	State      workflow.State  `json:"state" db:"state"`
+	Round      int             `json:"round" db:"round"`
+	Version    int64           `json:"version" db:"version"`
+	Deadline   time.Time       `json:"deadline" db:"-"`
+	SelfTotal  workflow.Points `json:"self_total" db:"self_total"`
+	MaxTotal   workflow.Points `json:"max_total" db:"max_total"`
+	ClosesAt   dbTime          `json:"-" db:"closes_at"`
+}
+
+// ListReports returns the reports the user may see: their own agencies', or
+// all for council and admin, with totals computed in SQL.
+func (s *Store) ListReports(ctx context.Context, u *workflow.User, f ReportFilter) ([]ReportSummary, error) {
+	var where []string
+	var args []any
+	if f.CampaignID != 0 {
+		where, args = append(where, "r.campaign_id = ?"), append(args, f.CampaignID)
+	}
+	if f.AgencyID != 0 {
+		where, args = append(where, "r.agency_id = ?"), append(args, f.AgencyID)
+	}
+	if f.State != "" {
+		where, args = append(where, "r.state = ?"), append(args, f.State)
+	}
+	if !u.SeesAll() {
+		ids := u.AgencyIDs()
+		if len(ids) == 0 {
+			return []ReportSummary{}, nil
+		}
+		where = append(where, "r.agency_id IN (?"+strings.Repeat(", ?", len(ids)-1)+")")
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	query := `SELECT r.id, r.campaign_id, r.agency_id, r.state, r.round, r.version,
+		COALESCE(rr.closes_at, c.closes_at) AS closes_at,
+		COALESCE((SELECT SUM(e.self_score) FROM entries e WHERE e.report_id = r.id
+			AND NOT EXISTS (SELECT 1 FROM exemptions x WHERE x.report_id = r.id AND x.code = e.code)), 0) AS self_total,
+		cs.max_points - COALESCE((SELECT SUM(k.max_points) FROM exemptions x
+			JOIN criteria k ON k.set_id = r.criteria_set_id AND k.code = x.code WHERE x.report_id = r.id), 0) AS max_total
+		FROM reports r
+		JOIN campaigns c ON c.id = r.campaign_id
+		JOIN criteria_sets cs ON cs.id = r.criteria_set_id
+		LEFT JOIN report_rounds rr ON rr.report_id = r.id AND rr.number = r.round`
+	if where != nil {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY r.id"
+	out := []ReportSummary{}
+	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(query), args...); err != nil {
+		return nil, s.dbError(err)
+	}
+	for i := range out {
+		out[i].Deadline = out[i].ClosesAt.Time
+	}
+	return out, nil
+}
+
+// PutEntry replaces one entry of a report for its updater and records the
+// revision, in one transaction. Returns, in the API's order: ENOTFOUND
+// (report), EFORBIDDEN, ENOTFOUND (criterion), EPRECONDITION, ELOCKED,
+// ECONFLICT, EINVALID.
+func (s *Store) PutEntry(ctx context.Context, u *workflow.User, id int64, code string, v workflow.EntryValue, ifMatch *int64, meta Meta) (*workflow.Entry, int64, error) {
+	code = workflow.NormalizeText(code)
+	v.Explanation = workflow.NormalizeText(v.Explanation)
+	var entry *workflow.Entry
+	var version int64
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		r, err := s.loadReport(ctx, tx, u, id)
+		if err != nil {
+			return err
+		}
+		if !u.Has(workflow.RoleUpdater, r.AgencyID) {
+			return workflow.Errorf(workflow.EFORBIDDEN, "Only the agency's updaters enter scores.")
+		}
+		set, err := s.criteriaSet(ctx, tx, r.CriteriaSetID)
+		if err != nil {
+			return err
+		}
+		if err := r.CheckEntry(set, code, v, ifMatch, s.now()); err != nil {
+			return err
+		}
+		if err := bumpVersion(ctx, tx, r, ifMatch != nil, s.ts(s.now())); err != nil {
+			return err
+		}
+		// Plain Scan: it leaves the destinations alone when there is no row,
+		// so a first entry's revision records a missing old score as NULL.
+		var old workflow.EntryValue
+		err = tx.QueryRowxContext(ctx, tx.Rebind(`SELECT self_score, explanation FROM entries WHERE report_id = ? AND code = ?`), id, code).
+			Scan(&old.SelfScore, &old.Explanation)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		now := s.ts(s.now())
+		if _, err := exec(ctx, tx, `INSERT INTO entries (report_id, code, self_score, explanation, round, updated_by, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (report_id, code) DO UPDATE SET self_score = excluded.self_score, explanation = excluded.explanation,
+				round = excluded.round, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+			id, code, v.SelfScore, v.Explanation, r.Round, u.ID, now); err != nil {
+			return err
+		}
+		if _, err := exec(ctx, tx, `INSERT INTO entry_revisions (report_id, code, round, actor_id, at, old_score, new_score, old_explanation, new_explanation, request_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, code, r.Round, u.ID, now, old.SelfScore, v.SelfScore, old.Explanation, v.Explanation, meta.RequestID); err != nil {
+			return err
+		}
+		version = r.Version + 1
+		entry = &workflow.Entry{Code: code, SelfScore: v.SelfScore, Explanation: v.Explanation, Editable: true}
+		return nil
+	})
+	return entry, version, err
+}
+
+// bumpVersion raises the report's version, guarded by the state and version
+// read in this transaction: a concurrent change makes it ECONFLICT (or
+// EPRECONDITION when the client sent If-Match), never a silent overwrite.
+func bumpVersion(ctx context.Context, tx *sqlx.Tx, r *workflow.Report, ifMatch bool, now any) error {
+	res, err := exec(ctx, tx, `UPDATE reports SET version = version + 1, updated_at = ? WHERE id = ? AND state = ? AND version = ?`,
+		now, r.ID, r.State, r.Version)
+	if err != nil {
+		return err
+	}
+	return checkOneRow(res, ifMatch)
+}
+
+func checkOneRow(res sql.Result, ifMatch bool) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		if ifMatch {
+			return workflow.Errorf(workflow.EPRECONDITION, "The report changed meanwhile: reload it.")
+		}
+		return workflow.Errorf(workflow.ECONFLICT, "The report changed meanwhile: reload it and try again.")
+	}
+	return nil
+}
+
+// SetExemptions replaces the report's exempt leaves (admin only, before
+// submission), raises its version and records who did it in the history.
+func (s *Store) SetExemptions(ctx context.Context, u *workflow.User, id int64, codes []string, meta Meta) (*workflow.Report, error) {
+	var out *workflow.Report
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		r, err := s.loadReport(ctx, tx, u, id)
+		if err != nil {
+			return err
+		}
+		if !u.Has(workflow.RoleAdmin, 0) {
+			return workflow.Errorf(workflow.EFORBIDDEN, "Only administrators set exemptions.")
+		}
+		set, err := s.criteriaSet(ctx, tx, r.CriteriaSetID)
+		if err != nil {
+			return err
+		}
+		codes, err := r.CheckExemptions(set, codes)
+		if err != nil {
+			return err
+		}
+		now := s.ts(s.now())
+		if err := bumpVersion(ctx, tx, r, false, now); err != nil {
+			return err
+		}
+		if _, err := exec(ctx, tx, `DELETE FROM exemptions WHERE report_id = ?`, id); err != nil {
+			return err
+		}
+		for _, c := range codes {
+			if _, err := exec(ctx, tx, `INSERT INTO exemptions (report_id, code) VALUES (?, ?)`, id, c); err != nil {
+				return err
+			}
+		}
+		reason := "exempt: " + strings.Join(codes, ", ")
+		if len(codes) == 0 {
+			reason = "no exemptions"
+		}
+		if err := insertHistory(ctx, tx, historyRow{ReportID: id, At: now, ActorID: &u.ID, Role: workflow.RoleAdmin, Event: "exemptions",
+			From: r.State, To: r.State, Round: r.Round, Reason: reason, Meta: meta}); err != nil {
+			return err
+		}
+		out, err = s.fullReport(ctx, tx, nil, id)
+		return err
+	})
+	return out, err
+}
+
+// criteriaSet reads a set through the cache, inside or outside a transaction.
+func (s *Store) criteriaSet(ctx context.Context, q sqlx.ExtContext, id int64) (*workflow.CriteriaSet, error) {
+	if v, ok := s.sets.Load(id); ok {
+		return v.(*workflow.CriteriaSet), nil
+	}
+	set, err := loadCriteriaSet(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	if set.Frozen {
+		s.sets.Store(id, set)
+	}
+	return set, nil
+}

@@ -1,0 +1,240 @@
+// Package store keeps parindex's data in SQLite (the embedded default) or
+// PostgreSQL (production, several replicas) through one set of sqlx queries.
+// Public methods own their transaction; unexported helpers take the *sqlx.Tx.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"parindex/workflow"
+)
+
+func init() {
+	// modernc registers itself as "sqlite"; sqlx must know it binds with "?".
+	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// The two dialects.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store is the database behind the service.
+type Store struct {
+	db      *sqlx.DB
+	dialect string
+	now     workflow.Clock
+
+	// writeMu serialises SQLite write transactions inside this process so that
+	// writers queue in Go instead of sleeping in SQLite's busy handler; the
+	// busy timeout still covers other processes on the same file.
+	writeMu sync.Mutex
+
+	// sets caches criteria sets that a campaign uses: those are frozen, so the
+	// cache can never go stale, on this replica or any other.
+	sets sync.Map // int64 → *workflow.CriteriaSet
+	// refs caches each report's agency and campaign, which never change.
+	refs sync.Map // int64 → ReportRef
+}
+
+// Open connects to dbURL: "sqlite:PATH" or a "postgres://" URL. It does not
+// migrate; call Migrate (serve does at start).
+func Open(ctx context.Context, dbURL string, now workflow.Clock) (*Store, error) {
+	if now == nil {
+		now = workflow.SystemClock
+	}
+	s := &Store{now: now}
+	var err error
+	switch {
+	case strings.HasPrefix(dbURL, "sqlite:"):
+		s.dialect = SQLite
+		s.db, err = sqlx.Open("sqlite", sqliteDSN(strings.TrimPrefix(dbURL, "sqlite:")))
+		if err == nil {
+			// WAL lets readers run beside the one writer; more connections
+			// than cores only add contention.
+			s.db.SetMaxOpenConns(8)
+			s.db.SetMaxIdleConns(8)
+		}
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		s.dialect = Postgres
+		s.db, err = sqlx.Open("postgres", dbURL)
+		if err == nil {
+			s.db.SetMaxOpenConns(20)
+			s.db.SetMaxIdleConns(20)
+			s.db.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	default:
+		return nil, workflow.Errorf(workflow.EINVALID, "database URL %q: want sqlite:PATH or postgres://...", dbURL)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return s, nil
+}
+
+// sqliteDSN adds the settings every connection needs: WAL, foreign keys, a
+// busy timeout, synchronous=FULL (an acknowledged write survives a power loss)
+// and BEGIN IMMEDIATE, without which concurrent writers fail with SQLITE_BUSY.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dialect is SQLite or Postgres.
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB exposes the handle for migrations and tests.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Now is the store's clock: every window check uses it, on every write.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// withTx runs fn in one transaction and commits it, or rolls back on any error.
+func (s *Store) withTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if s.dialect == SQLite {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return s.dbError(err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return s.dbError(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.dbError(err)
+	}
+	return nil
+}
+
+// dbError turns database failures a caller can act on into domain errors:
+// unique violations are ECONFLICT, an unreachable database EUNAVAILABLE.
+func (s *Store) dbError(err error) error {
+	if err == nil || workflow.ErrorCode(err) != workflow.EINTERNAL {
+		return err
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "23505":
+			return workflow.Errorf(workflow.ECONFLICT, "Already exists (%s).", pqErr.Constraint)
+		case "57P01", "57P02", "57P03", "08000", "08003", "08006":
+			return workflow.Errorf(workflow.EUNAVAILABLE, "The database is unavailable.")
+		}
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		switch sqErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return workflow.Errorf(workflow.ECONFLICT, "Already exists.")
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return workflow.Errorf(workflow.EUNAVAILABLE, "The database is busy; try again.")
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var netErr interface{ Timeout() bool }
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, pq.ErrSSLNotSupported) || errors.As(err, &netErr) || strings.Contains(err.Error(), "connection refused") {
+		return workflow.Errorf(workflow.EUNAVAILABLE, "The database is unavailable.")
+	}
+	return err
+}
+
+// timeLayout is how SQLite stores instants: UTC, fixed width, so that text
+// comparison in SQL is time comparison.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// ts converts an instant for storage: timestamptz on PostgreSQL, fixed-width
+// UTC text on SQLite; both keep microseconds.
+func (s *Store) ts(t time.Time) any {
+	t = t.UTC().Truncate(time.Microsecond)
+	if s.dialect == SQLite {
+		return t.Format(timeLayout)
+	}
+	return t
+}
+
+// tsPtr is ts for an optional instant.
+func (s *Store) tsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return s.ts(*t)
+}
+
+// dbTime scans an instant from either dialect.
+type dbTime struct{ time.Time }
+
+func (t *dbTime) Scan(v any) error {
+	switch v := v.(type) {
+	case time.Time:
+		t.Time = v.UTC()
+	case string:
+		return t.parse(v)
+	case []byte:
+		return t.parse(string(v))
+	default:
+		return fmt.Errorf("cannot scan %T into a time", v)
+	}
+	return nil
+}
+
+func (t *dbTime) parse(s string) error {
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("stored time %q: %w", s, err)
+	}
+	t.Time = v.UTC()
+	return nil
+}
+
+// ptr returns the instant or nil.
+func (t *dbTime) ptr() *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
+// insertID runs an INSERT ... RETURNING id (both dialects support it).
+func insertID(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (int64, error) {
+	var id int64
+	err := tx.QueryRowxContext(ctx, tx.Rebind(query+" RETURNING id"), args...).Scan(&id)
+	return id, err
+}
+
+// exec runs a rebound statement.
+func exec(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (sql.Result, error) {
+	return tx.ExecContext(ctx, tx.Rebind(query), args...)
+}

@@ -1,0 +1,119 @@
+package workflow
+
+import (
+	"time"
+)
+
+// Campaign is one year's assessment: a window and a criteria set per agency kind.
+type Campaign struct {
+	ID           int64                `json:"id"`
+	Name         string               `json:"name"`
+	Year         int                  `json:"year"`
+	OpensAt      time.Time            `json:"opens_at"`
+	ClosesAt     time.Time            `json:"closes_at"`
+	CriteriaSets map[AgencyKind]int64 `json:"criteria_sets"`
+	Rounds       []CampaignRound      `json:"rounds"`
+}
+
+// CampaignRound is a supplementary round opened for a campaign as a whole.
+type CampaignRound struct {
+	Number    int       `json:"number"`
+	OpensAt   time.Time `json:"opens_at"`
+	ClosesAt  time.Time `json:"closes_at"`
+	AgencyIDs []int64   `json:"agency_ids"`
+	Criteria  []string  `json:"criteria"`
+	Note      string    `json:"note"`
+}
+
+// Validate normalises the campaign and lists every problem with it.
+func (c *Campaign) Validate() error {
+	c.Name = NormalizeText(c.Name)
+	var fields []FieldError
+	if c.Name == "" {
+		fields = append(fields, FieldError{"name", "required"})
+	}
+	if c.Year < 2000 || c.Year > 2100 {
+		fields = append(fields, FieldError{"year", "must be a year between 2000 and 2100"})
+	}
+	if !c.OpensAt.Before(c.ClosesAt) {
+		fields = append(fields, FieldError{"closes_at", "must be after opens_at"})
+	}
+	if len(c.CriteriaSets) == 0 {
+		fields = append(fields, FieldError{"criteria_sets", "at least one agency kind needs a criteria set"})
+	}
+	for kind := range c.CriteriaSets {
+		if !kind.Valid() {
+			fields = append(fields, FieldError{"criteria_sets/" + string(kind), "unknown agency kind"})
+		}
+	}
+	if fields != nil {
+		return Errorf(EINVALID, "The campaign is not valid.").WithFields(fields...)
+	}
+	return nil
+}
+
+// RoundRequest opens a supplementary round: its window and the leaves that may
+// be edited in it (empty Criteria with CriteriaGiven means "none": refused).
+type RoundRequest struct {
+	OpensAt       time.Time
+	ClosesAt      time.Time
+	Criteria      []string
+	CriteriaGiven bool
+	AgencyIDs     []int64
+	Note          string
+}
+
+// Validate checks the round's window against now and its criteria against the set.
+func (r *RoundRequest) Validate(now time.Time) error {
+	var fields []FieldError
+	if !r.OpensAt.Before(r.ClosesAt) {
+		fields = append(fields, FieldError{"closes_at", "must be after opens_at"})
+	}
+	if !now.Before(r.ClosesAt) {
+		fields = append(fields, FieldError{"closes_at", "must be in the future"})
+	}
+	if r.CriteriaGiven && len(r.Criteria) == 0 {
+		fields = append(fields, FieldError{"criteria", "name at least one criterion, or leave it out for all self-scored ones"})
+	}
+	r.Note = NormalizeText(r.Note)
+	for i, c := range r.Criteria {
+		r.Criteria[i] = NormalizeText(c)
+	}
+	if fields != nil {
+		return Errorf(EINVALID, "The round is not valid.").WithFields(fields...)
+	}
+	return nil
+}
+
+// RoundCriteria resolves the codes editable in a round against a set: absent
+// means every self leaf; each named code must be a self leaf of the set.
+func RoundCriteria(set *CriteriaSet, codes []string, given bool) ([]string, error) {
+	self := map[string]bool{}
+	var all []string
+	for _, l := range set.LeafList() {
+		if l.Method == MethodSelf {
+			self[l.Code] = true
+			all = append(all, l.Code)
+		}
+	}
+	if !given {
+		return all, nil
+	}
+	var fields []FieldError
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range codes {
+		c = NormalizeText(c)
+		switch {
+		case !self[c]:
+			fields = append(fields, FieldError{"criteria", c + " is not a self-scored criterion of " + set.Code})
+		case !seen[c]:
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	if fields != nil {
+		return nil, Errorf(EINVALID, "The round names criteria that cannot be edited.").WithFields(fields...)
+	}
+	return out, nil
+}

@@ -1,0 +1,291 @@
+package workflow
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Method says who scores a leaf: only `self` leaves are entered by the agency.
+type Method string
+
+// The scoring methods of a leaf.
+const (
+	MethodSelf    Method = "self"
+	MethodCouncil Method = "council"
+	MethodSurvey  Method = "survey"
+	MethodSystem  Method = "system"
+)
+
+// Valid reports whether m is a known method.
+func (m Method) Valid() bool {
+	return m == MethodSelf || m == MethodCouncil || m == MethodSurvey || m == MethodSystem
+}
+
+// DefaultStep is the increment a score moves in unless a leaf says otherwise.
+const DefaultStep Points = 25
+
+// CriteriaSet is the tree of criteria for one kind of agency. Once a campaign
+// uses it, it is frozen: reports refer to its codes and maxima.
+type CriteriaSet struct {
+	ID         int64        `json:"id"`
+	Code       string       `json:"code"`
+	Name       string       `json:"name"`
+	AgencyKind AgencyKind   `json:"agency_kind"`
+	MaxPoints  Points       `json:"max_points"`
+	Leaves     int          `json:"leaves"`
+	Frozen     bool         `json:"frozen"`
+	Criteria   []*Criterion `json:"criteria"`
+}
+
+// Criterion is a field, criterion or sub-criterion; leaves carry the points.
+type Criterion struct {
+	Code       string       `json:"code"`
+	Title      string       `json:"title"`
+	MaxPoints  Points       `json:"max_points"`
+	Method     Method       `json:"method,omitempty"`
+	Step       Points       `json:"step,omitempty"`
+	Exemptible bool         `json:"exemptible,omitempty"`
+	Evidence   string       `json:"evidence,omitempty"`
+	Rule       string       `json:"rule,omitempty"`
+	Children   []*Criterion `json:"children,omitempty"`
+	// Parent is the parent's code, "" for a field; Position orders siblings.
+	Parent   string `json:"-"`
+	Position int    `json:"-"`
+}
+
+// IsLeaf reports whether c carries points itself.
+func (c *Criterion) IsLeaf() bool { return len(c.Children) == 0 }
+
+// Walk calls fn for every criterion of the set, parents before children.
+func (s *CriteriaSet) Walk(fn func(c *Criterion)) {
+	var walk func([]*Criterion)
+	walk = func(cs []*Criterion) {
+		for _, c := range cs {
+			fn(c)
+			walk(c.Children)
+		}
+	}
+	walk(s.Criteria)
+}
+
+// LeafList returns the leaves in document order.
+func (s *CriteriaSet) LeafList() []*Criterion {
+	var leaves []*Criterion
+	s.Walk(func(c *Criterion) {
+		if c.IsLeaf() {
+			leaves = append(leaves, c)
+		}
+	})
+	return leaves
+}
+
+// BuildTree links a flat list (parents before children, in position order)
+// back into the tree and fills the set's totals.
+func (s *CriteriaSet) BuildTree(flat []*Criterion) {
+	byCode := map[string]*Criterion{}
+	s.Criteria = nil
+	for _, c := range flat {
+		c.Children = nil
+		byCode[c.Code] = c
+		if p, ok := byCode[c.Parent]; ok && c.Parent != "" {
+			p.Children = append(p.Children, c)
+		} else {
+			s.Criteria = append(s.Criteria, c)
+		}
+	}
+	s.MaxPoints, s.Leaves = 0, 0
+	for _, c := range s.Criteria {
+		s.MaxPoints += c.MaxPoints
+	}
+	s.Leaves = len(s.LeafList())
+}
+
+// Flatten lists every criterion with Parent and Position set, parents first.
+func (s *CriteriaSet) Flatten() []*Criterion {
+	var out []*Criterion
+	var walk func(parent string, cs []*Criterion)
+	walk = func(parent string, cs []*Criterion) {
+		for i, c := range cs {
+			c.Parent, c.Position = parent, i
+			out = append(out, c)
+			walk(c.Code, c.Children)
+		}
+	}
+	walk("", s.Criteria)
+	return out
+}
+
+// rawNumber keeps a number's literal text so that points never pass through
+// float64 on the way in.
+type rawNumber struct{ text string }
+
+func (n *rawNumber) UnmarshalYAML(node *yaml.Node) error {
+	if node.Kind != yaml.ScalarNode || (node.Tag != "!!int" && node.Tag != "!!float") {
+		return fmt.Errorf("line %d: %q is not a number", node.Line, node.Value)
+	}
+	n.text = node.Value
+	return nil
+}
+
+func (n *rawNumber) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] == '"' || b[0] == 'n' {
+		return fmt.Errorf("%s is not a number", b)
+	}
+	n.text = string(b)
+	return nil
+}
+
+type rawCriterion struct {
+	Code       string          `yaml:"code" json:"code"`
+	Title      string          `yaml:"title" json:"title"`
+	MaxPoints  *rawNumber      `yaml:"max_points" json:"max_points"`
+	Method     string          `yaml:"method" json:"method"`
+	Step       *rawNumber      `yaml:"step" json:"step"`
+	Exemptible bool            `yaml:"exemptible" json:"exemptible"`
+	Evidence   string          `yaml:"evidence" json:"evidence"`
+	Rule       string          `yaml:"rule" json:"rule"`
+	Children   []*rawCriterion `yaml:"children" json:"children"`
+}
+
+type rawSet struct {
+	Code       string          `yaml:"code" json:"code"`
+	Name       string          `yaml:"name" json:"name"`
+	AgencyKind string          `yaml:"agency_kind" json:"agency_kind"`
+	Criteria   []*rawCriterion `yaml:"criteria" json:"criteria"`
+}
+
+// ParseCriteriaSet reads a criteria set in the import format (YAML, or JSON
+// when isJSON) and checks it whole: the error lists every problem found, each
+// named by the criterion's code and field ("criteria/1.1.1/max_points").
+func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
+	var raw rawSet
+	if isJSON {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&raw); err != nil {
+			return nil, Errorf(EBADREQUEST, "The criteria set is not valid JSON: %v.", err)
+		}
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&raw); err != nil {
+			return nil, Errorf(EBADREQUEST, "The criteria set is not valid YAML: %v.", err)
+		}
+	}
+	set := &CriteriaSet{
+		Code:       NormalizeText(raw.Code),
+		Name:       NormalizeText(raw.Name),
+		AgencyKind: AgencyKind(strings.TrimSpace(raw.AgencyKind)),
+	}
+	var fields []FieldError
+	add := func(field, format string, args ...any) {
+		fields = append(fields, FieldError{field, fmt.Sprintf(format, args...)})
+	}
+	if set.Code == "" {
+		add("code", "required")
+	}
+	if set.Name == "" {
+		add("name", "required")
+	}
+	if !set.AgencyKind.Valid() {
+		add("agency_kind", `must be "department" or "district"`)
+	}
+	if len(raw.Criteria) == 0 {
+		add("criteria", "at least one criterion is required")
+	}
+	seen := map[string]bool{}
+	var convert func(path string, rs []*rawCriterion) []*Criterion
+	convert = func(path string, rs []*rawCriterion) []*Criterion {
+		var out []*Criterion
+		for i, r := range rs {
+			if r == nil {
+				add(fmt.Sprintf("%s/%d", path, i), "empty criterion")
+				continue
+			}
+			c := &Criterion{
+				Code: NormalizeText(r.Code), Title: NormalizeText(r.Title),
+				Method: Method(strings.TrimSpace(r.Method)), Exemptible: r.Exemptible,
+				Evidence: NormalizeText(r.Evidence), Rule: NormalizeText(r.Rule),
+			}
+			at := "criteria/" + c.Code
+			switch {
+			case c.Code == "":
+				at = fmt.Sprintf("%s/%d", path, i)
+				add(at+"/code", "required")
+			case seen[c.Code]:
+				add(at+"/code", "duplicate code %s", c.Code)
+			default:
+				seen[c.Code] = true
+			}
+			if c.Title == "" {
+				add(at+"/title", "required")
+			}
+			c.Children = convert(at+"/children", r.Children)
+			var given *Points
+			if r.MaxPoints != nil {
+				p, err := ParsePoints(r.MaxPoints.text)
+				if err != nil {
+					add(at+"/max_points", "%v", err)
+				} else {
+					given = &p
+				}
+			}
+			if c.IsLeaf() {
+				switch {
+				case r.MaxPoints == nil:
+					add(at+"/max_points", "a leaf needs max_points")
+				case given != nil && *given <= 0:
+					add(at+"/max_points", "must be greater than 0")
+				case given != nil:
+					c.MaxPoints = *given
+				}
+				if !c.Method.Valid() {
+					add(at+"/method", "a leaf needs a method: self, council, survey or system")
+				}
+				c.Step = DefaultStep
+				if r.Step != nil {
+					p, err := ParsePoints(r.Step.text)
+					switch {
+					case err != nil:
+						add(at+"/step", "%v", err)
+					case p <= 0:
+						add(at+"/step", "must be greater than 0")
+					default:
+						c.Step = p
+					}
+				}
+				if c.MaxPoints > 0 && c.MaxPoints%c.Step != 0 {
+					add(at+"/max_points", "%s is not a multiple of the step %s", c.MaxPoints, c.Step)
+				}
+			} else {
+				for _, ch := range c.Children {
+					c.MaxPoints += ch.MaxPoints
+				}
+				if given != nil && *given != c.MaxPoints {
+					add(at+"/max_points", "%s is not the sum of its children (%s)", *given, c.MaxPoints)
+				}
+				if c.Method != "" {
+					add(at+"/method", "only leaves have a method")
+				}
+				if r.Step != nil {
+					add(at+"/step", "only leaves have a step")
+				}
+				if c.Exemptible {
+					add(at+"/exemptible", "only leaves are exemptible")
+				}
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+	set.Criteria = convert("criteria", raw.Criteria)
+	if fields != nil {
+		return nil, Errorf(EINVALID, "The criteria set has %d problem(s); nothing was stored.", len(fields)).WithFields(fields...)
+	}
+	set.BuildTree(set.Flatten())
+	return set, nil
+}

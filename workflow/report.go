@@ -1,0 +1,214 @@
+package workflow
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Report is one agency's self-assessment in one campaign.
+type Report struct {
+	ID            int64
+	CampaignID    int64
+	AgencyID      int64
+	CriteriaSetID int64
+	State         State
+	Round         int
+	Version       int64
+	LockedFrom    State
+	// OpensAt and ClosesAt are the window in force for this report and round.
+	OpensAt  time.Time
+	ClosesAt time.Time
+	// RoundCriteria lists the codes editable in a supplementary round (round > 0).
+	RoundCriteria []string
+	Exemptions    []string
+	Entries       []Entry
+	SelfTotal     Points
+	MaxTotal      Points
+}
+
+// Entry is a report's line for one leaf of its criteria set.
+type Entry struct {
+	Code        string  `json:"code"`
+	Title       string  `json:"title"`
+	Method      Method  `json:"method"`
+	MaxPoints   Points  `json:"max_points"`
+	Step        Points  `json:"-"`
+	SelfScore   *Points `json:"self_score"`
+	Explanation string  `json:"explanation"`
+	Editable    bool    `json:"editable"`
+	Exempt      bool    `json:"exempt"`
+}
+
+// EntryValue is what is stored for one leaf.
+type EntryValue struct {
+	SelfScore   *Points
+	Explanation string
+	// Invalid is a value that could not be read (a score with three decimals,
+	// say); it is refused at the 422 stage, after every check that outranks it.
+	Invalid error
+}
+
+// WindowOpen reports whether the report's window is open at now.
+func (r *Report) WindowOpen(now time.Time) bool { return WindowOpen(r.OpensAt, r.ClosesAt, now) }
+
+// Editable reports whether leaf may be edited in the report's current round,
+// whatever the state: a self leaf that is not exempt and, in a supplementary
+// round, one of the round's criteria.
+func (r *Report) Editable(leaf *Criterion) bool {
+	if leaf.Method != MethodSelf || contains(r.Exemptions, leaf.Code) {
+		return false
+	}
+	return r.Round == 0 || contains(r.RoundCriteria, leaf.Code)
+}
+
+// Fill builds the entries and totals from the set's leaves and the stored values.
+func (r *Report) Fill(set *CriteriaSet, values map[string]EntryValue) {
+	r.Entries = r.Entries[:0]
+	r.SelfTotal, r.MaxTotal = 0, 0
+	for _, leaf := range set.LeafList() {
+		v := values[leaf.Code]
+		e := Entry{
+			Code: leaf.Code, Title: leaf.Title, Method: leaf.Method, MaxPoints: leaf.MaxPoints, Step: leaf.Step,
+			SelfScore: v.SelfScore, Explanation: v.Explanation,
+			Editable: r.Editable(leaf), Exempt: contains(r.Exemptions, leaf.Code),
+		}
+		if !e.Exempt {
+			r.MaxTotal += leaf.MaxPoints
+			if e.SelfScore != nil {
+				r.SelfTotal += *e.SelfScore
+			}
+		}
+		r.Entries = append(r.Entries, e)
+	}
+}
+
+// MissingForComplete lists the applicable self leaves that lack a score or an
+// explanation, as field errors named entries/<code>.
+func (r *Report) MissingForComplete() []FieldError {
+	var fields []FieldError
+	for _, e := range r.Entries {
+		if e.Method != MethodSelf || e.Exempt {
+			continue
+		}
+		var miss []string
+		if e.SelfScore == nil {
+			miss = append(miss, "a self score")
+		}
+		if strings.TrimSpace(e.Explanation) == "" {
+			miss = append(miss, "an explanation")
+		}
+		if miss != nil {
+			fields = append(fields, FieldError{"entries/" + e.Code, "needs " + strings.Join(miss, " and ")})
+		}
+	}
+	return fields
+}
+
+// CheckEntry decides whether the updater may write value to leaf code now, in
+// the order the API promises: unknown criterion 404, stale If-Match 412, closed
+// window or locked report 423, state 409, leaf or value rules 422.
+func (r *Report) CheckEntry(set *CriteriaSet, code string, value EntryValue, ifMatch *int64, now time.Time) error {
+	var leaf *Criterion
+	set.Walk(func(c *Criterion) {
+		if c.Code == code {
+			leaf = c
+		}
+	})
+	if leaf == nil {
+		return Errorf(ENOTFOUND, "Criterion %s is not in this report's criteria set.", code)
+	}
+	if ifMatch != nil && *ifMatch != r.Version {
+		return Errorf(EPRECONDITION, "The report is at version %d, not %d: reload it.", r.Version, *ifMatch)
+	}
+	if err := r.checkWindow(now); err != nil {
+		return err
+	}
+	if r.State != StateDraft {
+		return Errorf(ECONFLICT, "Entries can only change while the report is in draft; it is %s.", r.State)
+	}
+	field := "entries/" + code
+	switch {
+	case !leaf.IsLeaf():
+		return Errorf(EINVALID, "Criterion %s is not a leaf; score its sub-criteria.", code).WithFields(FieldError{field, "not a leaf"})
+	case leaf.Method != MethodSelf:
+		return Errorf(EINVALID, "Criterion %s is scored by %s, not by the agency.", code, leaf.Method).WithFields(FieldError{field, "not self-scored"})
+	case contains(r.Exemptions, code):
+		return Errorf(EINVALID, "Criterion %s is exempt for this report.", code).WithFields(FieldError{field, "exempt"})
+	case !r.Editable(leaf):
+		return Errorf(EINVALID, "Criterion %s is not editable in round %d.", code, r.Round).WithFields(FieldError{field, "not editable in this round"})
+	}
+	if value.Invalid != nil {
+		return value.Invalid
+	}
+	if s := value.SelfScore; s != nil {
+		switch {
+		case *s < 0 || *s > leaf.MaxPoints:
+			return Errorf(EINVALID, "The score %s is outside 0..%s.", *s, leaf.MaxPoints).
+				WithFields(FieldError{field + "/self_score", fmt.Sprintf("must be between 0 and %s", leaf.MaxPoints)})
+		case *s%leaf.Step != 0:
+			return Errorf(EINVALID, "The score %s is not a multiple of %s.", *s, leaf.Step).
+				WithFields(FieldError{field + "/self_score", fmt.Sprintf("must move in steps of %s", leaf.Step)})
+		}
+	}
+	if len(value.Explanation) > 20000 {
+		return Errorf(EINVALID, "The explanation is too long.").WithFields(FieldError{field + "/explanation", "at most 20000 bytes"})
+	}
+	return nil
+}
+
+// checkWindow answers 423 when the report is locked or its window is not open.
+func (r *Report) checkWindow(now time.Time) error {
+	if r.State == StateLocked {
+		return Errorf(ELOCKED, "The report is locked.")
+	}
+	if now.Before(r.OpensAt) {
+		return Errorf(ELOCKED, "The window opens at %s.", r.OpensAt.Format(time.RFC3339))
+	}
+	if !now.Before(r.ClosesAt) {
+		return Errorf(ELOCKED, "The window closed at %s.", r.ClosesAt.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// CheckExemptions validates the codes an admin exempts: exemptible leaves of
+// the set, before the report is submitted.
+func (r *Report) CheckExemptions(set *CriteriaSet, codes []string) ([]string, error) {
+	if r.State == StateSubmitted || r.State == StateLocked {
+		return nil, Errorf(ECONFLICT, "Exemptions can only change before the report is submitted; it is %s.", r.State)
+	}
+	exemptible := map[string]bool{}
+	for _, l := range set.LeafList() {
+		if l.Exemptible {
+			exemptible[l.Code] = true
+		}
+	}
+	var fields []FieldError
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range codes {
+		c = NormalizeText(c)
+		switch {
+		case !exemptible[c]:
+			fields = append(fields, FieldError{"codes", c + " is not an exemptible criterion of this report"})
+		case !seen[c]:
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	if fields != nil {
+		return nil, Errorf(EINVALID, "Only exemptible criteria can be exempted.").WithFields(fields...)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

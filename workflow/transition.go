@@ -1,0 +1,214 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/looplab/fsm"
+)
+
+// State is where a report stands in the workflow.
+type State string
+
+// The report states.
+const (
+	StateDraft     State = "draft"
+	StateEntered   State = "entered"
+	StateReviewed  State = "reviewed"
+	StateSigned    State = "signed"
+	StateSubmitted State = "submitted"
+	StateLocked    State = "locked"
+)
+
+// States lists every state in workflow order.
+var States = []State{StateDraft, StateEntered, StateReviewed, StateSigned, StateSubmitted, StateLocked}
+
+// Event is something that moves a report from one state to another.
+type Event string
+
+// The events of the report workflow.
+const (
+	EventComplete  Event = "complete"
+	EventReopen    Event = "reopen"
+	EventApprove   Event = "approve"
+	EventReturn    Event = "return"
+	EventSign      Event = "sign"
+	EventSubmit    Event = "submit"
+	EventLock      Event = "lock"
+	EventOpenRound Event = "open_round"
+)
+
+// Transition is one row of the workflow's single table: the FSM, role checks,
+// GET /transitions, the OpenAPI enum and the README diagram all read it.
+type Transition struct {
+	Event Event
+	From  []State
+	To    State
+	// Roles may fire the event; RoleSystem alone means only the scheduler.
+	Roles []Role
+	// NeedsWindow: refused with 423 unless the report's window is open.
+	NeedsWindow bool
+	// NeedsReason: refused with 422 without a reason.
+	NeedsReason bool
+	// NextRound: the event starts a supplementary round (round + 1).
+	NextRound bool
+}
+
+// Transitions is the workflow. Keep api.md's table and this one in step.
+var Transitions = []Transition{
+	{Event: EventComplete, From: []State{StateDraft}, To: StateEntered, Roles: []Role{RoleUpdater}, NeedsWindow: true},
+	{Event: EventReopen, From: []State{StateEntered}, To: StateDraft, Roles: []Role{RoleUpdater}, NeedsWindow: true},
+	{Event: EventApprove, From: []State{StateEntered}, To: StateReviewed, Roles: []Role{RoleApprover}, NeedsWindow: true},
+	{Event: EventReturn, From: []State{StateEntered, StateReviewed, StateSigned}, To: StateDraft, Roles: []Role{RoleApprover}, NeedsWindow: true, NeedsReason: true},
+	{Event: EventSign, From: []State{StateReviewed}, To: StateSigned, Roles: []Role{RoleApprover}, NeedsWindow: true},
+	{Event: EventSubmit, From: []State{StateSigned}, To: StateSubmitted, Roles: []Role{RoleApprover}, NeedsWindow: true},
+	{Event: EventLock, From: []State{StateDraft, StateEntered, StateReviewed, StateSigned}, To: StateLocked, Roles: []Role{RoleSystem}},
+	{Event: EventOpenRound, From: []State{StateSubmitted, StateLocked}, To: StateDraft, Roles: []Role{RoleCouncil}, NextRound: true},
+}
+
+// fsmEvents is Transitions in looplab/fsm's terms, built once.
+var fsmEvents = func() fsm.Events {
+	var evs fsm.Events
+	for _, t := range Transitions {
+		src := make([]string, len(t.From))
+		for i, s := range t.From {
+			src[i] = string(s)
+		}
+		evs = append(evs, fsm.EventDesc{Name: string(t.Event), Src: src, Dst: string(t.To)})
+	}
+	return evs
+}()
+
+// Events lists every event name, in table order.
+func Events() []string {
+	out := make([]string, len(Transitions))
+	for i, t := range Transitions {
+		out[i] = string(t.Event)
+	}
+	return out
+}
+
+// LookupTransition finds the table row of an event.
+func LookupTransition(ev Event) (Transition, bool) {
+	for _, t := range Transitions {
+		if t.Event == ev {
+			return t, true
+		}
+	}
+	return Transition{}, false
+}
+
+// newFSM builds a state machine positioned at the stored state; one per request,
+// never shared, and with no callbacks: I/O stays in the store's transaction.
+func newFSM(state State) *fsm.FSM { return fsm.NewFSM(string(state), fsmEvents, nil) }
+
+// TransitionRequest is what a caller asks for.
+type TransitionRequest struct {
+	Event  Event
+	Reason string
+	// IfMatch is the version the caller last saw, when it sent If-Match.
+	IfMatch *int64
+}
+
+// Decision is the outcome of a permitted transition.
+type Decision struct {
+	Transition
+	From  State
+	To    State
+	Round int
+	Role  Role
+}
+
+// Decide checks a transition against the report in the order the API promises
+// (unknown event 422, role 403, If-Match 412, window 423, state 409, reason 422)
+// and says where it leads. Content guards such as completeness are the caller's.
+func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision, error) {
+	t, ok := LookupTransition(req.Event)
+	if !ok {
+		return Decision{}, Errorf(EINVALID, "Unknown event %q.", req.Event).
+			WithFields(FieldError{"event", "must be one of " + strings.Join(Events(), ", ")})
+	}
+	role, ok := roleFor(t, r, u)
+	if !ok {
+		return Decision{}, Errorf(EFORBIDDEN, "Your role may not %s this report.", t.Event)
+	}
+	if req.IfMatch != nil && *req.IfMatch != r.Version {
+		return Decision{}, Errorf(EPRECONDITION, "The report is at version %d, not %d: reload it.", r.Version, *req.IfMatch)
+	}
+	if t.NeedsWindow {
+		if err := r.checkWindow(now); err != nil {
+			return Decision{}, err
+		}
+	}
+	f := newFSM(r.State)
+	if !f.Can(string(t.Event)) {
+		return Decision{}, Errorf(ECONFLICT, "A report in %s cannot %s.", r.State, t.Event)
+	}
+	if err := f.Event(context.Background(), string(t.Event)); err != nil {
+		return Decision{}, Errorf(EINTERNAL, "state machine: %v", err)
+	}
+	if t.NeedsReason && NormalizeText(req.Reason) == "" {
+		return Decision{}, Errorf(EINVALID, "A reason is required to %s.", t.Event).WithFields(FieldError{"reason", "required"})
+	}
+	d := Decision{Transition: t, From: r.State, To: State(f.Current()), Round: r.Round, Role: role}
+	if t.NextRound {
+		d.Round++
+	}
+	return d, nil
+}
+
+// roleFor picks the role under which u may fire t on r; the system role is never a user's.
+func roleFor(t Transition, r *Report, u *User) (Role, bool) {
+	if u == nil {
+		return "", false
+	}
+	for _, role := range t.Roles {
+		if role != RoleSystem && u.Has(role, r.AgencyID) {
+			return role, true
+		}
+	}
+	return "", false
+}
+
+// Available is one event a caller may fire now and where it leads.
+type Available struct {
+	Event Event `json:"event"`
+	To    State `json:"to"`
+}
+
+// AvailableTransitions lists the events u may fire on r now, with role, state
+// and window considered; content guards are checked only when fired.
+func AvailableTransitions(r *Report, u *User, now time.Time) []Available {
+	out := []Available{}
+	for _, t := range Transitions {
+		d, err := Decide(r, u, TransitionRequest{Event: t.Event, Reason: "-"}, now)
+		if err == nil {
+			out = append(out, Available{Event: t.Event, To: d.To})
+		}
+	}
+	return out
+}
+
+// Mermaid renders the transition table as a Mermaid state diagram; the README
+// carries a copy that a test keeps current.
+func Mermaid() string {
+	var b strings.Builder
+	b.WriteString("stateDiagram-v2\n")
+	b.WriteString("    [*] --> draft\n")
+	for _, t := range Transitions {
+		roles := make([]string, len(t.Roles))
+		for i, r := range t.Roles {
+			roles[i] = string(r)
+		}
+		label := fmt.Sprintf("%s (%s)", t.Event, strings.Join(roles, ", "))
+		if t.NextRound {
+			label += ", round + 1"
+		}
+		for _, from := range t.From {
+			fmt.Fprintf(&b, "    %s --> %s: %s\n", from, t.To, label)
+		}
+	}
+	return b.String()
+}
