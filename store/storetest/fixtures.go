@@ -1,0 +1,171 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"parindex/store"
+	"parindex/workflow"
+)
+
+// Sample reads a file of the repository's testdata (the shared samples are
+// copied there), e.g. Sample(t, "criteria-department.yaml").
+func Sample(t testing.TB, name string) []byte {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cmd", "parindex", "demo", name))
+	if err != nil {
+		t.Fatalf("sample %s: %v", name, err)
+	}
+	return data
+}
+
+// Agency is an agency of the world with its two officials.
+type Agency struct {
+	workflow.Agency
+	Updater  *workflow.User
+	Approver *workflow.User
+	ReportID int64
+}
+
+// World is a small province: an admin, a council member, two departments and
+// one district, the sample criteria sets and a campaign open from Opens to
+// Closes (clock time at creation ± a day), with one report per agency.
+type World struct {
+	Store    *store.Store
+	Clock    *Clock
+	Admin    *workflow.User
+	Council  *workflow.User
+	Dept     *Agency // first department
+	Dept2    *Agency // second department
+	District *Agency
+	DeptSet  *workflow.CriteriaSet
+	DistSet  *workflow.CriteriaSet
+	Campaign *workflow.Campaign
+}
+
+// NewWorld builds the world in s; the clock must be the store's.
+func NewWorld(t testing.TB, s *store.Store, clock *Clock) *World {
+	t.Helper()
+	ctx := context.Background()
+	w := &World{Store: s, Clock: clock}
+	w.Admin = MustUser(t, s, "admin@test.example.vn", workflow.Grant{Role: workflow.RoleAdmin})
+	w.Council = MustUser(t, s, "council@test.example.vn", workflow.Grant{Role: workflow.RoleCouncil})
+	w.DeptSet = MustCriteriaSet(t, s, "criteria-department.yaml")
+	w.DistSet = MustCriteriaSet(t, s, "criteria-district.yaml")
+	w.Dept = MustAgency(t, s, "STP", "Sở Tư pháp", workflow.KindDepartment)
+	w.Dept2 = MustAgency(t, s, "STC", "Sở Tài chính", workflow.KindDepartment)
+	w.District = MustAgency(t, s, "ALUOI", "UBND huyện A Lưới", workflow.KindDistrict)
+	now := clock.Now()
+	w.Campaign = &workflow.Campaign{Name: "Chỉ số CCHC 2026", Year: 2026, OpensAt: now.Add(-24 * time.Hour), ClosesAt: now.Add(24 * time.Hour),
+		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
+	if err := s.CreateCampaign(ctx, w.Campaign, w.Admin); err != nil {
+		t.Fatalf("create campaign: %v", err)
+	}
+	reports, err := s.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: w.Campaign.ID})
+	if err != nil {
+		t.Fatalf("list reports: %v", err)
+	}
+	for _, a := range []*Agency{w.Dept, w.Dept2, w.District} {
+		for _, r := range reports {
+			if r.AgencyID == a.ID {
+				a.ReportID = r.ID
+			}
+		}
+		if a.ReportID == 0 {
+			t.Fatalf("no report for agency %s", a.Code)
+		}
+	}
+	return w
+}
+
+// MustAgency creates an agency with an updater and an approver.
+func MustAgency(t testing.TB, s *store.Store, code, name string, kind workflow.AgencyKind) *Agency {
+	t.Helper()
+	a := &Agency{Agency: workflow.Agency{Code: code, Name: name, Kind: kind}}
+	if err := s.CreateAgency(context.Background(), &a.Agency); err != nil {
+		t.Fatalf("create agency %s: %v", code, err)
+	}
+	a.Updater = MustUser(t, s, fmt.Sprintf("updater.%s@test.example.vn", code), workflow.Grant{Role: workflow.RoleUpdater, AgencyID: &a.ID})
+	a.Approver = MustUser(t, s, fmt.Sprintf("approver.%s@test.example.vn", code), workflow.Grant{Role: workflow.RoleApprover, AgencyID: &a.ID})
+	return a
+}
+
+// MustUser creates a user with the grants.
+func MustUser(t testing.TB, s *store.Store, email string, grants ...workflow.Grant) *workflow.User {
+	t.Helper()
+	u := &workflow.User{Email: email, Name: "Người dùng " + email, Grants: grants}
+	if err := s.CreateUser(context.Background(), u); err != nil {
+		t.Fatalf("create user %s: %v", email, err)
+	}
+	return u
+}
+
+// MustCriteriaSet imports a sample criteria set.
+func MustCriteriaSet(t testing.TB, s *store.Store, sample string) *workflow.CriteriaSet {
+	t.Helper()
+	set, err := workflow.ParseCriteriaSet(Sample(t, sample), false)
+	if err != nil {
+		t.Fatalf("parse %s: %v", sample, err)
+	}
+	if err := s.CreateCriteriaSet(context.Background(), set); err != nil {
+		t.Fatalf("create criteria set %s: %v", sample, err)
+	}
+	return set
+}
+
+// MustToken issues a token for u.
+func MustToken(t testing.TB, s *store.Store, u *workflow.User) string {
+	t.Helper()
+	tok, err := s.CreateToken(context.Background(), u.ID, nil)
+	if err != nil {
+		t.Fatalf("token for %s: %v", u.Email, err)
+	}
+	return tok.Token
+}
+
+// FillEntries gives every editable self leaf of the report a score (its
+// maximum) and an explanation, so that complete succeeds.
+func (w *World) FillEntries(t testing.TB, a *Agency) {
+	t.Helper()
+	ctx := context.Background()
+	r, err := w.Store.GetReport(ctx, a.Updater, a.ReportID)
+	if err != nil {
+		t.Fatalf("get report: %v", err)
+	}
+	for _, e := range r.Entries {
+		if !e.Editable {
+			continue
+		}
+		score := e.MaxPoints
+		if _, _, err := w.Store.PutEntry(ctx, a.Updater, a.ReportID, e.Code,
+			workflow.EntryValue{SelfScore: &score, Explanation: "Giải trình cho tiêu chí " + e.Code}, nil, store.Meta{}); err != nil {
+			t.Fatalf("put entry %s: %v", e.Code, err)
+		}
+	}
+}
+
+// Fire fires an event as u and fails the test on error.
+func (w *World) Fire(t testing.TB, u *workflow.User, a *Agency, ev workflow.Event, reason string) *workflow.Report {
+	t.Helper()
+	r, err := w.Store.Transition(context.Background(), u, a.ReportID, workflow.TransitionRequest{Event: ev, Reason: reason}, nil, store.Meta{})
+	if err != nil {
+		t.Fatalf("%s on report %d: %v", ev, a.ReportID, err)
+	}
+	return r
+}
+
+// Submit walks the agency's report from draft to submitted.
+func (w *World) Submit(t testing.TB, a *Agency) {
+	t.Helper()
+	w.FillEntries(t, a)
+	w.Fire(t, a.Updater, a, workflow.EventComplete, "")
+	w.Fire(t, a.Approver, a, workflow.EventApprove, "")
+	w.Fire(t, a.Approver, a, workflow.EventSign, "")
+	w.Fire(t, a.Approver, a, workflow.EventSubmit, "")
+}
