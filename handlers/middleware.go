@@ -102,6 +102,11 @@ func (s *Server) require(p policy) func(http.Handler) http.Handler {
 }
 
 // meta is what the history records about the request.
+// A client may send its own X-Request-Id; only its first 128 bytes are kept.
 func meta(r *http.Request) store.Meta {
-	return store.Meta{RequestID: middleware.GetReqID(r.Context()), ClientIP: middleware.GetClientIP(r.Context())}
+	id := middleware.GetReqID(r.Context())
+	if len(id) > 128 {
+		id = id[:128]
+	}
+	return store.Meta{RequestID: id, ClientIP: middleware.GetClientIP(r.Context())}
 }

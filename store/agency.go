@@ -18,11 +18,7 @@ func (s *Store) CreateAgency(ctx context.Context, a *workflow.Agency) error {
 		id, err := insertID(ctx, tx, `INSERT INTO agencies (code, name, kind, created_at) VALUES (?, ?, ?, ?)`,
 			a.Code, a.Name, a.Kind, s.ts(s.now()))
 		if err != nil {
-			if workflow.ErrorCode(s.dbError(err)) == workflow.ECONFLICT {
-				return workflow.Errorf(workflow.ECONFLICT, "An agency with code %s already exists.", a.Code).
-					WithFields(workflow.FieldError{Field: "code", Message: "already taken"})
-			}
-			return err
+			return s.duplicate(err, "code", "An agency with code %s already exists.", a.Code)
 		}
 		a.ID = id
 		return nil

@@ -16,11 +16,7 @@ func (s *Store) CreateCriteriaSet(ctx context.Context, set *workflow.CriteriaSet
 		id, err := insertID(ctx, tx, `INSERT INTO criteria_sets (code, name, agency_kind, max_points, created_at) VALUES (?, ?, ?, ?, ?)`,
 			set.Code, set.Name, set.AgencyKind, set.MaxPoints, s.ts(s.now()))
 		if err != nil {
-			if workflow.ErrorCode(s.dbError(err)) == workflow.ECONFLICT {
-				return workflow.Errorf(workflow.ECONFLICT, "A criteria set with code %s already exists.", set.Code).
-					WithFields(workflow.FieldError{Field: "code", Message: "already taken"})
-			}
-			return err
+			return s.duplicate(err, "code", "A criteria set with code %s already exists.", set.Code)
 		}
 		set.ID = id
 		return insertCriteria(ctx, tx, set)
@@ -36,11 +32,7 @@ func (s *Store) ReplaceCriteriaSet(ctx context.Context, id int64, set *workflow.
 		res, err := exec(ctx, tx, `UPDATE criteria_sets SET code = ?, name = ?, agency_kind = ?, max_points = ? WHERE id = ? AND frozen = ?`,
 			set.Code, set.Name, set.AgencyKind, set.MaxPoints, id, false)
 		if err != nil {
-			if workflow.ErrorCode(s.dbError(err)) == workflow.ECONFLICT {
-				return workflow.Errorf(workflow.ECONFLICT, "A criteria set with code %s already exists.", set.Code).
-					WithFields(workflow.FieldError{Field: "code", Message: "already taken"})
-			}
-			return err
+			return s.duplicate(err, "code", "A criteria set with code %s already exists.", set.Code)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			var frozen bool

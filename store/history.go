@@ -13,6 +13,18 @@ type Actor struct {
 	Email string `json:"email"`
 }
 
+// actor names a user from a LEFT JOIN; nil for the system.
+func actor(id *int64, email *string) *Actor {
+	if id == nil {
+		return nil
+	}
+	a := &Actor{ID: *id}
+	if email != nil {
+		a.Email = *email
+	}
+	return a
+}
+
 // HistoryEntry is one step of a report's audit trail.
 type HistoryEntry struct {
 	At        time.Time      `json:"at"`
@@ -52,14 +64,8 @@ func (s *Store) History(ctx context.Context, u *workflow.User, id int64) ([]Hist
 	}
 	out := make([]HistoryEntry, len(rows))
 	for i, r := range rows {
-		out[i] = HistoryEntry{At: r.At.Time, Role: r.Role, Event: r.Event, From: r.From, To: r.To, Round: r.Round,
-			Reason: r.Reason, RequestID: r.RequestID, ClientIP: r.ClientIP}
-		if r.ActorID != nil {
-			out[i].Actor = &Actor{ID: *r.ActorID}
-			if r.Email != nil {
-				out[i].Actor.Email = *r.Email
-			}
-		}
+		out[i] = HistoryEntry{At: r.At.Time, Actor: actor(r.ActorID, r.Email), Role: r.Role, Event: r.Event, From: r.From, To: r.To,
+			Round: r.Round, Reason: r.Reason, RequestID: r.RequestID, ClientIP: r.ClientIP}
 	}
 	return out, nil
 }
@@ -104,14 +110,8 @@ func (s *Store) Revisions(ctx context.Context, u *workflow.User, id int64, code 
 	}
 	out := make([]Revision, len(rows))
 	for i, r := range rows {
-		out[i] = Revision{Code: r.Code, Round: r.Round, At: r.At.Time, OldScore: r.OldScore, NewScore: r.NewScore,
-			OldExplanation: r.OldExplanation, NewExplanation: r.NewExplanation}
-		if r.ActorID != nil {
-			out[i].Actor = &Actor{ID: *r.ActorID}
-			if r.Email != nil {
-				out[i].Actor.Email = *r.Email
-			}
-		}
+		out[i] = Revision{Code: r.Code, Round: r.Round, At: r.At.Time, Actor: actor(r.ActorID, r.Email),
+			OldScore: r.OldScore, NewScore: r.NewScore, OldExplanation: r.OldExplanation, NewExplanation: r.NewExplanation}
 	}
 	return out, nil
 }

@@ -170,6 +170,16 @@ func (s *Store) dbError(err error) error {
 	return err
 }
 
+// duplicate turns a unique violation into ECONFLICT naming the field; any
+// other error passes through.
+func (s *Store) duplicate(err error, field, format string, args ...any) error {
+	if workflow.ErrorCode(s.dbError(err)) == workflow.ECONFLICT {
+		return workflow.Errorf(workflow.ECONFLICT, format, args...).
+			WithFields(workflow.FieldError{Field: field, Message: "already taken"})
+	}
+	return err
+}
+
 // timeLayout is how SQLite stores instants: UTC, fixed width, so that text
 // comparison in SQL is time comparison.
 const timeLayout = "2006-01-02T15:04:05.000000Z"

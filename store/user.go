@@ -22,11 +22,7 @@ func (s *Store) CreateUser(ctx context.Context, u *workflow.User) error {
 		id, err := insertID(ctx, tx, `INSERT INTO users (email, name, title, created_at) VALUES (?, ?, ?, ?)`,
 			u.Email, u.Name, u.Title, s.ts(s.now()))
 		if err != nil {
-			if workflow.ErrorCode(s.dbError(err)) == workflow.ECONFLICT {
-				return workflow.Errorf(workflow.ECONFLICT, "A user with email %s already exists.", u.Email).
-					WithFields(workflow.FieldError{Field: "email", Message: "already taken"})
-			}
-			return err
+			return s.duplicate(err, "email", "A user with email %s already exists.", u.Email)
 		}
 		u.ID = id
 		grants := u.Grants

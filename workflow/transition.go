@@ -100,6 +100,16 @@ func LookupTransition(ev Event) (Transition, bool) {
 	return Transition{}, false
 }
 
+// CheckEvent finds an event's row of the table, or answers EINVALID naming the known events.
+func CheckEvent(ev Event) (Transition, error) {
+	t, ok := LookupTransition(ev)
+	if !ok {
+		return t, Errorf(EINVALID, "Unknown event %q.", ev).
+			WithFields(FieldError{"event", "must be one of " + strings.Join(Events(), ", ")})
+	}
+	return t, nil
+}
+
 // newFSM builds a state machine positioned at the stored state; one per request,
 // never shared, and with no callbacks: I/O stays in the store's transaction.
 func newFSM(state State) *fsm.FSM { return fsm.NewFSM(string(state), fsmEvents, nil) }
@@ -125,10 +135,9 @@ type Decision struct {
 // (unknown event 422, role 403, If-Match 412, window 423, state 409, reason 422)
 // and says where it leads. Content guards such as completeness are the caller's.
 func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision, error) {
-	t, ok := LookupTransition(req.Event)
-	if !ok {
-		return Decision{}, Errorf(EINVALID, "Unknown event %q.", req.Event).
-			WithFields(FieldError{"event", "must be one of " + strings.Join(Events(), ", ")})
+	t, err := CheckEvent(req.Event)
+	if err != nil {
+		return Decision{}, err
 	}
 	role, ok := roleFor(t, r, u)
 	if !ok {
