@@ -168,6 +168,8 @@ func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&raw); err != nil {
 			return nil, Errorf(EBADREQUEST, "The criteria set is not valid JSON: %v.", err)
+		} else if dec.More() {
+			return nil, Errorf(EBADREQUEST, "The criteria set is not valid JSON: unexpected data after the set.")
 		}
 	} else {
 		dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -87,13 +87,21 @@ func (p *Points) UnmarshalJSON(b []byte) error {
 }
 
 // Index is achieved ÷ max × 100 with three decimals, rounded half up, as the
-// province publishes it: "87.125". A zero max gives "0.000".
+// province publishes it: "87.125". A zero max gives "0.000". A negative total
+// (penalties) rounds symmetrically: "-1.563", never "-1.-562".
 func Index(achieved, max Points) string {
 	if max <= 0 {
 		return "0.000"
 	}
+	sign, a := "", int64(achieved)
+	if a < 0 {
+		sign, a = "-", -a
+	}
 	// thousandths of an index point, rounded half up, all in integers.
-	num := int64(achieved) * 100 * 1000
+	num := a * 100 * 1000
 	v := (2*num + int64(max)) / (2 * int64(max))
-	return fmt.Sprintf("%d.%03d", v/1000, v%1000)
+	if v == 0 {
+		sign = ""
+	}
+	return fmt.Sprintf("%s%d.%03d", sign, v/1000, v%1000)
 }

@@ -65,9 +65,10 @@ func (r *Report) Editable(leaf *Criterion) bool {
 
 // Fill builds the entries and totals from the set's leaves and the stored values.
 func (r *Report) Fill(set *CriteriaSet, values map[string]EntryValue) {
-	r.Entries = r.Entries[:0]
+	leaves := set.LeafList()
+	r.Entries = make([]Entry, 0, len(leaves))
 	r.SelfTotal, r.MaxTotal = 0, 0
-	for _, leaf := range set.LeafList() {
+	for _, leaf := range leaves {
 		v := values[leaf.Code]
 		e := Entry{
 			Code: leaf.Code, Title: leaf.Title, Method: leaf.Method, MaxPoints: leaf.MaxPoints, Step: leaf.Step,
