@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -108,5 +109,12 @@ func meta(r *http.Request) store.Meta {
 	if len(id) > 128 {
 		id = id[:128]
 	}
-	return store.Meta{RequestID: id, ClientIP: middleware.GetClientIP(r.Context())}
+	ip := middleware.GetClientIP(r.Context())
+	if ip == "" {
+		// A trusted proxy that sent no X-Forwarded-For is itself the client.
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			ip = host
+		}
+	}
+	return store.Meta{RequestID: id, ClientIP: ip}
 }

@@ -3,7 +3,9 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -44,6 +46,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 1 << 20
+	}
+	for _, p := range cfg.TrustedProxies {
+		// chi panics on a bad prefix; a typo in a flag is an error, not a crash.
+		if _, err := netip.ParsePrefix(p); err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: want a CIDR prefix such as 10.0.0.0/8: %w", p, err)
+		}
 	}
 	doc, err := OpenAPIDocument()
 	if err != nil {
@@ -99,6 +107,9 @@ func New(cfg Config) (*Server, error) {
 	s.router = r
 	return s, nil
 }
+
+// Routes exposes the route tree, so that tests can walk every registered route.
+func (s *Server) Routes() chi.Routes { return s.router }
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }

@@ -48,8 +48,8 @@ func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) 
 	var round *workflow.RoundRequest
 	if in.ClosesAt != nil || in.Criteria != nil {
 		if req.Event != workflow.EventOpenRound {
-			s.problem(w, r, workflow.Errorf(workflow.EINVALID, "closes_at and criteria belong to open_round only.").
-				WithFields(workflow.FieldError{Field: "closes_at", Message: "only for open_round"}))
+			s.problem(w, r, s.outranked(r, id, req, workflow.Errorf(workflow.EINVALID, "closes_at and criteria belong to open_round only.").
+				WithFields(workflow.FieldError{Field: "closes_at", Message: "only for open_round"})))
 			return
 		}
 	}
@@ -58,7 +58,7 @@ func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) 
 		// the role and state checks that outrank it.
 		round = &workflow.RoundRequest{Note: in.Reason}
 		if round.ClosesAt, err = s.parseTime(*in.ClosesAt, "closes_at"); err != nil {
-			s.problem(w, r, err)
+			s.problem(w, r, s.outranked(r, id, req, err))
 			return
 		}
 		if in.Criteria != nil {
@@ -72,4 +72,19 @@ func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) 
 	}
 	w.Header().Set("ETag", etag(rep.Version))
 	writeJSON(w, http.StatusOK, map[string]any{"state": rep.State, "round": rep.Round, "version": rep.Version})
+}
+
+// outranked returns a content error of a transition body (a misplaced or
+// unreadable closes_at) only when none of the checks api.md puts before it
+// (role, If-Match, window, state) fails on the report as it stands now;
+// otherwise it returns that check's error.
+func (s *Server) outranked(r *http.Request, id int64, req workflow.TransitionRequest, content error) error {
+	rep, err := s.store.GetReportState(r.Context(), currentUser(r), id)
+	if err != nil {
+		return err
+	}
+	if _, err := workflow.Decide(rep, currentUser(r), req, s.store.Now()); err != nil {
+		return err
+	}
+	return content
 }

@@ -35,8 +35,8 @@ type HistoryEntry struct {
 	To        workflow.State `json:"to"`
 	Round     int            `json:"round"`
 	Reason    string         `json:"reason"`
-	RequestID string         `json:"request_id"`
-	ClientIP  string         `json:"client_ip"`
+	RequestID string         `json:"request_id,omitempty"`
+	ClientIP  string         `json:"client_ip,omitempty"`
 }
 
 // History returns a report's audit trail, oldest first, or ENOTFOUND.

@@ -176,8 +176,11 @@ func (r *Report) checkWindow(now time.Time) error {
 // CheckExemptions validates the codes an admin exempts: exemptible leaves of
 // the set, before the report is submitted.
 func (r *Report) CheckExemptions(set *CriteriaSet, codes []string) ([]string, error) {
-	if r.State == StateSubmitted || r.State == StateLocked {
-		return nil, Errorf(ECONFLICT, "Exemptions can only change before the report is submitted; it is %s.", r.State)
+	switch r.State {
+	case StateLocked:
+		return nil, Errorf(ELOCKED, "The report is locked.")
+	case StateSubmitted:
+		return nil, Errorf(ECONFLICT, "Exemptions can only change before the report is submitted.")
 	}
 	exemptible := map[string]bool{}
 	for _, l := range set.LeafList() {

@@ -300,7 +300,7 @@ func TestCheckExemptions(t *testing.T) {
 		{name: "parent of exemptible leaves", state: StateDraft, codes: []string{"3"}, code: EINVALID, fields: 1},
 		{name: "unknown codes, each listed", state: StateDraft, codes: []string{"9.9", "", "1.2"}, code: EINVALID, fields: 3},
 		{name: "submitted", state: StateSubmitted, codes: []string{"3.1"}, code: ECONFLICT},
-		{name: "locked", state: StateLocked, codes: []string{"3.1"}, code: ECONFLICT},
+		{name: "locked", state: StateLocked, codes: []string{"3.1"}, code: ELOCKED},
 		{name: "submitted, even with bad codes", state: StateSubmitted, codes: []string{"1.1.1"}, code: ECONFLICT},
 	}
 	for _, tt := range tests {

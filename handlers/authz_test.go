@@ -1,0 +1,415 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"parindex/store/storetest"
+	"parindex/workflow"
+)
+
+// caller is one kind of client of the authorization matrix. The "own" agency
+// is World.Dept; the officials of another agency are World.Dept2's.
+type caller struct {
+	name string // key of env.tokens
+	role workflow.Role
+	own  bool // an official of Dept, the agency of the "own" target
+}
+
+var callers = []caller{
+	{name: "none"},
+	{name: "bad"},
+	{name: "revoked"},
+	{name: "admin", role: workflow.RoleAdmin},
+	{name: "council", role: workflow.RoleCouncil},
+	{name: "updater", role: workflow.RoleUpdater, own: true},
+	{name: "approver", role: workflow.RoleApprover, own: true},
+	{name: "other-updater", role: workflow.RoleUpdater},
+	{name: "other-approver", role: workflow.RoleApprover},
+}
+
+func (c caller) signedIn() bool { return c.role != "" }
+
+// sees says whether the caller may see a report of the target: api.md gives
+// updaters and approvers their own agency's reports, council and admin all.
+func (c caller) sees(target string) bool {
+	return c.role == workflow.RoleAdmin || c.role == workflow.RoleCouncil || (c.own && target == "own")
+}
+
+// The targets of report routes: Dept's report, which Dept's officials may
+// see, and the District's, which no official of the matrix may see.
+var targets = []string{"own", "other"}
+
+// row is what an endpoint's build step gets to make its request.
+type row struct {
+	n          int               // a number unique to the row, for unique names
+	tgt        *storetest.Agency // the target's agency, ReportID pointing at a fresh report
+	campaignID int64             // the fresh campaign of the target's report
+}
+
+// endpoint is one registered route (and, for transitions, one event) with
+// what api.md says about who may call it.
+type endpoint struct {
+	method, route string // as registered in chi
+	event         workflow.Event
+	public        bool            // no authentication
+	report        bool            // the path names a report: one row per target
+	early         bool            // the route refuses the role before it looks the report up
+	may           []workflow.Role // nil: any signed-in caller
+	ok            int
+	state         workflow.State // the target report is walked here first, so that the allowed caller succeeds
+	build         func(t *testing.T, e *env, r row) req
+}
+
+// want is the exact status api.md gives this caller on this target.
+func (ep endpoint) want(c caller, target string) int {
+	switch {
+	case ep.public:
+		return ep.ok
+	case !c.signedIn():
+		return http.StatusUnauthorized
+	case ep.early && !ep.allows(c):
+		return http.StatusForbidden
+	case ep.report && !c.sees(target):
+		return http.StatusNotFound
+	case !ep.allows(c):
+		return http.StatusForbidden
+	}
+	return ep.ok
+}
+
+func (ep endpoint) allows(c caller) bool { return ep.may == nil || slices.Contains(ep.may, c.role) }
+
+func (ep endpoint) String() string {
+	if ep.event != "" {
+		return ep.method + " " + ep.route + " " + string(ep.event)
+	}
+	return ep.method + " " + ep.route
+}
+
+func get(path string) func(*testing.T, *env, row) req {
+	return func(*testing.T, *env, row) req { return req{method: http.MethodGet, path: path} }
+}
+
+func reportPath(suffix string) func(*testing.T, *env, row) req {
+	return func(_ *testing.T, _ *env, r row) req {
+		return req{method: http.MethodGet, path: fmt.Sprintf("/api/v1/reports/%d%s", r.tgt.ReportID, suffix)}
+	}
+}
+
+// transition is the POST of one event, which the roles in who may fire from
+// the state from (api.md's state machine table); its body succeeds for them.
+func transition(ev workflow.Event, from workflow.State, who []workflow.Role, extra map[string]any) endpoint {
+	return endpoint{method: http.MethodPost, route: "/api/v1/reports/{id}/transitions", event: ev, report: true,
+		may: who, ok: http.StatusOK, state: from,
+		build: func(t *testing.T, e *env, r row) req {
+			body := map[string]any{"event": ev}
+			for k, v := range extra {
+				body[k] = v
+			}
+			return req{method: http.MethodPost, path: fmt.Sprintf("/api/v1/reports/%d/transitions", r.tgt.ReportID), body: jsonBody(t, body)}
+		}}
+}
+
+// endpoints is every route of handlers/server.go; TestAuthorizationMatrix
+// checks the list against chi's routes so a new route cannot be left out.
+func endpoints() []endpoint {
+	admin := []workflow.Role{workflow.RoleAdmin}
+	council := []workflow.Role{workflow.RoleCouncil}
+	updater := []workflow.Role{workflow.RoleUpdater}
+	approver := []workflow.Role{workflow.RoleApprover}
+	system := []workflow.Role{} // lock is the scheduler's alone: every user is refused
+	return []endpoint{
+		{method: "GET", route: "/healthz", public: true, ok: 200, build: get("/healthz")},
+		{method: "GET", route: "/readyz", public: true, ok: 200, build: get("/readyz")},
+		{method: "GET", route: "/api/openapi.yaml", public: true, ok: 200, build: get("/api/openapi.yaml")},
+		{method: "GET", route: "/api/v1/me", ok: 200, build: get("/api/v1/me")},
+
+		{method: "GET", route: "/api/v1/agencies", ok: 200, build: get("/api/v1/agencies")},
+		{method: "POST", route: "/api/v1/agencies", may: admin, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "POST", path: "/api/v1/agencies", body: fmt.Sprintf(`{"code":"NEW%d","name":"Sở mới %d","kind":"department"}`, r.n, r.n)}
+		}},
+		{method: "POST", route: "/api/v1/users", may: admin, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "POST", path: "/api/v1/users", body: fmt.Sprintf(`{"email":"new.%d@test.example.vn","name":"Cán bộ %d","title":"Chuyên viên","grants":[{"role":"updater","agency_id":%d}]}`, r.n, r.n, e.Dept.ID)}
+		}},
+		{method: "POST", route: "/api/v1/tokens", may: admin, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "POST", path: "/api/v1/tokens", body: fmt.Sprintf(`{"user_id":%d,"expires_at":%q}`, e.Dept.Updater.ID, ts(start.Add(30*24*time.Hour)))}
+		}},
+		{method: "DELETE", route: "/api/v1/tokens/{id}", may: admin, ok: 204, build: func(t *testing.T, e *env, r row) req {
+			tok, err := e.Store.CreateToken(context.Background(), e.Dept.Updater.ID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return req{method: "DELETE", path: fmt.Sprintf("/api/v1/tokens/%d", tok.ID)}
+		}},
+
+		{method: "GET", route: "/api/v1/criteria-sets", ok: 200, build: get("/api/v1/criteria-sets")},
+		{method: "GET", route: "/api/v1/criteria-sets/{id}", ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "GET", path: fmt.Sprintf("/api/v1/criteria-sets/%d", e.DeptSet.ID)}
+		}},
+		{method: "POST", route: "/api/v1/criteria-sets", may: admin, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "POST", path: "/api/v1/criteria-sets", body: sampleSet(t, fmt.Sprintf("NEW-%d", r.n)), ctype: "application/yaml"}
+		}},
+		{method: "PUT", route: "/api/v1/criteria-sets/{id}", may: admin, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			id := e.unfrozenSet(t, fmt.Sprintf("DRAFT-%d", r.n))
+			return req{method: "PUT", path: fmt.Sprintf("/api/v1/criteria-sets/%d", id), body: sampleSet(t, fmt.Sprintf("DRAFT-%d-v2", r.n)), ctype: "application/yaml"}
+		}},
+
+		{method: "GET", route: "/api/v1/campaigns", ok: 200, build: get("/api/v1/campaigns")},
+		{method: "GET", route: "/api/v1/campaigns/{id}", ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d", e.Campaign.ID)}
+		}},
+		{method: "POST", route: "/api/v1/campaigns", may: admin, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "POST", path: "/api/v1/campaigns", body: jsonBody(t, map[string]any{
+				"name": fmt.Sprintf("Chỉ số CCHC %d", r.n), "year": 2027,
+				"opens_at": ts(start), "closes_at": ts(start.Add(10 * 24 * time.Hour)),
+				"criteria_sets": map[string]int64{"department": e.DeptSet.ID, "district": e.DistSet.ID},
+			})}
+		}},
+		{method: "POST", route: "/api/v1/campaigns/{id}/rounds", may: council, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			id, ids := e.freshCampaign(t)
+			e.walk(t, on(e.Dept, ids[e.Dept.ID]), workflow.StateSubmitted)
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/rounds", id), body: jsonBody(t, map[string]any{
+				"closes_at": ts(start.Add(7 * 24 * time.Hour)), "criteria": []string{"1.1.1"}, "note": "Bổ sung minh chứng",
+			})}
+		}},
+		{method: "GET", route: "/api/v1/campaigns/{id}/progress", may: []workflow.Role{workflow.RoleAdmin, workflow.RoleCouncil}, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d/progress", e.Campaign.ID)}
+		}},
+
+		{method: "GET", route: "/api/v1/reports", ok: 200, build: get("/api/v1/reports")},
+		{method: "GET", route: "/api/v1/reports/{id}", report: true, ok: 200, build: reportPath("")},
+		{method: "PUT", route: "/api/v1/reports/{id}/exemptions", report: true, early: true, may: admin, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			codes := `[]` // the district set has no exemptible leaf
+			if r.tgt.Kind == workflow.KindDepartment {
+				codes = `["3.1"]`
+			}
+			return req{method: "PUT", path: fmt.Sprintf("/api/v1/reports/%d/exemptions", r.tgt.ReportID), body: `{"codes":` + codes + `}`}
+		}},
+		{method: "PUT", route: "/api/v1/reports/{id}/entries/{code}", report: true, may: updater, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "PUT", path: fmt.Sprintf("/api/v1/reports/%d/entries/1.1.1", r.tgt.ReportID), body: `{"self_score":0.75,"explanation":"Ban hành chậm 3 ngày"}`}
+		}},
+		{method: "GET", route: "/api/v1/reports/{id}/revisions", report: true, ok: 200, build: reportPath("/revisions")},
+		{method: "GET", route: "/api/v1/reports/{id}/transitions", report: true, ok: 200, build: reportPath("/transitions")},
+		{method: "GET", route: "/api/v1/reports/{id}/history", report: true, ok: 200, build: reportPath("/history")},
+
+		transition(workflow.EventComplete, workflow.StateDraft, updater, nil), // entries filled by prepare
+		transition(workflow.EventReopen, workflow.StateEntered, updater, nil),
+		transition(workflow.EventApprove, workflow.StateEntered, approver, nil),
+		transition(workflow.EventReturn, workflow.StateReviewed, approver, map[string]any{"reason": "Thiếu minh chứng tiêu chí 1.1.1"}),
+		transition(workflow.EventSign, workflow.StateReviewed, approver, nil),
+		transition(workflow.EventSubmit, workflow.StateSigned, approver, nil),
+		transition(workflow.EventLock, workflow.StateSigned, system, nil),
+		transition(workflow.EventOpenRound, workflow.StateSubmitted, council, map[string]any{"closes_at": ts(start.Add(7 * 24 * time.Hour)), "criteria": []string{"1.1.1"}}),
+	}
+}
+
+// prepare gives a report row a fresh report of the target in the endpoint's state.
+func (e *env) prepare(t *testing.T, ep endpoint, target string) *row {
+	t.Helper()
+	id, ids := e.freshCampaign(t)
+	a := e.Dept
+	if target == "other" {
+		a = e.District
+	}
+	r := &row{campaignID: id, tgt: on(a, ids[a.ID])}
+	e.walk(t, r.tgt, ep.state)
+	if ep.event == workflow.EventComplete {
+		e.FillEntries(t, r.tgt)
+	}
+	return r
+}
+
+// sampleSet is the department sample criteria set as YAML under another code.
+func sampleSet(t *testing.T, code string) string {
+	t.Helper()
+	y := string(storetest.Sample(t, "criteria-department.yaml"))
+	out := strings.Replace(y, "code: SO-2021", "code: "+code, 1)
+	if out == y {
+		t.Fatal("the department sample no longer starts with code: SO-2021")
+	}
+	return out
+}
+
+// unfrozenSet stores a criteria set no campaign uses, so it can be replaced.
+func (e *env) unfrozenSet(t *testing.T, code string) int64 {
+	t.Helper()
+	set, err := workflow.ParseCriteriaSet([]byte(sampleSet(t, code)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Store.CreateCriteriaSet(context.Background(), set); err != nil {
+		t.Fatal(err)
+	}
+	return set.ID
+}
+
+// TestAuthorizationMatrix calls every registered route as every kind of
+// caller, on the caller's own agency's report and on another's, and checks
+// the exact status api.md promises. Report rows get fresh reports (a campaign
+// of their own) walked to the state in which the allowed caller succeeds; a
+// refused row must leave its report exactly as it was, so the same report
+// serves the next row until a write succeeds.
+func TestAuthorizationMatrix(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		eps := endpoints()
+
+		// Every route chi knows is in the matrix, and nothing else is.
+		listed := map[string]bool{}
+		for _, ep := range eps {
+			listed[ep.method+" "+ep.route] = true
+		}
+		registered := map[string]bool{}
+		err := chi.Walk(e.server.Routes(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+			registered[method+" "+route] = true
+			if !listed[method+" "+route] {
+				t.Errorf("route %s %s is registered but not in the authorization matrix", method, route)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r := range listed {
+			if !registered[r] {
+				t.Errorf("the matrix lists %s, which is not registered", r)
+			}
+		}
+
+		// Every event of the workflow has its rows.
+		for _, ev := range workflow.Events() {
+			if !slices.ContainsFunc(eps, func(ep endpoint) bool { return string(ep.event) == ev }) {
+				t.Errorf("event %s has no row in the authorization matrix", ev)
+			}
+		}
+
+		n := 0
+		seen := map[int]int{}
+		for _, ep := range eps {
+			tgts := []string{""}
+			if ep.report {
+				tgts = targets
+			}
+			for _, target := range tgts {
+				// A report prepared for this endpoint and target serves every
+				// row until a write succeeds: refused rows are checked to
+				// change nothing, so the next row finds it as prepared.
+				var prepared *row
+				for _, c := range callers {
+					n++
+					name := fmt.Sprintf("%s as %s", ep, c.name)
+					if target != "" {
+						name += " on " + target
+					}
+					t.Run(name, func(t *testing.T) {
+						r := row{n: n}
+						var before snapshot
+						if ep.report {
+							if prepared == nil {
+								prepared = e.prepare(t, ep, target)
+							}
+							r.tgt, r.campaignID = prepared.tgt, prepared.campaignID
+							before = e.snap(t, r.tgt.ReportID)
+						}
+						rq := ep.build(t, e, r)
+						rq.as = c.name
+						want := ep.want(c, target)
+						_, res := e.send(t, rq)
+						seen[res.status]++
+						if res.status < 300 && rq.method != http.MethodGet {
+							prepared = nil // a success changed the report: the next row needs a fresh one
+						}
+						if res.status != want {
+							t.Fatalf("got %s, want %d", res, want)
+						}
+						if want >= 400 {
+							wantProblem(t, res, want)
+							if want == http.StatusUnauthorized && res.header.Get("WWW-Authenticate") == "" {
+								t.Error("401 without WWW-Authenticate")
+							}
+							if ep.report {
+								e.unchanged(t, before)
+							}
+						}
+					})
+				}
+			}
+		}
+		t.Logf("%d rows; statuses %v", n, seen)
+	})
+}
+
+// TestWhatEachCallerSees checks the content behind the matrix's 200s: lists
+// hold only what the caller may see, and GET transitions offers only the
+// events the caller may fire now.
+func TestWhatEachCallerSees(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect)
+		agencies := func(as string) []int64 {
+			var list []struct {
+				AgencyID int64 `json:"agency_id"`
+			}
+			decode(t, e.do(t, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/reports?campaign_id=%d", e.Campaign.ID), as: as}), &list)
+			var out []int64
+			for _, r := range list {
+				out = append(out, r.AgencyID)
+			}
+			slices.Sort(out)
+			return out
+		}
+		all := []int64{e.Dept.ID, e.Dept2.ID, e.District.ID}
+		slices.Sort(all)
+		for as, want := range map[string][]int64{
+			"admin": all, "council": all,
+			"updater": {e.Dept.ID}, "approver": {e.Dept.ID},
+			"other-updater": {e.Dept2.ID}, "dist-approver": {e.District.ID},
+		} {
+			if got := agencies(as); !slices.Equal(got, want) {
+				t.Errorf("%s sees the reports of agencies %v, want %v", as, got, want)
+			}
+		}
+		// Filtering by another agency finds nothing rather than failing.
+		var none []any
+		decode(t, e.do(t, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/reports?agency_id=%d", e.District.ID), as: "updater"}), &none)
+		if len(none) != 0 {
+			t.Errorf("an updater filtering by another agency got %v", none)
+		}
+
+		events := func(as string) []workflow.Event {
+			var out struct {
+				Transitions []workflow.Available `json:"transitions"`
+			}
+			decode(t, e.do(t, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/reports/%d/transitions", e.Dept.ReportID), as: as}), &out)
+			var evs []workflow.Event
+			for _, a := range out.Transitions {
+				evs = append(evs, a.Event)
+			}
+			return evs
+		}
+		e.walk(t, e.Dept, workflow.StateEntered)
+		for as, want := range map[string][]workflow.Event{
+			"updater":  {workflow.EventReopen},
+			"approver": {workflow.EventApprove, workflow.EventReturn},
+			"admin":    nil, "council": nil,
+		} {
+			if got := events(as); !slices.Equal(got, want) {
+				t.Errorf("%s may fire %v on an entered report, want %v", as, got, want)
+			}
+		}
+		e.Clock.Set(e.Campaign.ClosesAt)
+		defer e.Clock.Set(start)
+		for _, as := range []string{"updater", "approver"} {
+			if got := events(as); got != nil {
+				t.Errorf("after the deadline %s is offered %v", as, got)
+			}
+		}
+	})
+}
