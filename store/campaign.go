@@ -25,9 +25,16 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 		kinds = append(kinds, k)
 	}
 	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
-	return s.withTx(ctx, func(tx *sqlx.Tx) error {
+	var id int64
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		var fields []workflow.FieldError
 		for _, kind := range kinds {
+			// Freeze before reading the kind: the UPDATE takes the row lock that
+			// ReplaceCriteriaSet takes, so the kind read next is the committed
+			// one and cannot change before this commits. Refusing rolls it back.
+			if _, err := exec(ctx, tx, `UPDATE criteria_sets SET frozen = ? WHERE id = ?`, true, c.CriteriaSets[kind]); err != nil {
+				return err
+			}
 			var setKind workflow.AgencyKind
 			err := tx.GetContext(ctx, &setKind, tx.Rebind(`SELECT agency_kind FROM criteria_sets WHERE id = ?`), c.CriteriaSets[kind])
 			switch {
@@ -43,17 +50,14 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 			return workflow.Errorf(workflow.EINVALID, "The campaign's criteria sets are not valid.").WithFields(fields...)
 		}
 		now := s.ts(s.now())
-		id, err := insertID(ctx, tx, `INSERT INTO campaigns (name, year, opens_at, closes_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		var err error
+		id, err = insertID(ctx, tx, `INSERT INTO campaigns (name, year, opens_at, closes_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			c.Name, c.Year, s.ts(c.OpensAt), s.ts(c.ClosesAt), actor.ID, now)
 		if err != nil {
 			return err
 		}
-		c.ID = id
 		for _, kind := range kinds {
 			setID := c.CriteriaSets[kind]
-			if _, err := exec(ctx, tx, `UPDATE criteria_sets SET frozen = ? WHERE id = ?`, true, setID); err != nil {
-				return err
-			}
 			if _, err := exec(ctx, tx, `INSERT INTO campaign_criteria_sets (campaign_id, agency_kind, criteria_set_id) VALUES (?, ?, ?)`, id, kind, setID); err != nil {
 				return err
 			}
@@ -62,10 +66,16 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 				return err
 			}
 		}
-		c.OpensAt, c.ClosesAt = c.OpensAt.UTC().Truncate(time.Microsecond), c.ClosesAt.UTC().Truncate(time.Microsecond)
-		c.Rounds = []workflow.CampaignRound{}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// Only a committed campaign gets its id: a rolled-back one must not look stored.
+	c.ID = id
+	c.OpensAt, c.ClosesAt = c.OpensAt.UTC().Truncate(time.Microsecond), c.ClosesAt.UTC().Truncate(time.Microsecond)
+	c.Rounds = []workflow.CampaignRound{}
+	return nil
 }
 
 // GetCampaign returns a campaign with its criteria sets and rounds, or ENOTFOUND.

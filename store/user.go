@@ -18,22 +18,27 @@ func (s *Store) CreateUser(ctx context.Context, u *workflow.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return s.withTx(ctx, func(tx *sqlx.Tx) error {
+	// Work on a copy: a rolled-back user keeps no id and its grants as given.
+	stored := &workflow.User{Email: u.Email, Name: u.Name, Title: u.Title}
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		id, err := insertID(ctx, tx, `INSERT INTO users (email, name, title, created_at) VALUES (?, ?, ?, ?)`,
 			u.Email, u.Name, u.Title, s.ts(s.now()))
 		if err != nil {
 			return s.duplicate(err, "email", "A user with email %s already exists.", u.Email)
 		}
-		u.ID = id
-		grants := u.Grants
-		u.Grants = nil
-		for i, g := range grants {
-			if err := s.addGrant(ctx, tx, u, g, fmt.Sprintf("grants/%d/agency_id", i)); err != nil {
+		stored.ID = id
+		for i, g := range u.Grants {
+			if err := s.addGrant(ctx, tx, stored, g, fmt.Sprintf("grants/%d/agency_id", i)); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	u.ID, u.Grants = stored.ID, stored.Grants
+	return nil
 }
 
 // EnsureUser finds the user by email or creates them, then adds the grant if

@@ -169,3 +169,59 @@ func (w *World) Submit(t testing.TB, a *Agency) {
 	w.Fire(t, a.Approver, a, workflow.EventSign, "")
 	w.Fire(t, a.Approver, a, workflow.EventSubmit, "")
 }
+
+// Report reads the agency's report as the admin, with entries and totals.
+func (w *World) Report(t testing.TB, a *Agency) *workflow.Report {
+	t.Helper()
+	r, err := w.Store.GetReport(context.Background(), w.Admin, a.ReportID)
+	if err != nil {
+		t.Fatalf("get report %d: %v", a.ReportID, err)
+	}
+	return r
+}
+
+// Put writes one entry of the agency's report as its updater; score is a
+// decimal such as "0.75", or "" to clear the score.
+func (w *World) Put(t testing.TB, a *Agency, code, score, explanation string) int64 {
+	t.Helper()
+	v := workflow.EntryValue{Explanation: explanation}
+	if score != "" {
+		p := MustPoints(t, score)
+		v.SelfScore = &p
+	}
+	_, version, err := w.Store.PutEntry(context.Background(), a.Updater, a.ReportID, code, v, nil, store.Meta{})
+	if err != nil {
+		t.Fatalf("put entry %s of report %d: %v", code, a.ReportID, err)
+	}
+	return version
+}
+
+// MustPoints parses a decimal such as "0.75".
+func MustPoints(t testing.TB, s string) workflow.Points {
+	t.Helper()
+	p, err := workflow.ParsePoints(s)
+	if err != nil {
+		t.Fatalf("points %q: %v", s, err)
+	}
+	return p
+}
+
+// Count runs a SELECT COUNT(*) (or any single-integer query) with ?
+// placeholders on the store's database.
+func Count(t testing.TB, s *store.Store, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.DB().Get(&n, s.DB().Rebind(query), args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// WantCode fails the test unless err carries the domain error code (use ""
+// for no error).
+func WantCode(t testing.TB, err error, code string) {
+	t.Helper()
+	if got := workflow.ErrorCode(err); got != code {
+		t.Fatalf("got error %v (code %q), want code %q", err, got, code)
+	}
+}
