@@ -86,7 +86,7 @@ func (s *Server) handleRoundCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	rr := workflow.RoundRequest{OpensAt: s.store.Now(), AgencyIDs: in.AgencyIDs, Note: in.Note}
 	if in.Criteria != nil {
-		rr.Criteria, rr.CriteriaGiven = *in.Criteria, true
+		rr.Criteria = *in.Criteria
 	}
 	if in.OpensAt != nil {
 		rr.OpensAt, err = s.parseTime(*in.OpensAt, "opens_at")

@@ -62,7 +62,7 @@ func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) 
 			return
 		}
 		if in.Criteria != nil {
-			round.Criteria, round.CriteriaGiven = *in.Criteria, true
+			round.Criteria = *in.Criteria
 		}
 	}
 	rep, err := s.store.Transition(r.Context(), currentUser(r), id, req, round, meta(r))

@@ -40,9 +40,9 @@ func TestOpenRoundOnReport(t *testing.T) {
 				{"no closes_at", w.Council, &workflow.RoundRequest{}, workflow.EINVALID},
 				{"closes_at now", w.Council, &workflow.RoundRequest{ClosesAt: now}, workflow.EINVALID},
 				{"closes_at past", w.Council, &workflow.RoundRequest{ClosesAt: now.Add(-time.Hour)}, workflow.EINVALID},
-				{"empty criteria", w.Council, &workflow.RoundRequest{ClosesAt: closes, Criteria: []string{}, CriteriaGiven: true}, workflow.EINVALID},
-				{"council-scored criterion", w.Council, &workflow.RoundRequest{ClosesAt: closes, Criteria: []string{"1.1.1", "1.5"}, CriteriaGiven: true}, workflow.EINVALID},
-				{"unknown criterion", w.Council, &workflow.RoundRequest{ClosesAt: closes, Criteria: []string{"9.9"}, CriteriaGiven: true}, workflow.EINVALID},
+				{"empty criteria", w.Council, &workflow.RoundRequest{ClosesAt: closes, Criteria: []string{}}, workflow.EINVALID},
+				{"council-scored criterion", w.Council, &workflow.RoundRequest{ClosesAt: closes, Criteria: []string{"1.1.1", "1.5"}}, workflow.EINVALID},
+				{"unknown criterion", w.Council, &workflow.RoundRequest{ClosesAt: closes, Criteria: []string{"9.9"}}, workflow.EINVALID},
 				{"admin", w.Admin, &workflow.RoundRequest{ClosesAt: closes}, workflow.EFORBIDDEN},
 				{"approver", a.Approver, &workflow.RoundRequest{ClosesAt: closes}, workflow.EFORBIDDEN},
 				{"updater", a.Updater, &workflow.RoundRequest{ClosesAt: closes}, workflow.EFORBIDDEN},
@@ -61,7 +61,7 @@ func TestOpenRoundOnReport(t *testing.T) {
 			unchanged(t, s, b.ReportID, before, "open_round on a draft")
 		})
 
-		r, err := openRound(w, w.Council, a, &workflow.RoundRequest{ClosesAt: closes, Criteria: []string{"2.1", "1.1.1"}, CriteriaGiven: true})
+		r, err := openRound(w, w.Council, a, &workflow.RoundRequest{ClosesAt: closes, Criteria: []string{"2.1", "1.1.1"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +189,7 @@ func TestOpenCampaignRound(t *testing.T) {
 				{"approver", w.Dept.Approver, w.Campaign.ID, rr(), workflow.EFORBIDDEN},
 				{"unknown agency", w.Council, w.Campaign.ID, rr(w.Dept.ID, w.District.ID+1000), workflow.EINVALID},
 				{"closes in the past", w.Council, w.Campaign.ID, workflow.RoundRequest{OpensAt: now.Add(-2 * time.Hour), ClosesAt: now.Add(-time.Hour)}, workflow.EINVALID},
-				{"empty criteria", w.Council, w.Campaign.ID, workflow.RoundRequest{OpensAt: now, ClosesAt: now.Add(time.Hour), CriteriaGiven: true}, workflow.EINVALID},
+				{"empty criteria", w.Council, w.Campaign.ID, workflow.RoundRequest{OpensAt: now, ClosesAt: now.Add(time.Hour), Criteria: []string{}}, workflow.EINVALID},
 				{"unknown campaign", w.Council, w.Campaign.ID + 1000, rr(), workflow.ENOTFOUND},
 			} {
 				_, err := s.OpenCampaignRound(ctx, tc.u, tc.campaign, tc.rr, store.Meta{})
@@ -238,7 +238,7 @@ func TestOpenCampaignRound(t *testing.T) {
 		// Round 2 targets everyone: only the district is still submitted.
 		w.Clock.Add(time.Hour)
 		res2, err := s.OpenCampaignRound(ctx, w.Council, w.Campaign.ID, workflow.RoundRequest{OpensAt: w.Clock.Now(), ClosesAt: now.Add(96 * time.Hour),
-			Criteria: []string{"1.1.1"}, CriteriaGiven: true}, store.Meta{})
+			Criteria: []string{"1.1.1"}}, store.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}

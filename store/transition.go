@@ -139,7 +139,7 @@ func (s *Store) roundSpecFor(ctx context.Context, tx *sqlx.Tx, r *workflow.Repor
 	if err != nil {
 		return nil, err
 	}
-	codes, err := workflow.RoundCriteria(set, rr.Criteria, rr.CriteriaGiven)
+	codes, err := workflow.RoundCriteria(set, rr.Criteria)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func (s *Store) OpenCampaignRound(ctx context.Context, u *workflow.User, campaig
 		}
 		agencies, _ := json.Marshal(opened)
 		var criteria any
-		if rr.CriteriaGiven {
+		if rr.Criteria != nil {
 			b, _ := json.Marshal(rr.Criteria)
 			criteria = string(b)
 		}

@@ -53,14 +53,15 @@ func (c *Campaign) Validate() error {
 }
 
 // RoundRequest opens a supplementary round: its window and the leaves that may
-// be edited in it (empty Criteria with CriteriaGiven means "none": refused).
+// be edited in it.
 type RoundRequest struct {
-	OpensAt       time.Time
-	ClosesAt      time.Time
-	Criteria      []string
-	CriteriaGiven bool
-	AgencyIDs     []int64
-	Note          string
+	OpensAt  time.Time
+	ClosesAt time.Time
+	// Criteria are the codes editable in the round: nil means every self
+	// leaf; an empty, non-nil list names none and is refused.
+	Criteria  []string
+	AgencyIDs []int64
+	Note      string
 }
 
 // Validate checks the round's window against now and its criteria against the set.
@@ -72,7 +73,7 @@ func (r *RoundRequest) Validate(now time.Time) error {
 	if !now.Before(r.ClosesAt) {
 		fields = append(fields, FieldError{"closes_at", "must be in the future"})
 	}
-	if r.CriteriaGiven && len(r.Criteria) == 0 {
+	if r.Criteria != nil && len(r.Criteria) == 0 {
 		fields = append(fields, FieldError{"criteria", "name at least one criterion, or leave it out for all self-scored ones"})
 	}
 	r.Note = NormalizeText(r.Note)
@@ -85,9 +86,9 @@ func (r *RoundRequest) Validate(now time.Time) error {
 	return nil
 }
 
-// RoundCriteria resolves the codes editable in a round against a set: absent
+// RoundCriteria resolves the codes editable in a round against a set: nil
 // means every self leaf; each named code must be a self leaf of the set.
-func RoundCriteria(set *CriteriaSet, codes []string, given bool) ([]string, error) {
+func RoundCriteria(set *CriteriaSet, codes []string) ([]string, error) {
 	self := map[string]bool{}
 	var all []string
 	for _, l := range set.LeafList() {
@@ -96,7 +97,7 @@ func RoundCriteria(set *CriteriaSet, codes []string, given bool) ([]string, erro
 			all = append(all, l.Code)
 		}
 	}
-	if !given {
+	if codes == nil {
 		return all, nil
 	}
 	var fields []FieldError

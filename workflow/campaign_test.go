@@ -69,13 +69,13 @@ func TestRoundRequestValidate(t *testing.T) {
 		fields []string
 	}{
 		{"valid, all self leaves", RoundRequest{OpensAt: now, ClosesAt: now.Add(72 * time.Hour)}, nil},
-		{"valid, named criteria", RoundRequest{OpensAt: now, ClosesAt: now.Add(time.Hour), Criteria: []string{"1.1"}, CriteriaGiven: true}, nil},
+		{"valid, named criteria", RoundRequest{OpensAt: now, ClosesAt: now.Add(time.Hour), Criteria: []string{"1.1"}}, nil},
 		{"closes in the past", RoundRequest{OpensAt: now.Add(-2 * time.Hour), ClosesAt: now.Add(-time.Hour)}, []string{"closes_at"}},
 		{"closes now", RoundRequest{OpensAt: now.Add(-time.Hour), ClosesAt: now}, []string{"closes_at"}},
 		{"closes before opens, in the past", RoundRequest{OpensAt: now, ClosesAt: now.Add(-time.Hour)}, []string{"closes_at", "closes_at"}},
 		{"closes before opens, in the future", RoundRequest{OpensAt: now.Add(2 * time.Hour), ClosesAt: now.Add(time.Hour)}, []string{"closes_at"}},
-		{"empty criteria given", RoundRequest{OpensAt: now, ClosesAt: now.Add(time.Hour), Criteria: []string{}, CriteriaGiven: true}, []string{"criteria"}},
-		{"empty criteria and past", RoundRequest{OpensAt: now.Add(-2 * time.Hour), ClosesAt: now.Add(-time.Hour), CriteriaGiven: true}, []string{"closes_at", "criteria"}},
+		{"empty criteria given", RoundRequest{OpensAt: now, ClosesAt: now.Add(time.Hour), Criteria: []string{}}, []string{"criteria"}},
+		{"empty criteria and past", RoundRequest{OpensAt: now.Add(-2 * time.Hour), ClosesAt: now.Add(-time.Hour), Criteria: []string{}}, []string{"closes_at", "criteria"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,7 +92,7 @@ func TestRoundRequestValidate(t *testing.T) {
 		})
 	}
 
-	req := RoundRequest{OpensAt: now, ClosesAt: now.Add(time.Hour), Criteria: []string{" 1.1 "}, CriteriaGiven: true, Note: norm.NFD.String(" Bổ sung ")}
+	req := RoundRequest{OpensAt: now, ClosesAt: now.Add(time.Hour), Criteria: []string{" 1.1 "}, Note: norm.NFD.String(" Bổ sung ")}
 	if err := req.Validate(now); err != nil || req.Note != "Bổ sung" || req.Criteria[0] != "1.1" {
 		t.Errorf("not normalised: note %q criteria %q, %v", req.Note, req.Criteria, err)
 	}
@@ -103,22 +103,20 @@ func TestRoundCriteria(t *testing.T) {
 	tests := []struct {
 		name   string
 		codes  []string
-		given  bool
 		want   []string
 		fields int
 	}{
-		{name: "absent: every self leaf", given: false, want: departmentSelf},
-		{name: "absent ignores codes", codes: []string{"8.1"}, given: false, want: departmentSelf},
-		{name: "named, deduplicated, order kept", codes: []string{"5.1", " 1.1.1 ", "5.1"}, given: true, want: []string{"5.1", "1.1.1"}},
-		{name: "unknown code", codes: []string{"1.1.1", "9.9"}, given: true, fields: 1},
-		{name: "council leaf", codes: []string{"1.5"}, given: true, fields: 1},
-		{name: "survey leaf", codes: []string{"8.1"}, given: true, fields: 1},
-		{name: "parent", codes: []string{"1.1"}, given: true, fields: 1},
-		{name: "every bad code listed", codes: []string{"9.9", "1.5", "1", "3.3"}, given: true, fields: 4},
+		{name: "absent: every self leaf", want: departmentSelf},
+		{name: "named, deduplicated, order kept", codes: []string{"5.1", " 1.1.1 ", "5.1"}, want: []string{"5.1", "1.1.1"}},
+		{name: "unknown code", codes: []string{"1.1.1", "9.9"}, fields: 1},
+		{name: "council leaf", codes: []string{"1.5"}, fields: 1},
+		{name: "survey leaf", codes: []string{"8.1"}, fields: 1},
+		{name: "parent", codes: []string{"1.1"}, fields: 1},
+		{name: "every bad code listed", codes: []string{"9.9", "1.5", "1", "3.3"}, fields: 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := RoundCriteria(set, tt.codes, tt.given)
+			got, err := RoundCriteria(set, tt.codes)
 			if tt.fields > 0 {
 				wantCode(t, err, EINVALID)
 				if got != nil {
