@@ -147,12 +147,23 @@ func (f *flags) integer(name string, def int64, help string) *int64 {
 
 const defaultDB = "sqlite:parindex.db"
 
+// zerolog's time format is a package global: set it once, not on every
+// serve, so that several Mains (tests run them in parallel) never race on it.
+func init() { zerolog.TimeFieldFormat = time.RFC3339Nano }
+
 func (m *Main) logger() zerolog.Logger {
-	zerolog.TimeFieldFormat = time.RFC3339Nano
 	return zerolog.New(m.Stderr).With().Timestamp().Logger()
 }
 
-func (m *Main) runServe(ctx context.Context, args []string) error {
+func (m *Main) runServe(ctx context.Context, args []string) (err error) {
+	// A serve that fails after opening the database closes it again: the
+	// caller of a failed Run owes no Close.
+	defer func() {
+		if err != nil && m.store != nil {
+			m.store.Close()
+			m.store = nil
+		}
+	}()
 	f := m.newFlags("serve")
 	addr := f.str("addr", ":8080", "listen address")
 	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
@@ -296,6 +307,11 @@ func (m *Main) runTokenIssue(ctx context.Context, args []string) error {
 	}
 	if *email == "" {
 		return fmt.Errorf("--email is required")
+	}
+	// Checked here, like the other flags, so the answer names the flag
+	// rather than being the API's "The user is not valid.".
+	if !workflow.ValidEmail(workflow.NormalizeEmail(*email)) {
+		return fmt.Errorf("--email %q is not an email address", *email)
 	}
 	var grant *workflow.Grant
 	switch workflow.Role(*role) {

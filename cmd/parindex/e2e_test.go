@@ -1,0 +1,475 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"parindex/store/storetest"
+)
+
+// The department set of cmd/parindex/demo: 38 leaves, 20 of them self-scored
+// for 36 points, 100 points in all.
+var deptSelfLeaves = []string{
+	"1.1.1", "1.1.2", "1.2", "1.3", "1.4", "2.1", "2.3", "2.4", "3.1", "3.5",
+	"4.1", "4.3", "4.4", "5.1", "5.3", "5.4", "5.5", "6.1", "6.3", "7.5",
+}
+
+type reportJSON struct {
+	ID         int64       `json:"id"`
+	CampaignID int64       `json:"campaign_id"`
+	AgencyID   int64       `json:"agency_id"`
+	State      string      `json:"state"`
+	Round      int         `json:"round"`
+	Version    int64       `json:"version"`
+	Deadline   string      `json:"deadline"`
+	SelfTotal  json.Number `json:"self_total"`
+	MaxTotal   json.Number `json:"max_total"`
+	Entries    []struct {
+		Code        string          `json:"code"`
+		Method      string          `json:"method"`
+		MaxPoints   json.RawMessage `json:"max_points"`
+		SelfScore   json.RawMessage `json:"self_score"`
+		Explanation string          `json:"explanation"`
+		Editable    bool            `json:"editable"`
+	} `json:"entries"`
+}
+
+// editable lists the codes the report says may be edited now.
+func (r *reportJSON) editable() []string {
+	out := []string{}
+	for _, e := range r.Entries {
+		if e.Editable {
+			out = append(out, e.Code)
+		}
+	}
+	return out
+}
+
+type transitionsJSON struct {
+	State       string `json:"state"`
+	Round       int    `json:"round"`
+	Version     int64  `json:"version"`
+	Transitions []struct {
+		Event string `json:"event"`
+		To    string `json:"to"`
+	} `json:"transitions"`
+}
+
+type historyJSON struct {
+	At    string `json:"at"`
+	Actor *struct {
+		ID    int64  `json:"id"`
+		Email string `json:"email"`
+	} `json:"actor"`
+	Event     string `json:"event"`
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Round     int    `json:"round"`
+	Reason    string `json:"reason"`
+	RequestID string `json:"request_id"`
+	ClientIP  string `json:"client_ip"`
+}
+
+// getReport reads a report and checks that its ETag is its version.
+func getReport(t *testing.T, c *client, id int64) reportJSON {
+	t.Helper()
+	var rep reportJSON
+	res := c.do("GET", fmt.Sprintf("/api/v1/reports/%d", id), nil).want(t, http.StatusOK, &rep)
+	if got, want := res.header.Get("ETag"), strconv.Quote(strconv.FormatInt(rep.Version, 10)); got != want {
+		t.Fatalf("report %d: ETag %s, version %d", id, got, rep.Version)
+	}
+	return rep
+}
+
+// available lists "event→to" for what the caller may fire now, checking that
+// the list describes the report's current state, round and version.
+func available(t *testing.T, c *client, id int64, state string, round int, version int64) []string {
+	t.Helper()
+	var tr transitionsJSON
+	c.do("GET", fmt.Sprintf("/api/v1/reports/%d/transitions", id), nil).want(t, http.StatusOK, &tr)
+	if tr.State != state || tr.Round != round || tr.Version != version {
+		t.Fatalf("transitions of report %d describe %s/%d v%d, want %s/%d v%d", id, tr.State, tr.Round, tr.Version, state, round, version)
+	}
+	out := []string{}
+	for _, x := range tr.Transitions {
+		out = append(out, x.Event+"→"+x.To)
+	}
+	return out
+}
+
+func TestEndToEnd(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		clock := storetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, hcm))
+		db := storetest.URL(t, dialect)
+		m, _ := serve(t, clock, nil, "--addr", "127.0.0.1:0", "--db", db)
+		if got := getStatus(t, m.URL(), "/readyz"); got != http.StatusOK {
+			t.Fatalf("/readyz %d", got)
+		}
+
+		// The first administrator's token comes from the command line, run
+		// beside the server on the same database.
+		admin := newClient(t, m.URL(), issueToken(t, clock, db, "admin@snv.example.vn", "--name", "Nguyễn Thị Quản Trị", "--role", "admin"))
+		var me struct {
+			ID     int64  `json:"id"`
+			Email  string `json:"email"`
+			Name   string `json:"name"`
+			Grants []struct {
+				Role     string `json:"role"`
+				AgencyID *int64 `json:"agency_id"`
+			} `json:"grants"`
+		}
+		admin.do("GET", "/api/v1/me", nil).want(t, http.StatusOK, &me)
+		if me.Email != "admin@snv.example.vn" || me.Name != "Nguyễn Thị Quản Trị" || len(me.Grants) != 1 || me.Grants[0].Role != "admin" || me.Grants[0].AgencyID != nil {
+			t.Fatalf("/me of the issued token: %+v", me)
+		}
+		newClient(t, m.URL(), "").do("GET", "/api/v1/me", nil).wantProblem(t, http.StatusUnauthorized)
+
+		// Agencies.
+		type agency struct {
+			ID   int64  `json:"id"`
+			Code string `json:"code"`
+			Name string `json:"name"`
+			Kind string `json:"kind"`
+		}
+		var stp, stc agency
+		admin.do("POST", "/api/v1/agencies", map[string]string{"code": "STP", "name": "Sở Tư pháp", "kind": "department"}).want(t, http.StatusCreated, &stp)
+		admin.do("POST", "/api/v1/agencies", map[string]string{"code": "STC", "name": "Sở Tài chính", "kind": "department"}).want(t, http.StatusCreated, &stc)
+		if stp.ID == 0 || stp.Code != "STP" || stp.Name != "Sở Tư pháp" || stp.Kind != "department" || stc.ID == stp.ID {
+			t.Fatalf("agencies: %+v %+v", stp, stc)
+		}
+		admin.do("POST", "/api/v1/agencies", map[string]string{"code": "STP", "name": "Trùng", "kind": "department"}).wantProblem(t, http.StatusConflict)
+
+		// Users with grants, and a token for each through the API.
+		type user struct {
+			ID     int64  `json:"id"`
+			Email  string `json:"email"`
+			Grants []struct {
+				Role     string `json:"role"`
+				AgencyID *int64 `json:"agency_id"`
+			} `json:"grants"`
+		}
+		mkUser := func(email, name, title string, grant map[string]any) user {
+			t.Helper()
+			var u user
+			admin.do("POST", "/api/v1/users", map[string]any{"email": email, "name": name, "title": title, "grants": []any{grant}}).
+				want(t, http.StatusCreated, &u)
+			if u.ID == 0 || u.Email != email || len(u.Grants) != 1 || u.Grants[0].Role != grant["role"] {
+				t.Fatalf("created user %+v", u)
+			}
+			return u
+		}
+		updaterU := mkUser("capnhat.stp@stp.example.vn", "Lê Văn Cập Nhật", "Chuyên viên", map[string]any{"role": "updater", "agency_id": stp.ID})
+		approverU := mkUser("pheduyet.stp@stp.example.vn", "Trần Thị Phê Duyệt", "Phó Giám đốc", map[string]any{"role": "approver", "agency_id": stp.ID})
+		councilU := mkUser("thamdinh@snv.example.vn", "Phạm Văn Thẩm Định", "Thành viên Hội đồng", map[string]any{"role": "council"})
+		otherU := mkUser("capnhat.stc@stc.example.vn", "Hồ Văn Khác", "Chuyên viên", map[string]any{"role": "updater", "agency_id": stc.ID})
+		if *updaterU.Grants[0].AgencyID != stp.ID {
+			t.Fatalf("updater grant names agency %d, want %d", *updaterU.Grants[0].AgencyID, stp.ID)
+		}
+		token := func(u user, body map[string]any) *client {
+			t.Helper()
+			var tok struct {
+				ID        int64   `json:"id"`
+				Token     string  `json:"token"`
+				ExpiresAt *string `json:"expires_at"`
+			}
+			if body == nil {
+				body = map[string]any{}
+			}
+			body["user_id"] = u.ID
+			admin.do("POST", "/api/v1/tokens", body).want(t, http.StatusCreated, &tok)
+			if tok.ID == 0 || !tokenLine.MatchString(tok.Token) {
+				t.Fatalf("token %+v", tok)
+			}
+			if want, ok := body["expires_at"]; ok && (tok.ExpiresAt == nil || *tok.ExpiresAt != want) {
+				t.Fatalf("token expires_at %v, want %v", tok.ExpiresAt, want)
+			}
+			return newClient(t, m.URL(), tok.Token)
+		}
+		updater := token(updaterU, nil)
+		approver := token(approverU, nil)
+		council := token(councilU, map[string]any{"expires_at": "2026-12-31T17:00:00+07:00"})
+		other := token(otherU, nil)
+		admin.do("POST", "/api/v1/tokens", map[string]any{"user_id": 999999}).wantProblem(t, http.StatusNotFound)
+		updater.do("POST", "/api/v1/tokens", map[string]any{"user_id": updaterU.ID}).wantProblem(t, http.StatusForbidden)
+
+		// The department criteria set, posted as YAML.
+		yamlSet, err := os.ReadFile("demo/criteria-department.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var set struct {
+			ID         int64       `json:"id"`
+			Code       string      `json:"code"`
+			AgencyKind string      `json:"agency_kind"`
+			MaxPoints  json.Number `json:"max_points"`
+			Leaves     int         `json:"leaves"`
+		}
+		admin.do("POST", "/api/v1/criteria-sets", rawBody{"application/yaml", yamlSet}).want(t, http.StatusCreated, &set)
+		if set.ID == 0 || set.Code != "SO-2021" || set.AgencyKind != "department" || set.MaxPoints != "100" || set.Leaves != 38 {
+			t.Fatalf("criteria set %+v", set)
+		}
+
+		// A campaign whose window is open now (09:00 on 20/11).
+		var campaign struct {
+			ID       int64            `json:"id"`
+			OpensAt  string           `json:"opens_at"`
+			ClosesAt string           `json:"closes_at"`
+			Sets     map[string]int64 `json:"criteria_sets"`
+		}
+		admin.do("POST", "/api/v1/campaigns", map[string]any{
+			"name": "Tự đánh giá Chỉ số CCHC năm 2026", "year": 2026,
+			"opens_at": "2026-11-15T08:00:00+07:00", "closes_at": "2026-11-25T17:00:00+07:00",
+			"criteria_sets": map[string]int64{"department": set.ID},
+		}).want(t, http.StatusCreated, &campaign)
+		if campaign.ID == 0 || campaign.OpensAt != "2026-11-15T08:00:00+07:00" || campaign.ClosesAt != "2026-11-25T17:00:00+07:00" || campaign.Sets["department"] != set.ID {
+			t.Fatalf("campaign %+v", campaign)
+		}
+
+		// One draft report per department; the updater sees only its own.
+		var mine, all []reportJSON
+		updater.do("GET", fmt.Sprintf("/api/v1/reports?campaign_id=%d", campaign.ID), nil).want(t, http.StatusOK, &mine)
+		admin.do("GET", fmt.Sprintf("/api/v1/reports?campaign_id=%d", campaign.ID), nil).want(t, http.StatusOK, &all)
+		if len(mine) != 1 || mine[0].AgencyID != stp.ID || len(all) != 2 {
+			t.Fatalf("reports: the updater sees %+v, the admin %d", mine, len(all))
+		}
+		id := mine[0].ID
+		rep := getReport(t, updater, id)
+		if rep.State != "draft" || rep.Round != 0 || rep.CampaignID != campaign.ID || rep.Deadline != "2026-11-25T17:00:00+07:00" ||
+			rep.SelfTotal != "0" || rep.MaxTotal != "100" || len(rep.Entries) != 38 || !slices.Equal(rep.editable(), deptSelfLeaves) {
+			t.Fatalf("new report: %+v, editable %v", rep, rep.editable())
+		}
+		reportPath := fmt.Sprintf("/api/v1/reports/%d", id)
+		other.do("GET", reportPath, nil).wantProblem(t, http.StatusNotFound)
+		other.do("GET", reportPath+"/history", nil).wantProblem(t, http.StatusNotFound)
+
+		// What each role may fire from draft.
+		roles := map[string]*client{"updater": updater, "approver": approver, "council": council, "admin": admin}
+		checkAvailable := func(state string, round int, version int64, want map[string][]string) {
+			t.Helper()
+			for role, events := range want {
+				if got := available(t, roles[role], id, state, round, version); !slices.Equal(got, events) {
+					t.Fatalf("in %s round %d the %s may fire %v, want %v", state, round, role, got, events)
+				}
+			}
+		}
+		none := []string{}
+		checkAvailable("draft", 0, rep.Version, map[string][]string{
+			"updater": {"complete→entered"}, "approver": none, "council": none, "admin": none,
+		})
+
+		// complete before any entry names every missing self leaf.
+		p := updater.do("POST", reportPath+"/transitions", map[string]any{"event": "complete"}).wantProblem(t, http.StatusUnprocessableEntity)
+		var missing []string
+		for _, code := range deptSelfLeaves {
+			missing = append(missing, "entries/"+code)
+		}
+		if !slices.Equal(p.fields(), missing) {
+			t.Fatalf("complete on an empty report names %v", p.fields())
+		}
+
+		// Entries for every self leaf, each raising the version by one.
+		version := rep.Version
+		for _, e := range rep.Entries {
+			if e.Method != "self" {
+				continue
+			}
+			clock.Add(time.Minute)
+			var put struct {
+				Code        string          `json:"code"`
+				SelfScore   json.RawMessage `json:"self_score"`
+				Explanation string          `json:"explanation"`
+				Editable    bool            `json:"editable"`
+				Version     int64           `json:"version"`
+			}
+			explanation := "Đã thực hiện đầy đủ tiêu chí " + e.Code
+			res := updater.do("PUT", reportPath+"/entries/"+e.Code, map[string]any{"self_score": e.MaxPoints, "explanation": explanation}).
+				want(t, http.StatusOK, &put)
+			version++
+			if put.Code != e.Code || string(put.SelfScore) != string(e.MaxPoints) || put.Explanation != explanation || !put.Editable || put.Version != version {
+				t.Fatalf("PUT %s: %+v (self_score %s), want version %d", e.Code, put, put.SelfScore, version)
+			}
+			if res.header.Get("ETag") != strconv.Quote(strconv.FormatInt(version, 10)) {
+				t.Fatalf("PUT %s: ETag %s, version %d", e.Code, res.header.Get("ETag"), version)
+			}
+		}
+		// A write that names an old version is refused and changes nothing.
+		updater.do("PUT", reportPath+"/entries/1.2", map[string]any{"self_score": 0.5, "explanation": "x"}, "If-Match", `"1"`).
+			wantProblem(t, http.StatusPreconditionFailed)
+		rep = getReport(t, updater, id)
+		if rep.Version != version || rep.SelfTotal != "36" || rep.MaxTotal != "100" {
+			t.Fatalf("after the entries: version %d (want %d), self_total %s, max_total %s", rep.Version, version, rep.SelfTotal, rep.MaxTotal)
+		}
+		checkAvailable("draft", 0, version, map[string][]string{"updater": {"complete→entered"}, "approver": none})
+
+		// Walk the report through the workflow, one minute apart, recording
+		// what the history must say.
+		type step struct {
+			event, from, to string
+			round           int
+			email           string
+			at              time.Time
+			reason          string
+		}
+		var want []step
+		fire := func(c *client, email string, body map[string]any, from, to string, round int) {
+			t.Helper()
+			clock.Add(time.Minute)
+			var out struct {
+				State   string `json:"state"`
+				Round   int    `json:"round"`
+				Version int64  `json:"version"`
+			}
+			res := c.do("POST", reportPath+"/transitions", body, "If-Match", strconv.Quote(strconv.FormatInt(version, 10))).
+				want(t, http.StatusOK, &out)
+			version++
+			if out.State != to || out.Round != round || out.Version != version {
+				t.Fatalf("%s: %+v, want %s round %d version %d", body["event"], out, to, round, version)
+			}
+			if res.header.Get("ETag") != strconv.Quote(strconv.FormatInt(version, 10)) {
+				t.Fatalf("%s: ETag %s, version %d", body["event"], res.header.Get("ETag"), version)
+			}
+			if r := getReport(t, c, id); r.Version != version || r.State != to || r.Round != round {
+				t.Fatalf("after %s the report is %s round %d version %d", body["event"], r.State, r.Round, r.Version)
+			}
+			reason, _ := body["reason"].(string)
+			want = append(want, step{body["event"].(string), from, to, round, email, clock.Now(), reason})
+		}
+
+		fire(updater, updaterU.Email, map[string]any{"event": "complete"}, "draft", "entered", 0)
+		checkAvailable("entered", 0, version, map[string][]string{
+			"updater": {"reopen→draft"}, "approver": {"approve→reviewed", "return→draft"}, "council": none, "admin": none,
+		})
+		// Entries are frozen outside draft.
+		updater.do("PUT", reportPath+"/entries/1.2", map[string]any{"self_score": 0.5, "explanation": "x"}).wantProblem(t, http.StatusConflict)
+		// The approver's event is not the updater's.
+		updater.do("POST", reportPath+"/transitions", map[string]any{"event": "approve"}).wantProblem(t, http.StatusForbidden)
+
+		fire(approver, approverU.Email, map[string]any{"event": "approve"}, "entered", "reviewed", 0)
+		checkAvailable("reviewed", 0, version, map[string][]string{
+			"updater": none, "approver": {"return→draft", "sign→signed"}, "council": none,
+		})
+
+		fire(approver, approverU.Email, map[string]any{"event": "sign"}, "reviewed", "signed", 0)
+		checkAvailable("signed", 0, version, map[string][]string{
+			"updater": none, "approver": {"return→draft", "submit→submitted"}, "council": none,
+		})
+
+		fire(approver, approverU.Email, map[string]any{"event": "submit"}, "signed", "submitted", 0)
+		checkAvailable("submitted", 0, version, map[string][]string{
+			"updater": none, "approver": none, "council": {"open_round→draft"}, "admin": none,
+		})
+
+		// The council opens a supplementary round for two criteria, closing in a week.
+		roundCloses := "2026-11-27T17:00:00+07:00"
+		fire(council, councilU.Email, map[string]any{"event": "open_round", "reason": "Bổ sung tài liệu kiểm chứng",
+			"closes_at": roundCloses, "criteria": []string{"1.1.1", "2.1"}}, "submitted", "draft", 1)
+		rep = getReport(t, updater, id)
+		if rep.Deadline != roundCloses || !slices.Equal(rep.editable(), []string{"1.1.1", "2.1"}) {
+			t.Fatalf("round 1: deadline %s, editable %v", rep.Deadline, rep.editable())
+		}
+		checkAvailable("draft", 1, version, map[string][]string{
+			"updater": {"complete→entered"}, "approver": none, "council": none,
+		})
+
+		// In round 1 only the round's criteria may change.
+		clock.Add(time.Minute)
+		var put struct {
+			SelfScore json.Number `json:"self_score"`
+			Editable  bool        `json:"editable"`
+			Version   int64       `json:"version"`
+		}
+		updater.do("PUT", reportPath+"/entries/1.1.1", map[string]any{"self_score": 0.5, "explanation": "Kế hoạch ban hành chậm; bổ sung quyết định"}).
+			want(t, http.StatusOK, &put)
+		version++
+		if put.SelfScore != "0.5" || !put.Editable || put.Version != version {
+			t.Fatalf("round 1 PUT 1.1.1: %+v", put)
+		}
+		p = updater.do("PUT", reportPath+"/entries/1.2", map[string]any{"self_score": 0.5, "explanation": "Không được sửa"}).
+			wantProblem(t, http.StatusUnprocessableEntity)
+		if !slices.Contains(p.fields(), "entries/1.2") {
+			t.Fatalf("round 1 PUT 1.2: fields %v", p.fields())
+		}
+		rep = getReport(t, updater, id)
+		if rep.Version != version || rep.SelfTotal != "35.5" {
+			t.Fatalf("after round 1: version %d (want %d), self_total %s", rep.Version, version, rep.SelfTotal)
+		}
+		for _, e := range rep.Entries {
+			if e.Code == "1.2" && string(e.SelfScore) != "1" {
+				t.Fatalf("1.2 changed to %s", e.SelfScore)
+			}
+		}
+
+		// The history, read back by the admin and by the updater.
+		var history, seen []historyJSON
+		admin.do("GET", reportPath+"/history", nil).want(t, http.StatusOK, &history)
+		updater.do("GET", reportPath+"/history", nil).want(t, http.StatusOK, &seen)
+		// Where each request came from is the administrators' to see.
+		trimmed := slices.Clone(history)
+		for i := range trimmed {
+			trimmed[i].RequestID, trimmed[i].ClientIP = "", ""
+		}
+		if !reflect.DeepEqual(trimmed, seen) {
+			t.Fatalf("the updater's history is not the admin's without request ids and client IPs:\n%+v\n%+v", history, seen)
+		}
+		if len(history) != len(want) {
+			t.Fatalf("history has %d rows, want %d: %+v", len(history), len(want), history)
+		}
+		for i, h := range history {
+			w := want[i]
+			if h.Event != w.event || h.From != w.from || h.To != w.to || h.Round != w.round || h.Actor == nil || h.Actor.Email != w.email || h.Reason != w.reason {
+				t.Errorf("history[%d] = %s %s→%s round %d by %v (%q), want %s %s→%s round %d by %s (%q)",
+					i, h.Event, h.From, h.To, h.Round, h.Actor, h.Reason, w.event, w.from, w.to, w.round, w.email, w.reason)
+			}
+			at, err := time.Parse(time.RFC3339Nano, h.At)
+			if err != nil || !strings.HasSuffix(h.At, "+07:00") || !at.Equal(w.at) {
+				t.Errorf("history[%d].at = %q, want %s in +07:00 (%v)", i, h.At, w.at.Format(time.RFC3339), err)
+			}
+			if h.RequestID == "" || h.ClientIP != "127.0.0.1" || (i > 0 && h.RequestID == history[i-1].RequestID) {
+				t.Errorf("history[%d] does not say where it came from: request_id %q, client_ip %q", i, h.RequestID, h.ClientIP)
+			}
+		}
+	})
+}
+
+// TestHistoryOrigin: the history records the client behind a trusted proxy
+// (--trusted-proxies, or PARINDEX_TRUSTED_PROXIES) and the caller's own
+// X-Request-Id; without trusted proxies X-Forwarded-For is ignored.
+func TestHistoryOrigin(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		env    map[string]string
+		args   []string
+		wantIP string
+	}{
+		{"no trusted proxy", nil, nil, "127.0.0.1"},
+		{"trusted by flag", nil, []string{"--trusted-proxies", "10.0.0.0/8, 127.0.0.0/8"}, "203.0.113.7"},
+		{"trusted by environment", map[string]string{"PARINDEX_TRUSTED_PROXIES": "127.0.0.1/32"}, nil, "203.0.113.7"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := storetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, hcm))
+			m, _ := serve(t, clock, tc.env, append([]string{"--addr", "127.0.0.1:0", "--db", storetest.URL(t, "sqlite")}, tc.args...)...)
+			w := storetest.NewWorld(t, m.Store(), clock)
+			w.FillEntries(t, w.Dept)
+			updater := newClient(t, m.URL(), storetest.MustToken(t, m.Store(), w.Dept.Updater))
+			admin := newClient(t, m.URL(), storetest.MustToken(t, m.Store(), w.Admin))
+			path := fmt.Sprintf("/api/v1/reports/%d", w.Dept.ReportID)
+			updater.do("POST", path+"/transitions", map[string]any{"event": "complete"},
+				"X-Forwarded-For", "203.0.113.7", "X-Request-Id", "hue-gw-0042").want(t, http.StatusOK, nil)
+			var history []historyJSON
+			admin.do("GET", path+"/history", nil).want(t, http.StatusOK, &history)
+			if len(history) != 1 || history[0].ClientIP != tc.wantIP || history[0].RequestID != "hue-gw-0042" {
+				t.Fatalf("history %+v, want client_ip %s and request_id hue-gw-0042", history, tc.wantIP)
+			}
+		})
+	}
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"testing"
+	"time"
+
+	"parindex/store/storetest"
+)
+
+// await returns the next value from ch, failing the test if none comes within
+// ten seconds: a broken shutdown must fail, not hang.
+func await[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		clock := storetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, hcm))
+		db := storetest.URL(t, dialect)
+		m, _, stderr := newMain(clock, nil)
+		if err := m.Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--db", db}); err != nil {
+			m.Close()
+			t.Fatalf("serve: %v", err)
+		}
+		addr := m.listener.Addr().String()
+		w := storetest.NewWorld(t, m.Store(), clock)
+		updater := newClient(t, m.URL(), storetest.MustToken(t, m.Store(), w.Dept.Updater))
+
+		// Serve a few requests, leaving idle keep-alive connections behind.
+		for range 3 {
+			updater.do("GET", fmt.Sprintf("/api/v1/reports/%d", w.Dept.ReportID), nil).want(t, http.StatusOK, nil)
+		}
+
+		// One request is in flight when Close starts: its handler is reading the
+		// body (the server has answered 100 Continue), and the rest of the body
+		// arrives only once the listener is closed. It must still be answered.
+		shuttingDown := make(chan struct{})
+		m.server.RegisterOnShutdown(func() { close(shuttingDown) })
+		bodyR, bodyW := io.Pipe()
+		t.Cleanup(func() { bodyW.Close() }) // a failed test must not leave the request hanging
+		reading := make(chan struct{})
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{Got100Continue: func() { close(reading) }})
+		req, _ := http.NewRequestWithContext(ctx, "PUT", fmt.Sprintf("%s/api/v1/reports/%d/entries/1.1.1", m.URL(), w.Dept.ReportID), bodyR)
+		req.Header.Set("Authorization", "Bearer "+updater.token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Expect", "100-continue")
+		tr := &http.Transport{ExpectContinueTimeout: time.Minute}
+		defer tr.CloseIdleConnections()
+		type result struct {
+			status int
+			body   string
+			err    error
+		}
+		answered := make(chan result, 1)
+		go func() {
+			res, err := (&http.Client{Transport: tr}).Do(req)
+			if err != nil {
+				answered <- result{err: err}
+				return
+			}
+			defer res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			answered <- result{status: res.StatusCode, body: string(b), err: err}
+		}()
+		await(t, reading, "the handler to read the body")
+
+		closed := make(chan error, 1)
+		go func() { closed <- m.Close() }()
+		await(t, shuttingDown, "Close to start a graceful shutdown") // the listener is closed from here on
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			t.Fatal("the port accepts connections while shutting down")
+		}
+		if _, err := io.WriteString(bodyW, `{"self_score": 1, "explanation": "Kế hoạch ban hành đúng hạn"}`); err != nil {
+			t.Fatalf("write body: %v", err)
+		}
+		bodyW.Close()
+		res := await(t, answered, "the answer to the in-flight request")
+		if res.err != nil || res.status != http.StatusOK {
+			t.Fatalf("in-flight request: status %d, %v, %s", res.status, res.err, res.body)
+		}
+		if err := await(t, closed, "Close to return"); err != nil {
+			t.Fatalf("Close: %v\n%s", err, stderr)
+		}
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			t.Fatal("the port still accepts connections after Close")
+		}
+		if _, err := http.Get(m.URL() + "/healthz"); err == nil {
+			t.Fatal("GET /healthz answered after Close")
+		}
+		if m.Serving() || m.Store() != nil {
+			t.Fatal("Close left the server or the store behind")
+		}
+		if err := m.Close(); err != nil {
+			t.Fatalf("a second Close: %v", err)
+		}
+		// The write made in flight was committed before the database closed.
+		rep, err := storetest.OpenURL(t, db, clock).GetReport(context.Background(), w.Dept.Updater, w.Dept.ReportID)
+		if err != nil {
+			t.Fatalf("reopen: %v", err)
+		}
+		for _, e := range rep.Entries {
+			if e.Code == "1.1.1" && (e.SelfScore == nil || e.SelfScore.String() != "1") {
+				t.Fatalf("entry 1.1.1 after shutdown: %v", e.SelfScore)
+			}
+		}
+	})
+}
