@@ -43,14 +43,7 @@ func TestCampaignValidate(t *testing.T) {
 			c := validCampaign()
 			tt.edit(&c)
 			err := c.Validate()
-			if tt.fields == nil {
-				wantCode(t, err, "")
-				return
-			}
-			wantCode(t, err, EINVALID)
-			if got := fieldNames(err); !sameSet(got, tt.fields) {
-				t.Errorf("fields = %v, want %v", got, tt.fields)
-			}
+			wantFields(t, err, tt.fields)
 		})
 	}
 
@@ -81,14 +74,7 @@ func TestRoundRequestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			req := tt.req
 			err := req.Validate(now)
-			if tt.fields == nil {
-				wantCode(t, err, "")
-				return
-			}
-			wantCode(t, err, EINVALID)
-			if got := fieldNames(err); !sameSet(got, tt.fields) {
-				t.Errorf("fields = %v, want %v", got, tt.fields)
-			}
+			wantFields(t, err, tt.fields)
 		})
 	}
 

@@ -57,14 +57,7 @@ func TestAgencyValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := tt.agency
 			err := a.Validate()
-			if tt.fields == nil {
-				wantCode(t, err, "")
-				return
-			}
-			wantCode(t, err, EINVALID)
-			if got := fieldNames(err); !sameSet(got, tt.fields) {
-				t.Errorf("fields = %v, want %v", got, tt.fields)
-			}
+			wantFields(t, err, tt.fields)
 		})
 	}
 }

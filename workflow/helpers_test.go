@@ -58,6 +58,19 @@ func wantCode(t *testing.T, err error, code string) {
 }
 
 // fieldNames lists the Field of every field error of err, in order.
+// wantFields expects no error for nil fields, else EINVALID naming exactly those fields.
+func wantFields(t *testing.T, err error, fields []string) {
+	t.Helper()
+	if fields == nil {
+		wantCode(t, err, "")
+		return
+	}
+	wantCode(t, err, EINVALID)
+	if got := fieldNames(err); !sameSet(got, fields) {
+		t.Errorf("fields = %v, want %v", got, fields)
+	}
+}
+
 func fieldNames(err error) []string {
 	var out []string
 	for _, f := range ErrorFields(err) {

@@ -40,14 +40,7 @@ func TestUserValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			u := tt.user
 			err := u.Validate()
-			if tt.fields == nil {
-				wantCode(t, err, "")
-				return
-			}
-			wantCode(t, err, EINVALID)
-			if got := fieldNames(err); !sameSet(got, tt.fields) {
-				t.Errorf("fields = %v, want %v", got, tt.fields)
-			}
+			wantFields(t, err, tt.fields)
 		})
 	}
 
