@@ -95,6 +95,9 @@ func (s *Store) Transition(ctx context.Context, u *workflow.User, id int64, req 
 		if err != nil {
 			return err
 		}
+		if req.Invalid != nil {
+			return req.Invalid
+		}
 		var spec *roundSpec
 		switch d.Event {
 		case workflow.EventComplete:

@@ -120,6 +120,10 @@ type TransitionRequest struct {
 	Reason string
 	// IfMatch is the version the caller last saw, when it sent If-Match.
 	IfMatch *int64
+	// Invalid is a body problem found while decoding (an unreadable or
+	// misplaced closes_at); it is refused at the content stage, after every
+	// check that outranks it.
+	Invalid error
 }
 
 // Decision is the outcome of a permitted transition.
