@@ -6,8 +6,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"sync"
@@ -164,7 +166,8 @@ func (s *Store) dbError(err error) error {
 		return err
 	}
 	var netErr interface{ Timeout() bool }
-	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, pq.ErrSSLNotSupported) || errors.As(err, &netErr) || strings.Contains(err.Error(), "connection refused") {
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.As(err, &netErr) || strings.Contains(err.Error(), "connection refused") {
 		return workflow.Errorf(workflow.EUNAVAILABLE, "The database is unavailable.")
 	}
 	return err
