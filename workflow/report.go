@@ -1,6 +1,9 @@
 package workflow
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -17,6 +20,8 @@ type Report struct {
 	Round         int
 	Version       int64
 	LockedFrom    State
+	// UpdatedAt is when the current version was made.
+	UpdatedAt time.Time
 	// OpensAt and ClosesAt are the window in force for this report and round.
 	OpensAt  time.Time
 	ClosesAt time.Time
@@ -39,12 +44,16 @@ type Entry struct {
 	Explanation string  `json:"explanation"`
 	Editable    bool    `json:"editable"`
 	Exempt      bool    `json:"exempt"`
+	// Evidence counts the evidence files attached and not deleted.
+	Evidence int `json:"evidence"`
 }
 
 // EntryValue is what is stored for one leaf.
 type EntryValue struct {
 	SelfScore   *Points
 	Explanation string
+	// Evidence counts the leaf's current evidence files (read only).
+	Evidence int
 	// Invalid is a value that could not be read (a score with three decimals,
 	// say); it is refused at the 422 stage, after every check that outranks it.
 	Invalid error
@@ -72,7 +81,7 @@ func (r *Report) Fill(set *CriteriaSet, values map[string]EntryValue) {
 		v := values[leaf.Code]
 		e := Entry{
 			Code: leaf.Code, Title: leaf.Title, Method: leaf.Method, MaxPoints: leaf.MaxPoints, Step: leaf.Step,
-			SelfScore: v.SelfScore, Explanation: v.Explanation,
+			SelfScore: v.SelfScore, Explanation: v.Explanation, Evidence: v.Evidence,
 			Editable: r.Editable(leaf), Exempt: contains(r.Exemptions, leaf.Code),
 		}
 		if !e.Exempt {
@@ -85,8 +94,8 @@ func (r *Report) Fill(set *CriteriaSet, values map[string]EntryValue) {
 	}
 }
 
-// MissingForComplete lists the applicable self leaves that lack a score or an
-// explanation, as field errors named entries/<code>.
+// MissingForComplete lists the applicable self leaves that lack a score, or
+// lack both evidence and an explanation, as field errors named entries/<code>.
 func (r *Report) MissingForComplete() []FieldError {
 	var fields []FieldError
 	for _, e := range r.Entries {
@@ -97,8 +106,8 @@ func (r *Report) MissingForComplete() []FieldError {
 		if e.SelfScore == nil {
 			miss = append(miss, "a self score")
 		}
-		if strings.TrimSpace(e.Explanation) == "" {
-			miss = append(miss, "an explanation")
+		if e.Evidence == 0 && strings.TrimSpace(e.Explanation) == "" {
+			miss = append(miss, "evidence or an explanation")
 		}
 		if miss != nil {
 			fields = append(fields, FieldError{"entries/" + e.Code, "needs " + strings.Join(miss, " and ")})
@@ -215,4 +224,41 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Digest is the SHA-256 (hex) of what the report says at its version: its
+// identity, round and version, every entry's score, explanation and the
+// digests of its current evidence files, and the exemptions. Exports print
+// it and carry it in their metadata, so a signed summary can be matched to
+// the version it was made from. evidence maps a leaf code to file digests.
+func (r *Report) Digest(evidence map[string][]string) string {
+	type entry struct {
+		Code        string   `json:"code"`
+		SelfScore   *string  `json:"self_score"`
+		Explanation string   `json:"explanation"`
+		Evidence    []string `json:"evidence"`
+	}
+	doc := struct {
+		ReportID   int64    `json:"report_id"`
+		CampaignID int64    `json:"campaign_id"`
+		AgencyID   int64    `json:"agency_id"`
+		Round      int      `json:"round"`
+		Version    int64    `json:"version"`
+		Exemptions []string `json:"exemptions"`
+		Entries    []entry  `json:"entries"`
+	}{r.ID, r.CampaignID, r.AgencyID, r.Round, r.Version, r.Exemptions, nil}
+	for _, e := range r.Entries {
+		var score *string
+		if e.SelfScore != nil {
+			s := e.SelfScore.String()
+			score = &s
+		}
+		doc.Entries = append(doc.Entries, entry{e.Code, score, e.Explanation, evidence[e.Code]})
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic(err) // plain strings and numbers always marshal
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

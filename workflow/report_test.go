@@ -148,9 +148,19 @@ func TestMissingForComplete(t *testing.T) {
 		{
 			name: "nothing entered",
 			missing: map[string]string{
-				"entries/1.1": "self score and an explanation", "entries/1.2": "self score and an explanation",
-				"entries/1.4": "self score and an explanation", "entries/2.1": "self score and an explanation",
+				"entries/1.1": "self score and evidence or an explanation", "entries/1.2": "self score and evidence or an explanation",
+				"entries/1.4": "self score and evidence or an explanation", "entries/2.1": "self score and evidence or an explanation",
 			},
+		},
+		{
+			name: "evidence stands in for an explanation, not for a score",
+			values: map[string]EntryValue{
+				"1.1": {SelfScore: pts("2"), Evidence: 1},
+				"1.2": {SelfScore: pts("1"), Evidence: 3, Explanation: " "},
+				"1.4": {Evidence: 2},
+				"2.1": {SelfScore: pts("1"), Explanation: "ok"},
+			},
+			missing: map[string]string{"entries/1.4": "a self score"},
 		},
 		{
 			name:   "exempt leaf and non-self leaves are not asked for",
@@ -169,7 +179,7 @@ func TestMissingForComplete(t *testing.T) {
 				"1.4": {Explanation: "đã có giải trình"},
 				"2.1": {SelfScore: pts("0.5"), Explanation: "ok"},
 			},
-			missing: map[string]string{"entries/1.1": "an explanation", "entries/1.4": "a self score"},
+			missing: map[string]string{"entries/1.1": "evidence or an explanation", "entries/1.4": "a self score"},
 		},
 		{
 			name: "a score of 0 is a score",

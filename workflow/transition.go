@@ -38,6 +38,7 @@ const (
 	EventSubmit    Event = "submit"
 	EventLock      Event = "lock"
 	EventOpenRound Event = "open_round"
+	EventExtend    Event = "extend"
 )
 
 // Transition is one row of the workflow's single table: the FSM, role checks,
@@ -54,6 +55,9 @@ type Transition struct {
 	NeedsReason bool
 	// NextRound: the event starts a supplementary round (round + 1).
 	NextRound bool
+	// Restores sends the report back to the state it was locked from; To is
+	// only a placeholder for such an event.
+	Restores bool
 }
 
 // Transitions is the workflow. Keep api.md's table and this one in step.
@@ -66,6 +70,7 @@ var Transitions = []Transition{
 	{Event: EventSubmit, From: []State{StateSigned}, To: StateSubmitted, Roles: []Role{RoleApprover}, NeedsWindow: true},
 	{Event: EventLock, From: []State{StateDraft, StateEntered, StateReviewed, StateSigned}, To: StateLocked, Roles: []Role{RoleSystem}},
 	{Event: EventOpenRound, From: []State{StateSubmitted, StateLocked}, To: StateDraft, Roles: []Role{RoleCouncil}, NextRound: true},
+	{Event: EventExtend, From: []State{StateLocked}, To: StateLocked, Roles: []Role{RoleCouncil, RoleAdmin}, NeedsReason: true, Restores: true},
 }
 
 // fsmEvents is Transitions in looplab/fsm's terms, built once.
@@ -159,13 +164,19 @@ func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision,
 	if !f.Can(string(t.Event)) {
 		return Decision{}, Errorf(ECONFLICT, "A report in %s cannot %s.", r.State, t.Event)
 	}
-	if err := f.Event(context.Background(), string(t.Event)); err != nil {
-		return Decision{}, Errorf(EINTERNAL, "state machine: %v", err)
+	to := r.LockedFrom
+	if !t.Restores {
+		if err := f.Event(context.Background(), string(t.Event)); err != nil {
+			return Decision{}, Errorf(EINTERNAL, "state machine: %v", err)
+		}
+		to = State(f.Current())
+	} else if !lockable(to) {
+		return Decision{}, Errorf(ECONFLICT, "The report has no state to return to (locked from %q).", to)
 	}
 	if t.NeedsReason && NormalizeText(req.Reason) == "" {
 		return Decision{}, Errorf(EINVALID, "A reason is required to %s.", t.Event).WithFields(FieldError{"reason", "required"})
 	}
-	d := Decision{Transition: t, From: r.State, To: State(f.Current()), Round: r.Round, Role: role}
+	d := Decision{Transition: t, From: r.State, To: to, Round: r.Round, Role: role}
 	if t.NextRound {
 		d.Round++
 	}
@@ -220,8 +231,32 @@ func Mermaid() string {
 			label += ", round + 1"
 		}
 		for _, from := range t.From {
-			fmt.Fprintf(&b, "    %s --> %s: %s\n", from, t.To, label)
+			if !t.Restores {
+				fmt.Fprintf(&b, "    %s --> %s: %s\n", from, t.To, label)
+				continue
+			}
+			for _, to := range lockTransition().From {
+				fmt.Fprintf(&b, "    %s --> %s: %s, if locked from %s\n", from, to, label, to)
+			}
 		}
 	}
 	return b.String()
+}
+
+// lockTransition is the system's lock event: its sources are the states a
+// locked report can be restored to.
+func lockTransition() Transition {
+	t, _ := LookupTransition(EventLock)
+	return t
+}
+
+// lockable reports whether a report may be locked from state s (and so
+// restored to it by extend).
+func lockable(s State) bool {
+	for _, from := range lockTransition().From {
+		if from == s {
+			return true
+		}
+	}
+	return false
 }

@@ -19,10 +19,11 @@ type apiRow struct {
 	window    bool   // needs an open window (423 otherwise)
 	reason    bool   // needs a reason (422 otherwise)
 	nextRound bool
+	restores  bool // to is the state the report was locked from
 }
 
-// apiTable is api.md's table. `extend` (locked → the state it was locked from;
-// council, admin; reason required) is in api.md but not yet in Transitions.
+// apiTable is api.md's table; extend's "to" is the state the report was
+// locked from (newReport locks reports from reviewed).
 var apiTable = map[Event]apiRow{
 	"complete":   {from: []State{"draft"}, to: "entered", who: []Role{"updater"}, window: true},
 	"reopen":     {from: []State{"entered"}, to: "draft", who: []Role{"updater"}, window: true},
@@ -32,6 +33,7 @@ var apiTable = map[Event]apiRow{
 	"submit":     {from: []State{"signed"}, to: "submitted", who: []Role{"approver"}, window: true},
 	"lock":       {from: []State{"draft", "entered", "reviewed", "signed"}, to: "locked"},
 	"open_round": {from: []State{"submitted", "locked"}, to: "draft", who: []Role{"council"}, nextRound: true},
+	"extend":     {from: []State{"locked"}, to: "reviewed", who: []Role{"council", "admin"}, reason: true, restores: true},
 }
 
 const agencyA, agencyB int64 = 10, 20
@@ -85,8 +87,12 @@ var windows = []windowCase{
 
 // newReport is agency A's report in state, round 1, version 7.
 func newReport(state State) *Report {
-	return &Report{ID: 1, CampaignID: 1, AgencyID: agencyA, State: state, Round: 1, Version: 7,
+	r := &Report{ID: 1, CampaignID: 1, AgencyID: agencyA, State: state, Round: 1, Version: 7,
 		OpensAt: testOpens.UTC(), ClosesAt: testCloses.UTC()}
+	if state == StateLocked {
+		r.LockedFrom = StateReviewed
+	}
+	return r
 }
 
 type expectation struct {
@@ -207,7 +213,11 @@ func TestTransitionsMatchAPI(t *testing.T) {
 		if len(who) == 0 {
 			who = []Role{RoleSystem}
 		}
-		if !reflect.DeepEqual(tr.From, row.from) || tr.To != row.to || !reflect.DeepEqual(tr.Roles, who) ||
+		to := tr.To
+		if tr.Restores {
+			to = StateReviewed // newReport's locked_from
+		}
+		if !reflect.DeepEqual(tr.From, row.from) || to != row.to || tr.Restores != row.restores || !reflect.DeepEqual(tr.Roles, who) ||
 			tr.NeedsWindow != row.window || tr.NeedsReason != row.reason || tr.NextRound != row.nextRound {
 			t.Errorf("%s = %+v; api.md says %+v", tr.Event, tr, row)
 		}
@@ -217,7 +227,7 @@ func TestTransitionsMatchAPI(t *testing.T) {
 			t.Errorf("api.md's event %s is missing from Transitions", ev)
 		}
 	}
-	if got, want := Events(), []string{"complete", "reopen", "approve", "return", "sign", "submit", "lock", "open_round"}; !reflect.DeepEqual(got, want) {
+	if got, want := Events(), []string{"complete", "reopen", "approve", "return", "sign", "submit", "lock", "open_round", "extend"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Events() = %v, want %v", got, want)
 	}
 	for _, tr := range Transitions {
@@ -249,11 +259,12 @@ func TestFSMAgreesWithTable(t *testing.T) {
 				}
 				continue
 			}
-			if err := f.Event(context.Background(), string(tr.Event)); err != nil {
+			if tr.Restores {
+				// The fsm only says extend may fire from locked; Decide picks the target.
+			} else if err := f.Event(context.Background(), string(tr.Event)); err != nil {
 				t.Errorf("fsm at %s: %s: %v", from, tr.Event, err)
 				continue
-			}
-			if got := State(f.Current()); got != tr.To || got != row.to {
+			} else if got := State(f.Current()); got != tr.To || got != row.to {
 				t.Errorf("fsm: %s from %s lands in %s; table says %s, api.md %s", tr.Event, from, got, tr.To, row.to)
 			}
 
@@ -376,9 +387,9 @@ func TestAvailableTransitions(t *testing.T) {
 		{"updater+approver in entered", StateEntered, both, open, []Available{{EventReopen, StateDraft}, {EventApprove, StateReviewed}, {EventReturn, StateDraft}}},
 		{"other agency in entered", StateEntered, other, open, []Available{}},
 		{"council on submitted", StateSubmitted, council, closed, []Available{{EventOpenRound, StateDraft}}},
-		{"council on locked", StateLocked, council, closed, []Available{{EventOpenRound, StateDraft}}},
+		{"council on locked", StateLocked, council, closed, []Available{{EventOpenRound, StateDraft}, {EventExtend, StateReviewed}}},
 		{"council on draft", StateDraft, council, open, []Available{}},
-		{"admin on locked", StateLocked, admin, closed, []Available{}},
+		{"admin on locked", StateLocked, admin, closed, []Available{{EventExtend, StateReviewed}}},
 		{"admin on draft", StateDraft, admin, open, []Available{}},
 		{"nil user", StateDraft, nil, open, []Available{}},
 	}
