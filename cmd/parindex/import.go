@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"parindex/sheet"
+	"parindex/store"
+	"parindex/workflow"
+)
+
+// importMaxFile caps the file an import reads; an officials list weighs a few
+// kilobytes.
+const importMaxFile = 16 << 20
+
+const importUsage = "usage: parindex import officials --agency CODE [--db URL] FILE"
+
+// runImport runs "parindex import officials --agency CODE [--db URL] FILE":
+// the agency's list of officials (CSV or XLSX) is imported as
+// POST /api/v1/agencies/{id}/officials does, all or nothing. It prints
+// "created N, updated M, unchanged K", or every bad row on standard error,
+// one per line, and fails.
+func (m *Main) runImport(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "officials" {
+		return errors.New(importUsage)
+	}
+	f := m.newFlags("import officials")
+	agency := f.String("agency", "", "the agency's code, e.g. STP")
+	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
+	if err := f.Parse(args[1:]); err != nil {
+		return err
+	}
+	// Flags may follow the file as well: parse what comes after it again.
+	rest := f.Args()
+	if len(rest) > 1 {
+		if err := f.Parse(rest[1:]); err != nil {
+			return err
+		}
+		rest = append(rest[:1], f.Args()...)
+	}
+	switch {
+	case *agency == "":
+		return fmt.Errorf("--agency is required\n%s", importUsage)
+	case len(rest) != 1:
+		return fmt.Errorf("name one file to import\n%s", importUsage)
+	}
+	path := rest[0]
+
+	file, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	rows, err := sheet.Read(file, importMaxFile, path, "")
+	if err != nil {
+		return cliError(err)
+	}
+	officials, err := workflow.ParseOfficials(rows)
+	if err != nil {
+		return m.badRows(err)
+	}
+
+	s, err := store.Open(ctx, *db, m.Clock)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if current, err := s.SchemaCurrent(ctx); err != nil || !current {
+		return fmt.Errorf("the database schema is not current: run parindex migrate up")
+	}
+	a, err := s.AgencyByCode(ctx, *agency)
+	if err != nil {
+		return cliError(err)
+	}
+	res, err := s.ImportOfficials(ctx, a.ID, officials)
+	if err != nil {
+		return m.badRows(err)
+	}
+	fmt.Fprintf(m.Stdout, "created %d, updated %d, unchanged %d\n", res.Created, res.Updated, res.Unchanged)
+	return nil
+}
+
+// badRows prints each row problem of an invalid list on standard error and
+// returns the list's message; any other error is returned as cliError.
+func (m *Main) badRows(err error) error {
+	fields := workflow.ErrorFields(err)
+	if workflow.ErrorCode(err) != workflow.EINVALID || len(fields) == 0 {
+		return cliError(err)
+	}
+	for _, fe := range fields {
+		where := fe.Field
+		if rest, ok := strings.CutPrefix(fe.Field, "rows/"); ok {
+			row, field, _ := strings.Cut(rest, "/")
+			where = "row " + row + ", " + field
+		}
+		fmt.Fprintf(m.Stderr, "%s: %s\n", where, fe.Message)
+	}
+	return errors.New(workflow.ErrorMessage(err))
+}
+
+// cliError is a domain error's message for people; an internal error keeps
+// its detail, as the operator running the command is the one to read it.
+func cliError(err error) error {
+	if code := workflow.ErrorCode(err); code != workflow.EINTERNAL && code != "" {
+		return errors.New(workflow.ErrorMessage(err))
+	}
+	return err
+}

@@ -1,0 +1,137 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"parindex/sheet"
+	"parindex/store"
+	"parindex/workflow"
+)
+
+// officialsImportJSON is the answer to an import that succeeded; errors is
+// always empty then and is there because api.md promises the member.
+type officialsImportJSON struct {
+	store.ImportResult
+	Errors []rowErrorJSON `json:"errors"`
+}
+
+// rowErrorJSON is one problem of a list: the sheet row (header = 1) an
+// official can find, the field as in every other problem ("rows/3/email")
+// and the message. Row is left out for a problem of the request itself.
+type rowErrorJSON struct {
+	Row     int    `json:"row,omitempty"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// handleOfficialsImport reads an agency's list of officials (CSV or XLSX, as
+// the raw body or as the multipart field "file") and imports it whole, or
+// answers 422 listing every bad row and changes nothing. The file is checked
+// before the agency: an unknown agency with a bad list is 422, with a good
+// one 404.
+func (s *Server) handleOfficialsImport(w http.ResponseWriter, r *http.Request) {
+	agencyID, err := pathID(r, "id")
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	rows, err := s.readOfficialsFile(w, r)
+	if err != nil {
+		s.officialsProblem(w, r, err)
+		return
+	}
+	officials, err := workflow.ParseOfficials(rows)
+	if err != nil {
+		s.officialsProblem(w, r, err)
+		return
+	}
+	res, err := s.store.ImportOfficials(r.Context(), agencyID, officials)
+	if err != nil {
+		s.officialsProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, officialsImportJSON{ImportResult: res, Errors: []rowErrorJSON{}})
+}
+
+// Media types a list may be sent as, besides multipart/form-data.
+var officialsMediaTypes = map[string]bool{
+	sheet.TypeCSV:              true,
+	sheet.TypeXLSX:             true,
+	"application/octet-stream": true,
+}
+
+// readOfficialsFile reads the uploaded spreadsheet within the server's body limit:
+// 415 for another media type, 413 past the limit, 422 without a file field.
+func (s *Server) readOfficialsFile(w http.ResponseWriter, r *http.Request) ([][]string, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "multipart/form-data" && !officialsMediaTypes[mt]) {
+		return nil, workflow.Errorf(workflow.EUNSUPPORTED,
+			"Send the list as text/csv, %s or application/octet-stream, or as multipart/form-data with the file in the field \"file\".", sheet.TypeXLSX)
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if mt != "multipart/form-data" {
+		return sheet.Read(bytes.NewReader(body), s.maxBody, "", mt)
+	}
+	if params["boundary"] == "" {
+		return nil, workflow.Errorf(workflow.EBADREQUEST, "The multipart body has no boundary.")
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, workflow.Errorf(workflow.EINVALID, "The form has no file: send the list in the field \"file\".").
+				WithFields(workflow.FieldError{Field: "file", Message: "required"})
+		} else if err != nil {
+			return nil, workflow.Errorf(workflow.EBADREQUEST, "The multipart body is malformed: %v.", err)
+		}
+		if part.FormName() == "file" {
+			return sheet.Read(part, s.maxBody, part.FileName(), part.Header.Get("Content-Type"))
+		}
+	}
+}
+
+// officialsProblem answers like problem, except that the 422 of a list also
+// gives each error its row, as api.md promises: error.go's problem document
+// carries only field and message, so this one extends it here.
+func (s *Server) officialsProblem(w http.ResponseWriter, r *http.Request, err error) {
+	if workflow.ErrorCode(err) != workflow.EINVALID {
+		s.problem(w, r, err)
+		return
+	}
+	p := struct {
+		problemJSON
+		Errors []rowErrorJSON `json:"errors,omitempty"`
+	}{problemJSON: problemJSON{
+		Type:   "urn:parindex:problem:" + workflow.EINVALID,
+		Title:  http.StatusText(http.StatusUnprocessableEntity),
+		Status: http.StatusUnprocessableEntity,
+		Detail: workflow.ErrorMessage(err),
+	}}
+	for _, f := range workflow.ErrorFields(err) {
+		p.Errors = append(p.Errors, rowErrorJSON{Row: officialsRow(f.Field), Field: f.Field, Message: f.Message})
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusUnprocessableEntity)
+	json.NewEncoder(w).Encode(p)
+}
+
+// officialsRow reads the row of a field named "rows/<row>/...", or 0.
+func officialsRow(field string) int {
+	rest, ok := strings.CutPrefix(field, "rows/")
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.SplitN(rest, "/", 2)[0])
+	return n
+}
