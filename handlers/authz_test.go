@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"parindex/signature/signtest"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -52,6 +53,7 @@ type row struct {
 	n          int               // a number unique to the row, for unique names
 	tgt        *storetest.Agency // the target's agency, ReportID pointing at a fresh report
 	campaignID int64             // the fresh campaign of the target's report
+	evidenceID int64             // evidence of the target's report, for /evidence/{id} rows
 }
 
 // endpoint is one registered route (and, for transitions, one event) with
@@ -63,6 +65,7 @@ type endpoint struct {
 	report        bool            // the path names a report: one row per target
 	early         bool            // the route refuses the role before it looks the report up
 	may           []workflow.Role // nil: any signed-in caller
+	mine          bool            // the path names a thing of the "updater" caller's own: anyone else gets 404
 	ok            int
 	state         workflow.State // the target report is walked here first, so that the allowed caller succeeds
 	build         func(t *testing.T, e *env, r row) req
@@ -75,6 +78,8 @@ func (ep endpoint) want(c caller, target string) int {
 		return ep.ok
 	case !c.signedIn():
 		return http.StatusUnauthorized
+	case ep.mine && c.name != "updater":
+		return http.StatusNotFound
 	case ep.early && !ep.allows(c):
 		return http.StatusForbidden
 	case ep.report && !c.sees(target):
@@ -208,7 +213,54 @@ func endpoints() []endpoint {
 		transition(workflow.EventSubmit, workflow.StateSigned, approver, nil),
 		transition(workflow.EventLock, workflow.StateSigned, system, nil),
 		transition(workflow.EventOpenRound, workflow.StateSubmitted, council, map[string]any{"closes_at": ts(start.Add(7 * 24 * time.Hour)), "criteria": []string{"1.1.1"}}),
+		transition(workflow.EventExtend, workflow.StateLocked, []workflow.Role{workflow.RoleCouncil, workflow.RoleAdmin}, map[string]any{"closes_at": ts(start.Add(7 * 24 * time.Hour)), "reason": "Sự cố mất điện ngày cuối"}),
+
+		{method: "POST", route: "/api/v1/agencies/{id}/officials", may: admin, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			csv := fmt.Sprintf("TT,Họ và tên,Chức vụ,Email,Quyền\n1,Lê Văn %d,Chuyên viên,le.%d@test.example.vn,Cập nhật báo cáo\n", r.n, r.n)
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/officials", e.Dept.ID), body: csv, ctype: "text/csv"}
+		}},
+
+		{method: "GET", route: "/api/v1/reports/{id}/entries/{code}/evidence", report: true, ok: 200, build: reportPath("/entries/1.1.1/evidence")},
+		{method: "POST", route: "/api/v1/reports/{id}/entries/{code}/evidence", report: true, may: updater, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			body, ctype := upload(t, "file", "ảnh hội nghị.png", pngBytes(t))
+			return req{method: "POST", path: evidencePath(r.tgt.ReportID, "1.1.1"), body: body, ctype: ctype}
+		}},
+		{method: "GET", route: "/api/v1/evidence/{id}", report: true, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "GET", path: fmt.Sprintf("/api/v1/evidence/%d", r.evidenceID)}
+		}},
+		{method: "DELETE", route: "/api/v1/evidence/{id}", report: true, may: updater, ok: 204, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "DELETE", path: fmt.Sprintf("/api/v1/evidence/%d", r.evidenceID)}
+		}},
+		{method: "GET", route: "/api/v1/reports/{id}/summary.xlsx", report: true, ok: 200, build: reportPath("/summary.xlsx")},
+		{method: "GET", route: "/api/v1/reports/{id}/summary.pdf", report: true, ok: 200, build: reportPath("/summary.pdf")},
+		{method: "GET", route: "/api/v1/reports/{id}/report.pdf", report: true, ok: 200, build: reportPath("/report.pdf")},
+		{method: "POST", route: "/api/v1/reports/{id}/signed-summary", report: true, may: approver, ok: 201, state: workflow.StateReviewed, build: func(t *testing.T, e *env, r row) req {
+			body, ctype := upload(t, "file", "Bảng tổng hợp.pdf", signtest.MinimalPDF(t, "bang tong hop"))
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/reports/%d/signed-summary", r.tgt.ReportID), body: body, ctype: ctype}
+		}},
+		{method: "GET", route: "/api/v1/reports/{id}/signed-summary", report: true, ok: 200, state: workflow.StateReviewed, build: reportPath("/signed-summary")},
+
+		{method: "GET", route: "/api/v1/notifications", ok: 200, build: get("/api/v1/notifications")},
+		{method: "POST", route: "/api/v1/notifications/{id}/read", mine: true, ok: 204, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/notifications/%d/read", e.notification(t, e.Dept.Updater))}
+		}},
 	}
+}
+
+// notification writes a notification for the user straight into the store's
+// tables (as the notifier would) and returns its id.
+func (e *env) notification(t *testing.T, u *workflow.User) int64 {
+	t.Helper()
+	db := e.Store.DB()
+	now := e.Clock.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+	var ev, id int64
+	if err := db.QueryRow(db.Rebind(`INSERT INTO outbox (kind, report_ids, data, created_at, done_at) VALUES ('submitted', '[]', '{}', ?, ?) RETURNING id`), now, now).Scan(&ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(db.Rebind(`INSERT INTO notifications (user_id, event_id, kind, report_ids, title, body, created_at) VALUES (?, ?, 'submitted', '[]', 'Báo cáo đã gửi', 'Nội dung', ?) RETURNING id`), u.ID, ev, now).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // prepare gives a report row a fresh report of the target in the endpoint's state.
@@ -220,9 +272,18 @@ func (e *env) prepare(t *testing.T, ep endpoint, target string) *row {
 		a = e.District
 	}
 	r := &row{campaignID: id, tgt: on(a, ids[a.ID])}
-	e.walk(t, r.tgt, ep.state)
-	if ep.event == workflow.EventComplete {
+	if ep.state == workflow.StateLocked {
+		e.lockReport(t, r.tgt.ReportID)
+	} else {
+		e.walk(t, r.tgt, ep.state)
+	}
+	switch {
+	case ep.event == workflow.EventComplete:
 		e.FillEntries(t, r.tgt)
+	case ep.event == workflow.EventSign, ep.method == "GET" && strings.HasSuffix(ep.route, "/signed-summary"):
+		e.AttachSignedSummary(t, r.tgt)
+	case strings.HasPrefix(ep.route, "/api/v1/evidence/"):
+		r.evidenceID = e.addEvidence(t, r.tgt, "1.1.1")
 	}
 	return r
 }
@@ -316,7 +377,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 							if prepared == nil {
 								prepared = e.prepare(t, ep, target)
 							}
-							r.tgt, r.campaignID = prepared.tgt, prepared.campaignID
+							r.tgt, r.campaignID, r.evidenceID = prepared.tgt, prepared.campaignID, prepared.evidenceID
 							before = e.snap(t, r.tgt.ReportID)
 						}
 						rq := ep.build(t, e, r)

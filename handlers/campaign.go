@@ -30,6 +30,7 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
+	s.deadlinesChanged()
 	writeJSON(w, http.StatusCreated, s.localCampaign(c))
 }
 
@@ -104,6 +105,7 @@ func (s *Server) handleRoundCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res.OpensAt, res.ClosesAt = res.OpensAt.In(s.zone), res.ClosesAt.In(s.zone)
+	s.deadlinesChanged()
 	writeJSON(w, http.StatusCreated, res)
 }
 
@@ -118,5 +120,6 @@ func (s *Server) handleCampaignProgress(w http.ResponseWriter, r *http.Request) 
 		s.problem(w, r, err)
 		return
 	}
+	p.Deadline = p.Deadline.In(s.zone)
 	writeJSON(w, http.StatusOK, p)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"parindex/evidence"
 	"parindex/handlers"
 	"parindex/store"
 	"parindex/store/storetest"
@@ -40,6 +41,7 @@ type env struct {
 	*storetest.World
 	srv    *httptest.Server
 	server *handlers.Server
+	bucket *evidence.Bucket // the server's evidence storage
 	// tokens by caller name (see callers); "none" has no token.
 	tokens map[string]string
 }
@@ -71,7 +73,12 @@ func newEnv(t *testing.T, dialect string, cfg ...func(*handlers.Config)) *env {
 // serve starts an HTTP server over the world's store.
 func (e *env) serve(t *testing.T, cfg ...func(*handlers.Config)) {
 	t.Helper()
-	c := handlers.Config{Store: e.Store, Log: zerolog.Nop(), Zone: zone}
+	bucket, err := evidence.Open(context.Background(), "file://"+filepath.ToSlash(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bucket.Close() })
+	c := handlers.Config{Store: e.Store, Log: zerolog.Nop(), Zone: zone, Bucket: bucket}
 	for _, f := range cfg {
 		f(&c)
 	}
@@ -79,7 +86,7 @@ func (e *env) serve(t *testing.T, cfg ...func(*handlers.Config)) {
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}
-	e.server = h
+	e.server, e.bucket = h, c.Bucket
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 }
@@ -373,3 +380,25 @@ func jsonBody(t *testing.T, v any) string {
 
 // ts formats an instant for a request body.
 func ts(t time.Time) string { return t.Format(time.RFC3339) }
+
+// addEvidence stores a small PNG as evidence of the agency's report's leaf,
+// as its updater would, and returns its id.
+func (e *env) addEvidence(t *testing.T, a *storetest.Agency, code string) int64 {
+	t.Helper()
+	var png bytes.Buffer
+	png.Write([]byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0x0d, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde})
+	up, err := evidence.Receive(&png, 1<<20, e.bucket.SpoolDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	ctx := context.Background()
+	if err := e.bucket.Store(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	ev := &store.Evidence{Code: code, Filename: "ảnh.png", Size: up.Size, SHA256: up.SHA256, MediaType: up.MediaType, Signature: json.RawMessage(`{"present":false,"status":"scan"}`)}
+	if err := e.Store.AddEvidence(ctx, a.Updater, a.ReportID, ev, store.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	return ev.ID
+}

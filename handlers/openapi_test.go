@@ -19,6 +19,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"parindex/handlers"
+	"parindex/scheduler"
+	"parindex/signature/signtest"
+	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -240,7 +243,25 @@ func TestOpenAPIContract(t *testing.T) {
 		c.call(t, e, 422, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"return"}`})
 		c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"approve"}`})
 		c.call(t, e, 200, req{method: "GET", path: rp + "/transitions", as: "approver"})
+		// Evidence, the exports, and the signed summary that sign needs.
+		c.call(t, e, 422, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"sign"}`})
+		sg := newSigning(t)
+		e.roots(t, sg)
+		body, ctype := upload(t, "file", "Quyết định số 12.pdf", sg.trusted.Sign(t, signtest.MinimalPDF(t, "Quyet dinh 12")))
+		var ev store.Evidence
+		// Entries are closed while entered: evidence is refused with 409 then.
+		c.call(t, e, 409, req{method: "POST", path: rp + "/entries/1.1.1/evidence", as: "updater", body: body, ctype: ctype})
+		c.call(t, e, 200, req{method: "GET", path: rp + "/entries/1.1.1/evidence", as: "council"})
+		c.call(t, e, 200, req{method: "GET", path: rp + "/summary.xlsx", as: "approver"})
+		c.call(t, e, 200, req{method: "GET", path: rp + "/report.pdf", as: "council"})
+		pdf := c.call(t, e, 200, req{method: "GET", path: rp + "/summary.pdf", as: "approver"})
+		c.call(t, e, 404, req{method: "GET", path: rp + "/signed-summary", as: "approver"})
+		body, ctype = upload(t, "file", "Bảng tổng hợp (đã ký).pdf", sg.trusted.Sign(t, pdf.body))
+		c.call(t, e, 415, req{method: "POST", path: rp + "/signed-summary", as: "approver", body: body, ctype: "text/plain"})
+		c.call(t, e, 201, req{method: "POST", path: rp + "/signed-summary", as: "approver", body: body, ctype: ctype})
+		c.call(t, e, 200, req{method: "GET", path: rp + "/signed-summary", as: "council"})
 		c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"sign"}`})
+		_ = ev
 		c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"submit"}`})
 		c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d/progress", campaign.ID), as: "admin"})
 		c.call(t, e, 403, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d/progress", campaign.ID), as: "approver"})
@@ -254,6 +275,33 @@ func TestOpenAPIContract(t *testing.T) {
 		c.call(t, e, 200, req{method: "POST", path: fmt.Sprintf("/api/v1/reports/%d/transitions", e.Dept2.ReportID), as: "council", body: jsonBody(t, map[string]any{
 			"event": "open_round", "closes_at": "2026-12-10T17:00:00+07:00", "criteria": []string{"1.1.2"}, "reason": "Bổ sung"})})
 		c.call(t, e, 200, req{method: "GET", path: rp + "/history", as: "approver"})
+
+		// Round 1 is open for 1.1.1: evidence goes in, is listed, read and deleted.
+		body, ctype = upload(t, "file", "Báo cáo bổ sung.pdf", sg.trusted.Sign(t, signtest.MinimalPDF(t, "Bao cao bo sung")))
+		decode(t, c.call(t, e, 201, req{method: "POST", path: rp + "/entries/1.1.1/evidence", as: "updater", body: body, ctype: ctype}), &ev)
+		c.call(t, e, 422, req{method: "POST", path: rp + "/entries/1.2/evidence", as: "updater", body: `--x--`, ctype: "multipart/form-data; boundary=x"}, true)
+		c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/evidence/%d", ev.ID), as: "approver"})
+		c.call(t, e, 204, req{method: "DELETE", path: fmt.Sprintf("/api/v1/evidence/%d", ev.ID), as: "updater"})
+		c.call(t, e, 404, req{method: "DELETE", path: fmt.Sprintf("/api/v1/evidence/%d", ev.ID), as: "updater"})
+
+		// Notifications: the submission told the council.
+		if _, err := scheduler.New(e.Store, scheduler.Config{Zone: zone}, zerolog.Nop()).FanOut(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var notes []store.Notification
+		decode(t, c.call(t, e, 200, req{method: "GET", path: "/api/v1/notifications?unread=true", as: "council"}), &notes)
+		if len(notes) == 0 || notes[0].Kind != "round_opened" && notes[0].Kind != "submitted" {
+			t.Fatalf("council's notifications: %+v", notes)
+		}
+		c.call(t, e, 204, req{method: "POST", path: fmt.Sprintf("/api/v1/notifications/%d/read", notes[0].ID), as: "council"})
+		c.call(t, e, 404, req{method: "POST", path: fmt.Sprintf("/api/v1/notifications/%d/read", notes[0].ID), as: "updater"})
+		c.call(t, e, 422, req{method: "GET", path: "/api/v1/notifications?limit=0", as: "council"})
+
+		// Officials: the province's form, all or nothing.
+		c.call(t, e, 200, req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/officials", agency.ID), as: "admin",
+			body: testdata(t, "officials-department.csv"), ctype: "text/csv"})
+		c.call(t, e, 422, req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/officials", agency.ID), as: "admin",
+			body: testdata(t, "officials-bad.csv"), ctype: "text/csv"})
 
 		// After the deadline.
 		e.Clock.Set(e.Campaign.ClosesAt)
@@ -275,10 +323,14 @@ func TestOpenAPIContract(t *testing.T) {
 			Transitions []workflow.Available `json:"transitions"`
 		}
 		decode(t, c.call(t, e, 200, req{method: "GET", path: lp + "/transitions", as: "council"}), &options)
-		if len(options.Transitions) != 1 || options.Transitions[0].Event != workflow.EventOpenRound {
+		if len(options.Transitions) != 2 || options.Transitions[0].Event != workflow.EventOpenRound || options.Transitions[1].Event != workflow.EventExtend ||
+			options.Transitions[1].To != workflow.StateDraft {
 			t.Errorf("the council's transitions on a locked report: %+v", options.Transitions)
 		}
 		c.call(t, e, 423, req{method: "POST", path: lp + "/transitions", as: "dist-approver", body: `{"event":"approve"}`})
+		c.call(t, e, 422, req{method: "POST", path: lp + "/transitions", as: "council", body: `{"event":"extend","closes_at":"2026-12-01T17:00:00+07:00"}`})
+		c.call(t, e, 200, req{method: "POST", path: lp + "/transitions", as: "admin", body: `{"event":"extend","closes_at":"2026-12-01T17:00:00+07:00","reason":"Sự cố mất điện"}`})
+		c.call(t, e, 200, req{method: "GET", path: lp, as: "dist-approver"})
 
 		// A body over the limit, on a server with a small one.
 		small := e.withServer(t, func(c *handlers.Config) { c.MaxBody = 512 })

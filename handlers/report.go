@@ -191,6 +191,10 @@ func (s *Server) handleHistoryList(w http.ResponseWriter, r *http.Request) {
 	admin := currentUser(r).Has(workflow.RoleAdmin, 0)
 	for i := range h {
 		h[i].At = h[i].At.In(s.zone)
+		if h[i].ClosesAt != nil {
+			t := h[i].ClosesAt.In(s.zone)
+			h[i].ClosesAt = &t
+		}
 		if !admin {
 			// Where a request came from is for the administrators' audit,
 			// not for every official who may read the report.

@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/rs/zerolog"
 
+	"parindex/evidence"
 	"parindex/store"
 )
 
@@ -27,6 +29,18 @@ type Config struct {
 	TrustedProxies []string
 	// MaxBody caps a request body in bytes.
 	MaxBody int64
+	// Bucket stores evidence files and signed summaries.
+	Bucket *evidence.Bucket
+	// TrustRoots are the CA roots a signature must chain to (never roots
+	// carried in a PDF); nil trusts nothing.
+	TrustRoots *x509.CertPool
+	// MaxUpload caps one uploaded file in bytes (default 50 MB).
+	MaxUpload int64
+	// Province is printed at the head of every export.
+	Province string
+	// DeadlinesChanged is called after a campaign, round or extension is
+	// created, so the scheduler re-plans at once (nil: nothing to tell).
+	DeadlinesChanged func()
 }
 
 // Server routes and answers HTTP requests.
@@ -37,6 +51,12 @@ type Server struct {
 	maxBody int64
 	router  chi.Router
 	openapi []byte
+
+	deadlinesChanged func()
+	bucket           *evidence.Bucket
+	roots            *x509.CertPool
+	maxUpload        int64
+	province         string
 }
 
 // New builds the server and its routes.
@@ -57,7 +77,17 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, log: cfg.Log, zone: cfg.Zone, maxBody: cfg.MaxBody, openapi: doc}
+	s := &Server{store: cfg.Store, log: cfg.Log, zone: cfg.Zone, maxBody: cfg.MaxBody, openapi: doc, deadlinesChanged: cfg.DeadlinesChanged}
+	s.bucket, s.roots, s.maxUpload, s.province = cfg.Bucket, cfg.TrustRoots, cfg.MaxUpload, cfg.Province
+	if s.maxUpload <= 0 {
+		s.maxUpload = 50 << 20
+	}
+	if s.roots == nil {
+		s.roots = x509.NewCertPool()
+	}
+	if s.deadlinesChanged == nil {
+		s.deadlinesChanged = func() {}
+	}
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
 	if len(cfg.TrustedProxies) > 0 {
@@ -80,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 
 		r.Get("/agencies", s.handleAgencyList)
 		r.With(s.require(adminOnly)).Post("/agencies", s.handleAgencyCreate)
+		r.With(s.require(adminOnly)).Post("/agencies/{id}/officials", s.handleOfficialsImport)
 		r.With(s.require(adminOnly)).Post("/users", s.handleUserCreate)
 		r.With(s.require(adminOnly)).Post("/tokens", s.handleTokenCreate)
 		r.With(s.require(adminOnly)).Delete("/tokens/{id}", s.handleTokenDelete)
@@ -103,6 +134,18 @@ func New(cfg Config) (*Server, error) {
 		r.Get("/reports/{id}/transitions", s.handleTransitionList)
 		r.Post("/reports/{id}/transitions", s.handleTransitionCreate)
 		r.Get("/reports/{id}/history", s.handleHistoryList)
+		r.Get("/reports/{id}/entries/{code}/evidence", s.handleEvidenceList)
+		r.Post("/reports/{id}/entries/{code}/evidence", s.handleEvidenceCreate)
+		r.Get("/evidence/{id}", s.handleEvidenceGet)
+		r.Delete("/evidence/{id}", s.handleEvidenceDelete)
+		r.Get("/reports/{id}/summary.xlsx", s.handleSummaryXLSX)
+		r.Get("/reports/{id}/summary.pdf", s.handleSummaryPDF)
+		r.Get("/reports/{id}/report.pdf", s.handleReportPDF)
+		r.Post("/reports/{id}/signed-summary", s.handleSignedSummaryCreate)
+		r.Get("/reports/{id}/signed-summary", s.handleSignedSummaryGet)
+
+		r.Get("/notifications", s.handleNotificationList)
+		r.Post("/notifications/{id}/read", s.handleNotificationRead)
 	})
 	s.router = r
 	return s, nil

@@ -47,9 +47,12 @@ func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) 
 	req.IfMatch = ifMatch(r)
 	var round *workflow.RoundRequest
 	switch {
-	case (in.ClosesAt != nil || in.Criteria != nil) && req.Event != workflow.EventOpenRound:
-		req.Invalid = workflow.Errorf(workflow.EINVALID, "closes_at and criteria belong to open_round only.").
-			WithFields(workflow.FieldError{Field: "closes_at", Message: "only for open_round"})
+	case in.Criteria != nil && req.Event != workflow.EventOpenRound:
+		req.Invalid = workflow.Errorf(workflow.EINVALID, "criteria belong to open_round only.").
+			WithFields(workflow.FieldError{Field: "criteria", Message: "only for open_round"})
+	case in.ClosesAt != nil && req.Event != workflow.EventOpenRound && req.Event != workflow.EventExtend:
+		req.Invalid = workflow.Errorf(workflow.EINVALID, "closes_at belongs to open_round and extend only.").
+			WithFields(workflow.FieldError{Field: "closes_at", Message: "only for open_round and extend"})
 	case in.ClosesAt != nil:
 		// Without closes_at the store answers 422 "closes_at required" after
 		// the role and state checks that outrank it.
@@ -63,6 +66,9 @@ func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		s.problem(w, r, err)
 		return
+	}
+	if req.Event == workflow.EventOpenRound || req.Event == workflow.EventExtend {
+		s.deadlinesChanged()
 	}
 	w.Header().Set("ETag", etag(rep.Version))
 	writeJSON(w, http.StatusOK, map[string]any{"state": rep.State, "round": rep.Round, "version": rep.Version})

@@ -164,34 +164,76 @@ func (s *Store) loadCampaigns(ctx context.Context, only *int64) ([]workflow.Camp
 	return out, nil
 }
 
-// Progress counts a campaign's reports by state and lists the agencies that
-// have not submitted.
+// Progress counts a campaign's reports by state, in all and per block of
+// agencies (departments, districts), lists the agencies that have not
+// submitted, and says how long is left until the deadline in force.
 type Progress struct {
+	ByState      map[workflow.State]int                 `json:"by_state"`
+	NotSubmitted []int64                                `json:"not_submitted"`
+	ByKind       map[workflow.AgencyKind]*BlockProgress `json:"by_kind"`
+	// Deadline is the campaign's closes_at or, once that has passed, the
+	// latest supplementary round's if it is still ahead.
+	Deadline    time.Time `json:"deadline"`
+	SecondsLeft int64     `json:"seconds_left"`
+}
+
+// BlockProgress is Progress for one kind of agency.
+type BlockProgress struct {
+	Total        int                    `json:"total"`
 	ByState      map[workflow.State]int `json:"by_state"`
 	NotSubmitted []int64                `json:"not_submitted"`
 }
 
+func newCounts() map[workflow.State]int {
+	m := make(map[workflow.State]int, len(workflow.States))
+	for _, st := range workflow.States {
+		m[st] = 0
+	}
+	return m
+}
+
 // CampaignProgress returns the campaign's progress, or ENOTFOUND.
 func (s *Store) CampaignProgress(ctx context.Context, id int64) (*Progress, error) {
-	if _, err := s.GetCampaign(ctx, id); err != nil {
+	c, err := s.GetCampaign(ctx, id)
+	if err != nil {
 		return nil, err
 	}
 	rows := []struct {
-		AgencyID int64          `db:"agency_id"`
-		State    workflow.State `db:"state"`
+		AgencyID int64               `db:"agency_id"`
+		Kind     workflow.AgencyKind `db:"kind"`
+		State    workflow.State      `db:"state"`
 	}{}
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT agency_id, state FROM reports WHERE campaign_id = ? ORDER BY agency_id`), id); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT r.agency_id, a.kind, r.state FROM reports r JOIN agencies a ON a.id = r.agency_id
+		WHERE r.campaign_id = ? ORDER BY r.agency_id`), id); err != nil {
 		return nil, s.dbError(err)
 	}
-	p := &Progress{ByState: map[workflow.State]int{}, NotSubmitted: []int64{}}
-	for _, st := range workflow.States {
-		p.ByState[st] = 0
+	p := &Progress{ByState: newCounts(), NotSubmitted: []int64{}, ByKind: map[workflow.AgencyKind]*BlockProgress{}}
+	for kind := range c.CriteriaSets {
+		p.ByKind[kind] = &BlockProgress{ByState: newCounts(), NotSubmitted: []int64{}}
 	}
 	for _, r := range rows {
+		b := p.ByKind[r.Kind]
+		if b == nil {
+			b = &BlockProgress{ByState: newCounts(), NotSubmitted: []int64{}}
+			p.ByKind[r.Kind] = b
+		}
 		p.ByState[r.State]++
+		b.ByState[r.State]++
+		b.Total++
 		if r.State != workflow.StateSubmitted {
 			p.NotSubmitted = append(p.NotSubmitted, r.AgencyID)
+			b.NotSubmitted = append(b.NotSubmitted, r.AgencyID)
 		}
+	}
+	now := s.now()
+	p.Deadline = c.ClosesAt
+	for _, round := range c.Rounds {
+		if !now.Before(p.Deadline) && round.ClosesAt.After(p.Deadline) {
+			p.Deadline = round.ClosesAt
+		}
+	}
+	if left := p.Deadline.Sub(now); left > 0 {
+		p.SecondsLeft = int64(left / time.Second)
 	}
 	return p, nil
 }

@@ -35,6 +35,7 @@ type HistoryEntry struct {
 	To        workflow.State `json:"to"`
 	Round     int            `json:"round"`
 	Reason    string         `json:"reason"`
+	ClosesAt  *time.Time     `json:"closes_at,omitempty"` // the deadline set by open_round or extend
 	RequestID string         `json:"request_id,omitempty"`
 	ClientIP  string         `json:"client_ip,omitempty"`
 }
@@ -54,10 +55,11 @@ func (s *Store) History(ctx context.Context, u *workflow.User, id int64) ([]Hist
 		To        workflow.State `db:"to_state"`
 		Round     int            `db:"round"`
 		Reason    string         `db:"reason"`
+		ClosesAt  *dbTime        `db:"closes_at"`
 		RequestID string         `db:"request_id"`
 		ClientIP  string         `db:"client_ip"`
 	}{}
-	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT h.at, h.actor_id, u.email, h.role, h.event, h.from_state, h.to_state, h.round, h.reason, h.request_id, h.client_ip
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT h.at, h.actor_id, u.email, h.role, h.event, h.from_state, h.to_state, h.round, h.reason, h.closes_at, h.request_id, h.client_ip
 		FROM history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.report_id = ? ORDER BY h.id`), id)
 	if err != nil {
 		return nil, s.dbError(err)
@@ -65,7 +67,7 @@ func (s *Store) History(ctx context.Context, u *workflow.User, id int64) ([]Hist
 	out := make([]HistoryEntry, len(rows))
 	for i, r := range rows {
 		out[i] = HistoryEntry{At: r.At.Time, Actor: actor(r.ActorID, r.Email), Role: r.Role, Event: r.Event, From: r.From, To: r.To,
-			Round: r.Round, Reason: r.Reason, RequestID: r.RequestID, ClientIP: r.ClientIP}
+			Round: r.Round, Reason: r.Reason, ClosesAt: r.ClosesAt.ptr(), RequestID: r.RequestID, ClientIP: r.ClientIP}
 	}
 	return out, nil
 }

@@ -42,11 +42,17 @@ func (s *Store) ReportRef(ctx context.Context, id int64) (ReportRef, error) {
 	return ref, nil
 }
 
+// deadlineExpr is the deadline in force for a report r in its round: its own
+// extension, else the round's, else the campaign's. Queries that use it join
+// campaigns c and report_rounds rr as reportSelect does.
+const deadlineExpr = `COALESCE(r.closes_at, rr.closes_at, c.closes_at)`
+
 // reportSelect reads a report with the window in force for its round: the
-// campaign's for round 0, the round's own after that.
+// campaign's for round 0, the round's own after that, with the report's own
+// extension of the deadline if it has one.
 const reportSelect = `SELECT r.id, r.campaign_id, r.agency_id, r.criteria_set_id, r.state, r.round, r.version,
-	COALESCE(r.locked_from, '') AS locked_from,
-	COALESCE(rr.opens_at, c.opens_at) AS opens_at, COALESCE(rr.closes_at, c.closes_at) AS closes_at,
+	COALESCE(r.locked_from, '') AS locked_from, r.updated_at,
+	COALESCE(rr.opens_at, c.opens_at) AS opens_at, ` + deadlineExpr + ` AS closes_at,
 	COALESCE(rr.criteria, '[]') AS round_criteria
 	FROM reports r
 	JOIN campaigns c ON c.id = r.campaign_id
@@ -61,6 +67,7 @@ type reportRow struct {
 	Round         int            `db:"round"`
 	Version       int64          `db:"version"`
 	LockedFrom    workflow.State `db:"locked_from"`
+	UpdatedAt     dbTime         `db:"updated_at"`
 	OpensAt       dbTime         `db:"opens_at"`
 	ClosesAt      dbTime         `db:"closes_at"`
 	RoundCriteria string         `db:"round_criteria"`
@@ -70,7 +77,7 @@ func (row *reportRow) report() (*workflow.Report, error) {
 	r := &workflow.Report{
 		ID: row.ID, CampaignID: row.CampaignID, AgencyID: row.AgencyID, CriteriaSetID: row.CriteriaSetID,
 		State: row.State, Round: row.Round, Version: row.Version, LockedFrom: row.LockedFrom,
-		OpensAt: row.OpensAt.Time, ClosesAt: row.ClosesAt.Time,
+		OpensAt: row.OpensAt.Time, ClosesAt: row.ClosesAt.Time, UpdatedAt: row.UpdatedAt.Time,
 	}
 	if err := json.Unmarshal([]byte(row.RoundCriteria), &r.RoundCriteria); err != nil {
 		return nil, err
@@ -110,6 +117,18 @@ func loadEntryValues(ctx context.Context, q sqlx.ExtContext, id int64) (map[stri
 	values := make(map[string]workflow.EntryValue, len(rows))
 	for _, r := range rows {
 		values[r.Code] = workflow.EntryValue{SelfScore: r.SelfScore, Explanation: r.Explanation}
+	}
+	counts := []struct {
+		Code string `db:"code"`
+		N    int    `db:"n"`
+	}{}
+	if err := sqlx.SelectContext(ctx, q, &counts, q.Rebind(`SELECT code, COUNT(*) AS n FROM evidence WHERE report_id = ? AND deleted_at IS NULL GROUP BY code`), id); err != nil {
+		return nil, err
+	}
+	for _, c := range counts {
+		v := values[c.Code]
+		v.Evidence = c.N
+		values[c.Code] = v
 	}
 	return values, nil
 }
@@ -190,7 +209,7 @@ func (s *Store) ListReports(ctx context.Context, u *workflow.User, f ReportFilte
 		}
 	}
 	query := `SELECT r.id, r.campaign_id, r.agency_id, r.state, r.round, r.version,
-		COALESCE(rr.closes_at, c.closes_at) AS closes_at,
+		` + deadlineExpr + ` AS closes_at,
 		COALESCE((SELECT SUM(e.self_score) FROM entries e WHERE e.report_id = r.id
 			AND NOT EXISTS (SELECT 1 FROM exemptions x WHERE x.report_id = r.id AND x.code = e.code)), 0) AS self_total,
 		cs.max_points - COALESCE((SELECT SUM(k.max_points) FROM exemptions x

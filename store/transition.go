@@ -20,13 +20,14 @@ type historyRow struct {
 	From, To workflow.State
 	Round    int
 	Reason   string
+	ClosesAt any // the new deadline of open_round and extend
 	Meta     Meta
 }
 
 func insertHistory(ctx context.Context, tx *sqlx.Tx, h historyRow) error {
-	_, err := exec(ctx, tx, `INSERT INTO history (report_id, at, actor_id, role, event, from_state, to_state, round, reason, request_id, client_ip)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		h.ReportID, h.At, h.ActorID, h.Role, h.Event, h.From, h.To, h.Round, h.Reason, h.Meta.RequestID, h.Meta.ClientIP)
+	_, err := exec(ctx, tx, `INSERT INTO history (report_id, at, actor_id, role, event, from_state, to_state, round, reason, closes_at, request_id, client_ip)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		h.ReportID, h.At, h.ActorID, h.Role, h.Event, h.From, h.To, h.Round, h.Reason, h.ClosesAt, h.Meta.RequestID, h.Meta.ClientIP)
 	return err
 }
 
@@ -38,17 +39,29 @@ type roundSpec struct {
 }
 
 // applyTransition writes a decided transition: the state change guarded in SQL
-// by the state and version read in this transaction, the history row and, for
-// open_round, the new round's window. The caller commits.
-func (s *Store) applyTransition(ctx context.Context, tx *sqlx.Tx, r *workflow.Report, d workflow.Decision, actor *workflow.User, reason string, ifMatch bool, round *roundSpec, meta Meta) error {
+// by the state and version read in this transaction, the history row, the
+// outbox event it causes and, for open_round, the new round's window (which
+// replaces any extension) or, for extend, the report's own deadline. The
+// caller commits.
+func (s *Store) applyTransition(ctx context.Context, tx *sqlx.Tx, r *workflow.Report, d workflow.Decision, actor *workflow.User, reason string, ifMatch bool, round *roundSpec, extendTo *time.Time, meta Meta) error {
 	now := s.ts(s.now())
 	var lockedFrom any
 	if d.To == workflow.StateLocked {
 		lockedFrom = string(d.From)
 	}
-	res, err := exec(ctx, tx, `UPDATE reports SET state = ?, round = ?, version = version + 1, locked_from = ?, updated_at = ?
+	deadline, args := "", []any{d.To, d.Round, lockedFrom, now}
+	var closesAt any
+	switch {
+	case round != nil:
+		deadline = ", closes_at = NULL"
+		closesAt = s.ts(round.ClosesAt)
+	case extendTo != nil:
+		deadline, closesAt = ", closes_at = ?", s.ts(*extendTo)
+		args = append(args, closesAt)
+	}
+	res, err := exec(ctx, tx, `UPDATE reports SET state = ?, round = ?, version = version + 1, locked_from = ?, updated_at = ?`+deadline+`
 		WHERE id = ? AND state = ? AND version = ?`,
-		d.To, d.Round, lockedFrom, now, r.ID, r.State, r.Version)
+		append(args, r.ID, r.State, r.Version)...)
 	if err != nil {
 		return err
 	}
@@ -66,15 +79,40 @@ func (s *Store) applyTransition(ctx context.Context, tx *sqlx.Tx, r *workflow.Re
 		}
 	}
 	var actorID *int64
+	var actorName string
 	if actor != nil {
-		actorID = &actor.ID
+		actorID, actorName = &actor.ID, actor.Name
 	}
+	reason = workflow.NormalizeText(reason)
 	if err := insertHistory(ctx, tx, historyRow{ReportID: r.ID, At: now, ActorID: actorID, Role: d.Role, Event: string(d.Event),
-		From: d.From, To: d.To, Round: d.Round, Reason: workflow.NormalizeText(reason), Meta: meta}); err != nil {
+		From: d.From, To: d.To, Round: d.Round, Reason: reason, ClosesAt: closesAt, Meta: meta}); err != nil {
+		return err
+	}
+	if err := s.transitionEvent(ctx, tx, r.ID, d, actorName, reason, round, extendTo); err != nil {
 		return err
 	}
 	r.State, r.Round, r.Version = d.To, d.Round, r.Version+1
 	return nil
+}
+
+// transitionEvent writes the outbox event a transition causes, if any.
+func (s *Store) transitionEvent(ctx context.Context, tx *sqlx.Tx, id int64, d workflow.Decision, actor, reason string, round *roundSpec, extendTo *time.Time) error {
+	data := EventData{Round: d.Round, Actor: actor, Reason: reason}
+	var kind string
+	switch d.Event {
+	case workflow.EventReturn:
+		kind = KindReturned
+	case workflow.EventSubmit:
+		kind = KindSubmitted
+	case workflow.EventExtend:
+		kind, data.ClosesAt = KindExtended, extendTo
+	case workflow.EventOpenRound:
+		kind, data.Reason = KindRoundOpened, ""
+		data.OpensAt, data.ClosesAt, data.Criteria, data.Note = &round.OpensAt, &round.ClosesAt, round.Criteria, round.Note
+	default:
+		return nil
+	}
+	return s.insertEvent(ctx, tx, kind, []int64{id}, data)
 }
 
 // Transition fires an event on a report in one transaction: read the report,
@@ -99,6 +137,7 @@ func (s *Store) Transition(ctx context.Context, u *workflow.User, id int64, req 
 			return req.Invalid
 		}
 		var spec *roundSpec
+		var extendTo *time.Time
 		switch d.Event {
 		case workflow.EventComplete:
 			set, err := s.criteriaSet(ctx, tx, r.CriteriaSetID)
@@ -111,8 +150,22 @@ func (s *Store) Transition(ctx context.Context, u *workflow.User, id int64, req 
 			}
 			r.Fill(set, values)
 			if missing := r.MissingForComplete(); missing != nil {
-				return workflow.Errorf(workflow.EINVALID, "%d criteria still need a score and an explanation.", len(missing)).WithFields(missing...)
+				return workflow.Errorf(workflow.EINVALID, "%d criteria still need a score, and evidence or an explanation.", len(missing)).WithFields(missing...)
 			}
+		case workflow.EventSign:
+			if err := s.checkSignedSummary(ctx, tx, r); err != nil {
+				return err
+			}
+		case workflow.EventExtend:
+			if round == nil {
+				return workflow.Errorf(workflow.EINVALID, "extend needs the report's new closes_at.").
+					WithFields(workflow.FieldError{Field: "closes_at", Message: "required"})
+			}
+			if !round.ClosesAt.After(now) || !round.ClosesAt.After(r.OpensAt) {
+				return workflow.Errorf(workflow.EINVALID, "The new deadline must be in the future.").
+					WithFields(workflow.FieldError{Field: "closes_at", Message: "must be after now"})
+			}
+			extendTo = &round.ClosesAt
 		case workflow.EventOpenRound:
 			if round == nil {
 				return workflow.Errorf(workflow.EINVALID, "open_round needs the round's closes_at.").
@@ -127,7 +180,7 @@ func (s *Store) Transition(ctx context.Context, u *workflow.User, id int64, req 
 				return err
 			}
 		}
-		if err := s.applyTransition(ctx, tx, r, d, u, req.Reason, req.IfMatch != nil, spec, meta); err != nil {
+		if err := s.applyTransition(ctx, tx, r, d, u, req.Reason, req.IfMatch != nil, spec, extendTo, meta); err != nil {
 			return err
 		}
 		out = r
@@ -229,7 +282,7 @@ func (s *Store) OpenCampaignRound(ctx context.Context, u *workflow.User, campaig
 			if err != nil {
 				return err
 			}
-			if err := s.applyTransition(ctx, tx, r, d, u, rr.Note, false, spec, meta); err != nil {
+			if err := s.applyTransition(ctx, tx, r, d, u, rr.Note, false, spec, nil, meta); err != nil {
 				return err
 			}
 			res.Opened = append(res.Opened, r.ID)

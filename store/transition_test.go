@@ -36,6 +36,11 @@ func TestTransitionPathAndHistory(t *testing.T) {
 			w.Clock.Add(time.Duration(i+1)*time.Minute + 123456*time.Microsecond)
 			meta := store.Meta{RequestID: fmt.Sprintf("req-%d", i), ClientIP: fmt.Sprintf("203.0.113.%d", i+1)}
 			ifMatch := version
+			if step.ev == workflow.EventSign {
+				w.AttachSignedSummary(t, a)
+				want = append(want, store.HistoryEntry{At: w.Clock.Now(), Actor: &store.Actor{ID: a.Approver.ID, Email: a.Approver.Email}, Role: workflow.RoleApprover,
+					Event: "signed_summary", From: workflow.StateReviewed, To: workflow.StateReviewed, Reason: "Bảng tổng hợp.pdf (abababababab)"})
+			}
 			r, err := s.Transition(ctx, step.by, a.ReportID, workflow.TransitionRequest{Event: step.ev, IfMatch: &ifMatch}, nil, meta)
 			if err != nil {
 				t.Fatalf("%s: %v", step.ev, err)

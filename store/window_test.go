@@ -85,6 +85,9 @@ func TestWindowGuardTransitions(t *testing.T) {
 				unchanged(t, s, a.ReportID, before, string(step.ev)+" outside the window")
 			}
 			w.Clock.Set(closes.Add(-time.Millisecond))
+			if step.ev == workflow.EventSign {
+				w.AttachSignedSummary(t, a)
+			}
 			r, err := s.Transition(ctx, step.by, a.ReportID, workflow.TransitionRequest{Event: step.ev, Reason: step.reason}, nil, store.Meta{})
 			if err != nil {
 				t.Fatalf("%s 1 ms before closing: %v", step.ev, err)

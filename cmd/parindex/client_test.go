@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"testing"
 )
@@ -129,4 +130,20 @@ func (p problem) fields() []string {
 func getStatus(t *testing.T, base, path string) int {
 	t.Helper()
 	return newClient(t, base, "").do("GET", path, nil).status
+}
+
+// multipartFile is a multipart/form-data body with one field "file".
+func multipartFile(t *testing.T, name string, content []byte) rawBody {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	part, err := w.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.Write(content)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return rawBody{data: b.Bytes(), contentType: w.FormDataContentType()}
 }

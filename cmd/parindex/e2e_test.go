@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/signature/signtest"
 	"parindex/store/storetest"
 )
 
@@ -358,6 +359,22 @@ func TestEndToEnd(t *testing.T) {
 			"updater": none, "approver": {"return→draft", "sign→signed"}, "council": none,
 		})
 
+		// Sign needs the signed summary of this very version: export it, sign
+		// it outside the service, upload it.
+		approver.do("POST", reportPath+"/transitions", map[string]any{"event": "sign"}).wantProblem(t, http.StatusUnprocessableEntity)
+		pdf := approver.do("GET", reportPath+"/summary.pdf", nil).want(t, http.StatusOK, nil)
+		signer := signtest.NewCA(t, "CA thử nghiệm").Issue(t, "Trần Thị Phê Duyệt", "Sở Tư pháp")
+		clock.Add(time.Minute)
+		var ss struct {
+			SHA256         string `json:"sha256"`
+			MatchesVersion *int64 `json:"matches_version"`
+		}
+		approver.do("POST", reportPath+"/signed-summary", multipartFile(t, "Bảng tổng hợp (đã ký).pdf", signer.Sign(t, pdf.body))).
+			want(t, http.StatusCreated, &ss)
+		if ss.MatchesVersion == nil || *ss.MatchesVersion != version {
+			t.Fatalf("signed summary matches %v, want version %d", ss.MatchesVersion, version)
+		}
+		want = append(want, step{"signed_summary", "reviewed", "reviewed", 0, approverU.Email, clock.Now(), "Bảng tổng hợp (đã ký).pdf (" + ss.SHA256[:12] + ")"})
 		fire(approver, approverU.Email, map[string]any{"event": "sign"}, "reviewed", "signed", 0)
 		checkAvailable("signed", 0, version, map[string][]string{
 			"updater": none, "approver": {"return→draft", "submit→submitted"}, "council": none,

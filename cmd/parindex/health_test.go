@@ -1,15 +1,21 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"testing"
 
 	"parindex/store/storetest"
 )
 
-// migrationLine matches migration 00001 in `migrate status` with its state.
-var migrationLine = regexp.MustCompile(`(?m)^00001 +00001_init\.sql +(applied \S+|pending)$`)
+// migrationLine matches the latest migration in `migrate status` with its state.
+func migrationLine(t *testing.T) *regexp.Regexp {
+	files := migrationFiles(t)
+	name := filepath.Base(files[len(files)-1])
+	return regexp.MustCompile(`(?m)^` + name[:5] + ` +` + regexp.QuoteMeta(name) + ` +(applied \S+|pending)$`)
+}
 
 // TestReadyAndMigrate: /readyz follows the schema as the migrate command
 // changes it under a running server; /healthz only says the process runs.
@@ -30,9 +36,9 @@ func TestReadyAndMigrate(t *testing.T) {
 		status := func() string {
 			t.Helper()
 			out := mustRun(t, nil, nil, "migrate", "status", "--db", db)
-			match := migrationLine.FindStringSubmatch(out)
+			match := migrationLine(t).FindStringSubmatch(out)
 			if match == nil {
-				t.Fatalf("migrate status does not list 00001:\n%s", out)
+				t.Fatalf("migrate status does not list the latest migration:\n%s", out)
 			}
 			if match[1] != "pending" {
 				return "applied"
@@ -42,15 +48,15 @@ func TestReadyAndMigrate(t *testing.T) {
 
 		ready(http.StatusServiceUnavailable)
 		if got := status(); got != "pending" {
-			t.Fatalf("00001 is %s on an empty database", got)
+			t.Fatalf("the latest migration is %s on an empty database", got)
 		}
 
-		if out := mustRun(t, nil, nil, "migrate", "up", "--db", db); out != "applied 1 migration(s)\n" {
+		if out := mustRun(t, nil, nil, "migrate", "up", "--db", db); out != fmt.Sprintf("applied %d migration(s)\n", len(migrationFiles(t))) {
 			t.Fatalf("migrate up printed %q", out)
 		}
 		ready(http.StatusOK)
 		if got := status(); got != "applied" {
-			t.Fatalf("00001 is %s after up", got)
+			t.Fatalf("the latest migration is %s after up", got)
 		}
 		if out := mustRun(t, nil, nil, "migrate", "up", "--db", db); out != "applied 0 migration(s)\n" {
 			t.Fatalf("a second migrate up printed %q", out)
@@ -60,11 +66,21 @@ func TestReadyAndMigrate(t *testing.T) {
 			t.Fatalf("migrate down printed %q", out)
 		}
 		if got := status(); got != "pending" {
-			t.Fatalf("00001 is %s after down", got)
+			t.Fatalf("the latest migration is %s after down", got)
 		}
 		ready(http.StatusServiceUnavailable)
 
 		mustRun(t, nil, nil, "migrate", "up", "--db", db)
 		ready(http.StatusOK)
 	})
+}
+
+// migrationFiles lists the SQLite migrations: migrate up applies them all.
+func migrationFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../../migrations/sqlite/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations found: %v", err)
+	}
+	return files
 }

@@ -1,5 +1,5 @@
 // Command parindex serves the PAR Index self-assessment workflow and manages
-// its database: serve, migrate, token issue.
+// its database: serve, migrate, token issue, import officials.
 package main
 
 import (
@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,7 +20,11 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"parindex/evidence"
 	"parindex/handlers"
+	"parindex/notify"
+	"parindex/scheduler"
+	"parindex/signature"
 	"parindex/store"
 	"parindex/workflow"
 )
@@ -52,10 +57,12 @@ type Main struct {
 	// Getenv reads PARINDEX_* defaults; tests replace it.
 	Getenv func(string) string
 
-	store    *store.Store
-	server   *http.Server
-	listener net.Listener
-	done     chan error
+	store     *store.Store
+	scheduler *scheduler.Scheduler
+	bucket    *evidence.Bucket
+	server    *http.Server
+	listener  net.Listener
+	done      chan error
 }
 
 // NewMain returns a program wired to the real world.
@@ -69,6 +76,7 @@ Usage:
   parindex serve [--addr :8080] [--db URL] [--demo] [flags]
   parindex migrate up|down|status [--db URL]
   parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--db URL]
+  parindex import officials --agency CODE [--db URL] FILE
 
 --db takes sqlite:PATH (default sqlite:parindex.db) or a postgres:// URL
 (e.g. postgres://user@127.0.0.1:5432/parindex?sslmode=disable). Every flag
@@ -93,6 +101,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return fmt.Errorf("usage: parindex token issue --email EMAIL [--name NAME] [--role admin|council]")
 		}
 		return m.runTokenIssue(ctx, args[2:])
+	case "import":
+		return m.runImport(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
@@ -159,6 +169,14 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 	// A serve that fails after opening the database closes it again: the
 	// caller of a failed Run owes no Close.
 	defer func() {
+		if err != nil && m.scheduler != nil {
+			m.scheduler.Stop()
+			m.scheduler = nil
+		}
+		if err != nil && m.bucket != nil {
+			m.bucket.Close()
+			m.bucket = nil
+		}
 		if err != nil && m.store != nil {
 			m.store.Close()
 			m.store = nil
@@ -173,7 +191,27 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 	migrate := f.boolean("migrate", true, "apply pending migrations at start")
 	demo := f.boolean("demo", false, "fill an empty database with demo agencies, users, criteria and an open campaign")
 	demoCloses := f.duration("demo-closes-in", 2*time.Hour, "how long the demo campaign stays open")
+	dataDir := f.str("data-dir", "parindex-data", "directory for evidence files (file:// storage) and upload spooling")
+	blobURL := f.str("blob-url", "", "evidence storage: file:///DIR or s3://BUCKET?endpoint=...&region=...&use_path_style=true; empty is DATA-DIR/blobs")
+	maxUpload := f.integer("max-upload", 50<<20, "largest accepted evidence file in bytes")
+	trustRoots := f.str("trust-roots", "", "directory of PEM CA roots that digital signatures must chain to (e.g. the national CA)")
+	province := f.str("province", "Tỉnh Thừa Thiên Huế", "the province's name, printed on exports")
+	schedule := f.boolean("scheduler", true, "run the scheduler: deadlines, reminders, notifications (every replica may)")
+	reminders := f.str("reminders", "72h,24h,2h", "comma-separated offsets before a deadline at which reminders go out")
+	baseURL := f.str("base-url", "", "the web app's address, for links in emails")
+	var smtp notify.Config
+	smtpHost := f.str("smtp-host", "", "SMTP server; empty logs emails instead of sending them")
+	smtpPort := f.integer("smtp-port", 587, "SMTP port")
+	smtpUser := f.str("smtp-username", "", "SMTP user")
+	smtpPassword := f.str("smtp-password", "", "SMTP password (prefer the environment variable)")
+	smtpTLS := f.str("smtp-tls", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay)")
+	smtpFrom := f.str("smtp-from", "Sở Nội vụ <cchc@localhost>", "sender address")
 	if err := f.Parse(args); err != nil {
+		return err
+	}
+	smtp = notify.Config{Host: *smtpHost, Port: int(*smtpPort), Username: *smtpUser, Password: *smtpPassword, TLS: *smtpTLS, From: *smtpFrom}
+	offsets, err := parseOffsets(*reminders)
+	if err != nil {
 		return err
 	}
 	loc, err := time.LoadLocation(*zone)
@@ -202,7 +240,43 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 			trusted = append(trusted, p)
 		}
 	}
-	h, err := handlers.New(handlers.Config{Store: m.store, Log: log, Zone: loc, TrustedProxies: trusted, MaxBody: *maxBody})
+	if *blobURL == "" {
+		abs, err := filepath.Abs(filepath.Join(*dataDir, "blobs"))
+		if err != nil {
+			return err
+		}
+		*blobURL = "file://" + filepath.ToSlash(abs)
+	}
+	if m.bucket, err = evidence.Open(ctx, *blobURL); err != nil {
+		return fmt.Errorf("--blob-url: %w", err)
+	}
+	roots, err := signature.LoadRoots(*trustRoots)
+	if err != nil {
+		return fmt.Errorf("--trust-roots: %w", err)
+	}
+	if *schedule {
+		mailer, err := notify.NewMailer(smtp, log)
+		if err != nil {
+			return fmt.Errorf("smtp: %w", err)
+		}
+		m.scheduler = scheduler.New(m.store, scheduler.Config{Zone: loc, Reminders: offsets, Mailer: mailer, BaseURL: *baseURL, Bucket: m.bucket}, log)
+		// Start catches up on everything overdue before the first request.
+		if err := m.scheduler.Start(ctx); err != nil {
+			if current, cerr := m.store.SchemaCurrent(ctx); cerr == nil && !current {
+				log.Warn().Msg("scheduler: the schema is not current; it sweeps once migrations are applied")
+			} else {
+				m.scheduler.Stop()
+				m.scheduler = nil
+				return fmt.Errorf("scheduler: %w", err)
+			}
+		}
+	}
+	replan := func() {}
+	if m.scheduler != nil {
+		replan = m.scheduler.Replan
+	}
+	h, err := handlers.New(handlers.Config{Store: m.store, Log: log, Zone: loc, TrustedProxies: trusted, MaxBody: *maxBody, DeadlinesChanged: replan,
+		Bucket: m.bucket, TrustRoots: roots, MaxUpload: *maxUpload, Province: *province})
 	if err != nil {
 		return err
 	}
@@ -234,6 +308,25 @@ func (m *Main) URL() string {
 // Store is the open store, for tests.
 func (m *Main) Store() *store.Store { return m.store }
 
+// Scheduler is the running scheduler (nil with --scheduler=false), for tests.
+func (m *Main) Scheduler() *scheduler.Scheduler { return m.scheduler }
+
+// parseOffsets reads --reminders: "72h,24h,2h".
+func parseOffsets(s string) ([]time.Duration, error) {
+	out := []time.Duration{}
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		d, err := time.ParseDuration(part)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("--reminders: %q is not a positive duration such as 72h", part)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
 // Close stops accepting requests, lets running ones finish (up to 30 s) and
 // closes the database.
 func (m *Main) Close() error {
@@ -246,6 +339,14 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.server = nil
+	}
+	if m.scheduler != nil {
+		m.scheduler.Stop()
+		m.scheduler = nil
+	}
+	if m.bucket != nil {
+		errs = append(errs, m.bucket.Close())
+		m.bucket = nil
 	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close())

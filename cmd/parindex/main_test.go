@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"maps"
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,7 +71,7 @@ func newMain(clock *storetest.Clock, env map[string]string) (m *Main, stdout, st
 // failing the test if Close reports an error.
 func serve(t *testing.T, clock *storetest.Clock, env map[string]string, args ...string) (m *Main, stdout *syncBuffer) {
 	t.Helper()
-	m, stdout, stderr := newMain(clock, env)
+	m, stdout, stderr := newMain(clock, withDataDir(t, env, args))
 	if err := m.Run(context.Background(), append([]string{"serve"}, args...)); err != nil {
 		m.Close()
 		t.Fatalf("serve %v: %v\nstderr:\n%s", args, err, stderr)
@@ -89,7 +91,7 @@ func serve(t *testing.T, clock *storetest.Clock, env map[string]string, args ...
 // printed on standard output.
 func run(t *testing.T, clock *storetest.Clock, env map[string]string, args ...string) (string, error) {
 	t.Helper()
-	m, stdout, _ := newMain(clock, env)
+	m, stdout, _ := newMain(clock, withDataDir(t, env, args))
 	err := m.Run(context.Background(), args)
 	if m.Serving() || m.Store() != nil {
 		t.Errorf("%v left a server or a store open", args)
@@ -242,7 +244,7 @@ func TestFlagsFromEnvironment(t *testing.T) {
 func TestFailedServeClosesStore(t *testing.T) {
 	t.Parallel()
 	db := storetest.URL(t, "sqlite")
-	m, _, _ := newMain(nil, nil)
+	m, _, _ := newMain(nil, withDataDir(t, nil, nil))
 	err := m.Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:notaport", "--db", db})
 	if err == nil {
 		m.Close()
@@ -302,4 +304,18 @@ func TestTokenIssue(t *testing.T) {
 		newClient(t, m.URL(), plain).do("POST", "/api/v1/agencies", map[string]string{"code": "X", "name": "X", "kind": "department"}).
 			wantProblem(t, http.StatusForbidden)
 	})
+}
+
+// withDataDir sends evidence files to a fresh directory unless the test names one.
+func withDataDir(t *testing.T, env map[string]string, args []string) map[string]string {
+	t.Helper()
+	if _, ok := env["PARINDEX_DATA_DIR"]; ok || slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--data-dir") }) {
+		return env
+	}
+	env = maps.Clone(env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env["PARINDEX_DATA_DIR"] = t.TempDir()
+	return env
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -33,14 +34,20 @@ func TestREADMEWalkThrough(t *testing.T) {
 		t.Fatalf("the walk-through failed: %v\n%s", err, out)
 	}
 	text := string(out)
+	if !regexp.MustCompile(`"matches_version":[0-9]+`).MatchString(text) {
+		t.Errorf("the uploaded signed summary matches no version:\n%s", text)
+	}
 	// Exactly one refusal, the deliberate one, and every step the README promises.
-	if n := strings.Count(text, `"status":`); n != 1 || !strings.Contains(text, `"status":422`) {
+	if n := strings.Count(text, `"type":"urn:parindex:problem:`); n != 1 || !strings.Contains(text, `"status":422`) {
 		t.Errorf("want exactly the one 422 the README shows, got %d problem(s):\n%s", n, text)
 	}
 	for _, want := range []string{
 		`"state":"entered"`, `"state":"reviewed"`, `"state":"signed"`, `"state":"submitted"`,
 		`{"round":1,"state":"draft"`, `"event":"open_round"`, `"event":"return"`, `"reason":"Bổ sung giải trình tiêu chí 1.2"`,
 		`"code":"1.2","editable":true,"explanation":"Bổ sung báo cáo quý IV","self_score":0.75`,
+		// The signed evidence and the signed summary of the approved version.
+		`"filename":"Quyết định ban hành kế hoạch CCHC.pdf"`, `"covers_file":true`, `"signer":"Trần Thị Phê Duyệt"`,
+		`"organization":"Sở Tư pháp"`, `"event":"signed_summary"`, `"state":"signed"`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the walk-through's output lacks %s:\n%s", want, text)

@@ -31,7 +31,7 @@ func TestGracefulShutdown(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		clock := storetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, hcm))
 		db := storetest.URL(t, dialect)
-		m, _, stderr := newMain(clock, nil)
+		m, _, stderr := newMain(clock, withDataDir(t, nil, nil))
 		if err := m.Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--db", db}); err != nil {
 			m.Close()
 			t.Fatalf("serve: %v", err)

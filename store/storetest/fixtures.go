@@ -2,10 +2,12 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,14 +152,34 @@ func (w *World) FillEntries(t testing.TB, a *Agency) {
 	}
 }
 
-// Fire fires an event as u and fails the test on error.
+// Fire fires an event as u and fails the test on error. Before sign it
+// attaches a validly signed summary of the current version, as the approver
+// must.
 func (w *World) Fire(t testing.TB, u *workflow.User, a *Agency, ev workflow.Event, reason string) *workflow.Report {
 	t.Helper()
+	if ev == workflow.EventSign {
+		w.AttachSignedSummary(t, a)
+	}
 	r, err := w.Store.Transition(context.Background(), u, a.ReportID, workflow.TransitionRequest{Event: ev, Reason: reason}, nil, store.Meta{})
 	if err != nil {
 		t.Fatalf("%s on report %d: %v", ev, a.ReportID, err)
 	}
 	return r
+}
+
+// ValidSignature is the signature report of a correctly signed file.
+const ValidSignature = `{"present":true,"valid":true,"covers_file":true,"signer":"Nguyễn Văn An","organization":"Sở Tư pháp","signed_at":null,"trusted":true,"status":"valid"}`
+
+// AttachSignedSummary records, as the agency's approver, a validly signed
+// summary that is the export of the report's current version (the report
+// must be reviewed and its window open).
+func (w *World) AttachSignedSummary(t testing.TB, a *Agency) {
+	t.Helper()
+	r := w.Report(t, a)
+	ss := &store.SignedSummary{Filename: "Bảng tổng hợp.pdf", Size: 1, SHA256: strings.Repeat("ab", 32), Signature: json.RawMessage(ValidSignature)}
+	if err := w.Store.AddSignedSummary(context.Background(), a.Approver, a.ReportID, ss, r.Version, true, store.Meta{}); err != nil {
+		t.Fatalf("attach signed summary to report %d: %v", a.ReportID, err)
+	}
 }
 
 // Submit walks the agency's report from draft to submitted.

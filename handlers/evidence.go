@@ -1,0 +1,208 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"parindex/evidence"
+	"parindex/signature"
+	"parindex/store"
+	"parindex/workflow"
+)
+
+// multipartSlack is what a multipart body may carry besides the file itself:
+// boundaries, headers, a few small fields.
+const multipartSlack = 64 << 10
+
+// receiveFile streams the multipart field "file" of the request to a spool
+// file, checking its size and type as it goes; it never holds the file in
+// memory. The caller closes the upload. Answers 415 for a body that is not
+// multipart/form-data, 413 past the limit, 422 without a file field.
+func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request) (*evidence.Upload, string, error) {
+	if s.bucket == nil {
+		return nil, "", errNoBucket
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return nil, "", workflow.Errorf(workflow.EUNSUPPORTED, "Send the file as multipart/form-data in the field \"file\".")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.maxUpload+multipartSlack)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, "", workflow.Errorf(workflow.EBADREQUEST, "The multipart body cannot be read: %v.", err)
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, "", workflow.Errorf(workflow.EINVALID, "The request has no file.").
+				WithFields(workflow.FieldError{Field: "file", Message: "required"})
+		} else if err != nil {
+			return nil, "", bodyError(err)
+		}
+		if part.FormName() != "file" {
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				return nil, "", bodyError(err)
+			}
+			continue
+		}
+		name := workflow.NormalizeText(part.FileName())
+		if name == "" {
+			name = "tai-lieu"
+		}
+		up, err := evidence.Receive(part, s.maxUpload, s.bucket.SpoolDir())
+		if err != nil {
+			return nil, "", bodyError(err)
+		}
+		return up, name, nil
+	}
+}
+
+// bodyError turns a body that broke off at the size limit into 413.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return workflow.Errorf(workflow.ETOOLARGE, "The file is larger than %d bytes.", tooBig.Limit-multipartSlack)
+	}
+	if workflow.ErrorCode(err) != workflow.EINTERNAL {
+		return err
+	}
+	return workflow.Errorf(workflow.EBADREQUEST, "The upload broke off: %v.", err)
+}
+
+// storeUpload checks an upload's signature and writes it to blob storage,
+// before any database row refers to it.
+func (s *Server) storeUpload(r *http.Request, up *evidence.Upload) (json.RawMessage, signature.Report, error) {
+	rep, err := signature.Verify(up.File, up.Size, up.MediaType, s.roots)
+	if err != nil {
+		return nil, rep, err
+	}
+	sig, err := json.Marshal(rep)
+	if err != nil {
+		return nil, rep, err
+	}
+	return sig, rep, s.bucket.Store(r.Context(), up)
+}
+
+func (s *Server) handleEvidenceCreate(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.visibleReport(r)
+	code := workflow.NormalizeText(chi.URLParam(r, "code"))
+	u := currentUser(r)
+	if err == nil {
+		// Every refusal that does not depend on the file comes before reading it.
+		err = s.store.CheckEvidenceUpload(r.Context(), u, id, code)
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	up, name, err := s.receiveFile(w, r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	defer up.Close()
+	sig, _, err := s.storeUpload(r, up)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	e := &store.Evidence{Code: code, Filename: name, Size: up.Size, SHA256: up.SHA256, MediaType: up.MediaType, Signature: sig}
+	if err := s.store.AddEvidence(r.Context(), u, id, e, meta(r)); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.localEvidence(e))
+}
+
+// localEvidence shows an evidence record's times in the province's zone.
+func (s *Server) localEvidence(e *store.Evidence) *store.Evidence {
+	e.UploadedAt = e.UploadedAt.In(s.zone)
+	if e.DeletedAt != nil {
+		t := e.DeletedAt.In(s.zone)
+		e.DeletedAt = &t
+	}
+	return e
+}
+
+// handleEvidenceList lists a leaf's current evidence; the council and admins
+// may add ?deleted=true to see deleted files too.
+func (s *Server) handleEvidenceList(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.visibleReport(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	withDeleted, _ := strconv.ParseBool(r.URL.Query().Get("deleted"))
+	u := currentUser(r)
+	list, err := s.store.ListEvidence(r.Context(), u, id, chi.URLParam(r, "code"), withDeleted && u.SeesAll())
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	for i := range list {
+		s.localEvidence(&list[i])
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+// handleEvidenceGet sends the file byte for byte. The bytes are checked
+// against their SHA-256 as they stream; if storage has corrupted them the
+// response is cut off, so that a client never takes a wrong file for a
+// complete one.
+func (s *Server) handleEvidenceGet(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var e *store.Evidence
+	if err == nil {
+		e, err = s.store.GetEvidence(r.Context(), currentUser(r), id)
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	s.sendBlob(w, r, e.SHA256, e.Size, e.MediaType, e.Filename)
+}
+
+// errNoBucket answers file requests of a server built without storage.
+var errNoBucket = workflow.Errorf(workflow.EUNAVAILABLE, "File storage is not configured.")
+
+func (s *Server) sendBlob(w http.ResponseWriter, r *http.Request, sha string, size int64, mediaType, filename string) {
+	if s.bucket == nil {
+		s.problem(w, r, errNoBucket)
+		return
+	}
+	rc, _, err := s.bucket.Open(r.Context(), sha)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("Content-Type", mediaType)
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	h.Set("Content-Disposition", evidence.ContentDisposition(filename))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("ETag", `"`+sha+`"`)
+	h.Set("Cache-Control", "private, max-age=0")
+	if _, err := io.Copy(w, rc); err != nil {
+		s.log.Error().Err(err).Str("sha256", sha).Msg("evidence download cut off")
+		panic(http.ErrAbortHandler)
+	}
+}
+
+func (s *Server) handleEvidenceDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.store.DeleteEvidence(r.Context(), currentUser(r), id, meta(r))
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
