@@ -21,7 +21,7 @@ const DefaultLimit = 50 << 20
 // copyBufferSize is the size of the two buffers a Receive streams through:
 // large enough that syscalls are not the cost, small enough that sixteen
 // uploads at once stay a few megabytes.
-const copyBufferSize = 1 << 20
+const copyBufferSize = 256 << 10
 
 // Upload is a file received and checked but not yet stored under its address.
 type Upload struct {
