@@ -154,36 +154,22 @@ func (s *Server) handleSignedSummaryCreate(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		_, err = s.store.CheckSignedSummaryUpload(r.Context(), u, id)
 	}
-	if err != nil {
-		s.problem(w, r, err)
+	f := s.acceptFile(w, r, err, "application/pdf")
+	if f == nil {
 		return
 	}
-	up, name, err := s.receiveFile(w, r)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	defer up.Close()
-	if up.MediaType != "application/pdf" {
-		s.problem(w, r, workflow.Errorf(workflow.EUNSUPPORTED, "The signed summary must be a PDF; this file is %s.", up.MediaType))
-		return
-	}
-	sig, rep, err := s.storeUpload(r, up)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
+	defer f.Close()
 	d, err := s.store.ExportData(r.Context(), u, id)
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	matches, err := s.matchesExport(up, rep, s.summaryOf(d))
+	matches, err := s.matchesExport(f.Upload, f.report, s.summaryOf(d))
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	ss := &store.SignedSummary{Filename: name, Size: up.Size, SHA256: up.SHA256, Signature: sig}
+	ss := &store.SignedSummary{Filename: f.name, Size: f.Size, SHA256: f.SHA256, Signature: f.signature}
 	if err := s.store.AddSignedSummary(r.Context(), u, id, ss, d.Report.Version, matches, meta(r)); err != nil {
 		s.problem(w, r, err)
 		return

@@ -5,13 +5,15 @@ import (
 	"io"
 )
 
-// lastIndex returns the offset of the last occurrence of pat in r, or -1,
-// reading backwards in chunks.
-func lastIndex(r io.ReaderAt, size int64, pat []byte) (int64, error) {
+// lastIndex returns the offset of the last occurrence of pat in the last
+// window bytes of r, or -1, reading backwards in chunks. The window keeps a
+// large file that is not a PDF from being read whole.
+func lastIndex(r io.ReaderAt, size, window int64, pat []byte) (int64, error) {
 	const chunk = 64 << 10
 	buf := make([]byte, chunk+len(pat))
-	for end := size; end > 0; {
-		start := max(0, end-chunk)
+	floor := max(0, size-window)
+	for end := size; end > floor; {
+		start := max(floor, end-chunk)
 		n, err := r.ReadAt(buf[:min(end+int64(len(pat)), size)-start], start)
 		if err != nil && err != io.EOF {
 			return 0, &readError{err}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"parindex/sheet"
-	"parindex/store"
 	"parindex/workflow"
 )
 
@@ -63,14 +62,11 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return m.badRows(err)
 	}
 
-	s, err := store.Open(ctx, *db, m.Clock)
+	s, err := m.openCurrent(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if current, err := s.SchemaCurrent(ctx); err != nil || !current {
-		return fmt.Errorf("the database schema is not current: run parindex migrate up")
-	}
 	a, err := s.AgencyByCode(ctx, *agency)
 	if err != nil {
 		return cliError(err)

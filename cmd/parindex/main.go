@@ -425,14 +425,11 @@ func (m *Main) runTokenIssue(ctx context.Context, args []string) error {
 	if *name == "" {
 		*name = *email
 	}
-	s, err := store.Open(ctx, *db, m.Clock)
+	s, err := m.openCurrent(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if current, err := s.SchemaCurrent(ctx); err != nil || !current {
-		return fmt.Errorf("the database schema is not current: run parindex migrate up")
-	}
 	u := &workflow.User{Email: *email, Name: *name}
 	if err := s.EnsureUser(ctx, u, grant); err != nil {
 		return err
@@ -443,4 +440,18 @@ func (m *Main) runTokenIssue(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stdout, t.Token)
 	return nil
+}
+
+// openCurrent opens the database for a one-off command, refusing a schema
+// that migrations have not brought up to date.
+func (m *Main) openCurrent(ctx context.Context, db string) (*store.Store, error) {
+	s, err := store.Open(ctx, db, m.Clock)
+	if err != nil {
+		return nil, err
+	}
+	if current, err := s.SchemaCurrent(ctx); err != nil || !current {
+		s.Close()
+		return nil, fmt.Errorf("the database schema is not current: run parindex migrate up")
+	}
+	return s, nil
 }
