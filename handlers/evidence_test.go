@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"io"
+	"net/http"
 	"image/png"
 	"mime/multipart"
 	"net/http/httptest"
@@ -426,4 +428,41 @@ func TestExportWritesFiles(t *testing.T) {
 func (e *env) roots(t *testing.T, sg signing) {
 	t.Helper()
 	*e = *e.withServer(t, func(c *handlers.Config) { c.TrustRoots = sg.roots })
+}
+
+// TestEvidenceCorruptedOnDisk: bytes changed behind the service's back are
+// never served as the file: the download breaks off instead of completing.
+func TestEvidenceCorruptedOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	e := newEnv(t, storetest.Dialects(t)[0], func(c *handlers.Config) {
+		b, err := evidence.Open(context.Background(), "file://"+filepath.ToSlash(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		c.Bucket = b
+	})
+	content := pngBytes(t)
+	body, ctype := upload(t, "file", "ảnh.png", content)
+	var ev store.Evidence
+	decode(t, e.do(t, 201, req{method: "POST", path: evidencePath(e.Dept.ReportID, "1.1.1"), as: "updater", body: body, ctype: ctype}), &ev)
+	blob := filepath.Join(dir, "sha256", ev.SHA256[:2], ev.SHA256)
+	if got, err := os.ReadFile(blob); err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("the blob is not at %s: %v", blob, err)
+	}
+	bad := bytes.Clone(content)
+	bad[len(bad)-1] ^= 0xff
+	if err := os.WriteFile(blob, bad, 0o600); err != nil {
+		t.Fatalf("corrupt %s: %v", blob, err)
+	}
+	r, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/evidence/%d", e.srv.URL, ev.ID), nil)
+	r.Header.Set("Authorization", "Bearer "+e.tokens["approver"])
+	res, err := http.DefaultClient.Do(r)
+	if err == nil {
+		got, rerr := io.ReadAll(res.Body)
+		res.Body.Close()
+		if rerr == nil {
+			t.Fatalf("a corrupted file was served whole: status %d, %d bytes (equal to the original: %v)", res.StatusCode, len(got), bytes.Equal(got, content))
+		}
+	}
 }
