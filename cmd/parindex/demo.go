@@ -124,7 +124,9 @@ func createDemo(ctx context.Context, s *store.Store, closesIn time.Duration) err
 			}
 		}
 	}
-	now := s.Now().Truncate(time.Minute)
+	// Whole seconds, so the deadline reads well; it is closesIn from now,
+	// to the second, so that a short one can be watched locking live.
+	now := s.Now().Truncate(time.Second)
 	c := &workflow.Campaign{
 		Name: fmt.Sprintf("Tự đánh giá Chỉ số CCHC năm %d (demo)", now.Year()), Year: now.Year(),
 		OpensAt: now.Add(-time.Minute), ClosesAt: now.Add(closesIn), CriteriaSets: sets,
