@@ -229,7 +229,7 @@ func TestFlagsFromEnvironment(t *testing.T) {
 			ClosesAt string `json:"closes_at"`
 		}
 		demoAdmin.do("GET", "/api/v1/campaigns", nil).want(t, http.StatusOK, &campaigns)
-		if len(campaigns) != 1 || campaigns[0].ClosesAt != "2026-11-20T10:15:00+07:00" {
+		if len(campaigns) != 1 || campaigns[0].ClosesAt != "2026-11-20T10:15:10+07:00" {
 			t.Fatalf("PARINDEX_DEMO_CLOSES_IN=45m at 09:30:10: campaigns %+v", campaigns)
 		}
 		demoAdmin.do("POST", "/api/v1/agencies", map[string]string{"code": "SNV", "name": strings.Repeat("Sở Nội vụ ", 30), "kind": "department"}).
