@@ -48,7 +48,7 @@ type env struct {
 
 // newEnv builds a world on a fresh database of the dialect and serves it; cfg
 // may adjust the handlers' configuration (MaxBody, TrustedProxies).
-func newEnv(t *testing.T, dialect string, cfg ...func(*handlers.Config)) *env {
+func newEnv(t testing.TB, dialect string, cfg ...func(*handlers.Config)) *env {
 	t.Helper()
 	clock := storetest.NewClock(start)
 	s := storetest.Open(t, dialect, clock)
@@ -71,7 +71,7 @@ func newEnv(t *testing.T, dialect string, cfg ...func(*handlers.Config)) *env {
 }
 
 // serve starts an HTTP server over the world's store.
-func (e *env) serve(t *testing.T, cfg ...func(*handlers.Config)) {
+func (e *env) serve(t testing.TB, cfg ...func(*handlers.Config)) {
 	t.Helper()
 	bucket, err := evidence.Open(context.Background(), "file://"+filepath.ToSlash(t.TempDir()))
 	if err != nil {
@@ -100,7 +100,7 @@ func (e *env) withServer(t *testing.T, cfg ...func(*handlers.Config)) *env {
 }
 
 // revokedToken issues an admin token and revokes it.
-func (e *env) revokedToken(t *testing.T) string {
+func (e *env) revokedToken(t testing.TB) string {
 	t.Helper()
 	tok, err := e.Store.CreateToken(context.Background(), e.Admin.ID, nil)
 	if err != nil {

@@ -129,3 +129,26 @@ func procKB(t *testing.T, field string) int64 {
 	t.Fatalf("no %s in /proc/self/status", field)
 	return 0
 }
+
+// BenchmarkSummaryPDFHTTP is GET /reports/{id}/summary.pdf of a filled
+// 40-leaf department report over HTTP: read in one transaction, rendered,
+// sent. go test ./handlers -run '^$' -bench SummaryPDFHTTP
+func BenchmarkSummaryPDFHTTP(b *testing.B) {
+	e := newEnv(b, storetest.Dialects(b)[0])
+	e.FillEntries(b, e.Dept)
+	path := fmt.Sprintf("%s/api/v1/reports/%d/summary.pdf", e.srv.URL, e.Dept.ReportID)
+	b.ResetTimer()
+	for b.Loop() {
+		req, _ := http.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens["approver"])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || n < 1000 {
+			b.Fatalf("status %d, %d bytes", res.StatusCode, n)
+		}
+	}
+}
