@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -90,12 +91,17 @@ type Rendered struct {
 // and pending emails, one transaction per event, and returns how many events
 // it finished. Replicas may run it at once: on PostgreSQL each event is
 // claimed with FOR UPDATE SKIP LOCKED, and (event, user) is unique besides.
+// An event that cannot be fanned out (it cannot be rendered, say) stays
+// pending and is retried on the next call, but does not hold up the events
+// after it: its error is returned, joined with any others, after them.
 func (s *Store) FanOut(ctx context.Context, limit int, render func(Notice) (Rendered, error)) (int, error) {
 	done := 0
+	var failed []error
+	var after int64 // events up to here are done, failed in this call, or another replica's
 	for done < limit {
-		found := false
+		var claimed int64
 		err := s.withTx(ctx, func(tx *sqlx.Tx) error {
-			claim := `SELECT id, kind, report_ids, data FROM outbox WHERE done_at IS NULL ORDER BY id LIMIT 1`
+			claim := `SELECT id, kind, report_ids, data FROM outbox WHERE done_at IS NULL AND id > ? ORDER BY id LIMIT 1`
 			if s.dialect == Postgres {
 				claim += ` FOR UPDATE SKIP LOCKED`
 			}
@@ -105,13 +111,13 @@ func (s *Store) FanOut(ctx context.Context, limit int, render func(Notice) (Rend
 				ReportIDs string `db:"report_ids"`
 				Data      string `db:"data"`
 			}
-			err := tx.GetContext(ctx, &ev, claim)
+			err := tx.GetContext(ctx, &ev, tx.Rebind(claim), after)
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil
 			} else if err != nil {
 				return err
 			}
-			found = true
+			claimed = ev.ID
 			var ids []int64
 			if err := json.Unmarshal([]byte(ev.ReportIDs), &ids); err != nil {
 				return err
@@ -122,15 +128,31 @@ func (s *Store) FanOut(ctx context.Context, limit int, render func(Notice) (Rend
 			_, err = exec(ctx, tx, `UPDATE outbox SET done_at = ? WHERE id = ?`, s.ts(s.now()), ev.ID)
 			return err
 		})
-		if err != nil {
-			return done, err
+		switch {
+		case err != nil && (claimed == 0 || ctx.Err() != nil):
+			return done, errors.Join(append(failed, err)...) // the database, not the event
+		case err != nil:
+			failed = append(failed, fmt.Errorf("outbox event %d: %w", claimed, err))
+		case claimed == 0:
+			return done, errors.Join(failed...)
+		default:
+			done++
 		}
-		if !found {
-			break
-		}
-		done++
+		after = claimed
 	}
-	return done, nil
+	return done, errors.Join(failed...)
+}
+
+// eventReports reads an event's reports with their agency and campaign. The
+// ids go in as one JSON array, not one parameter each: a campaign of 70,000
+// reports would pass both dialects' limits on parameters.
+var eventReports = map[string]string{
+	Postgres: `SELECT r.id, r.agency_id, a.name AS agency, c.name AS campaign FROM reports r
+		JOIN agencies a ON a.id = r.agency_id JOIN campaigns c ON c.id = r.campaign_id
+		WHERE r.id IN (SELECT value::bigint FROM json_array_elements_text($1::json)) ORDER BY r.id`,
+	SQLite: `SELECT r.id, r.agency_id, a.name AS agency, c.name AS campaign FROM reports r
+		JOIN agencies a ON a.id = r.agency_id JOIN campaigns c ON c.id = r.campaign_id
+		WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id`,
 }
 
 // fanOutEvent writes one notification and one email per recipient of an event.
@@ -145,13 +167,11 @@ func (s *Store) fanOutEvent(ctx context.Context, tx *sqlx.Tx, eventID int64, kin
 		Agency   string `db:"agency"`
 		Campaign string `db:"campaign"`
 	}{}
-	q, args, err := sqlx.In(`SELECT r.id, r.agency_id, a.name AS agency, c.name AS campaign FROM reports r
-		JOIN agencies a ON a.id = r.agency_id JOIN campaigns c ON c.id = r.campaign_id
-		WHERE r.id IN (?) ORDER BY r.id`, reportIDs)
+	ids, err := json.Marshal(reportIDs)
 	if err != nil {
 		return err
 	}
-	if err := tx.SelectContext(ctx, &reports, tx.Rebind(q), args...); err != nil {
+	if err := tx.SelectContext(ctx, &reports, tx.Rebind(eventReports[s.dialect]), string(ids)); err != nil {
 		return err
 	}
 	type recipient struct {
@@ -184,7 +204,7 @@ func (s *Store) fanOutEvent(ctx context.Context, tx *sqlx.Tx, eventID int64, kin
 	for _, r := range roles {
 		roleNames = append(roleNames, string(r))
 	}
-	q, args, err = sqlx.In(`SELECT u.id, u.email, u.name, g.role, g.agency_id FROM grants g JOIN users u ON u.id = g.user_id
+	q, args, err := sqlx.In(`SELECT u.id, u.email, u.name, g.role, g.agency_id FROM grants g JOIN users u ON u.id = g.user_id
 		WHERE g.role IN (?) ORDER BY u.id`, roleNames)
 	if err != nil {
 		return err
