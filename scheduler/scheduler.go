@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -205,6 +206,12 @@ func (s *Scheduler) tick(ctx context.Context, replan bool) {
 }
 
 // plan replaces the planned entries with one at each upcoming instant.
+//
+// An instant can pass while it is being planned: the store found it ahead,
+// and cron, taking the entry in a moment later, finds it behind and will
+// never run it (and an entry removed just before its instant and added back
+// just after is lost the same way). Such a miss is swept at once by a
+// one-off entry rather than by the minute tick, up to a minute late.
 func (s *Scheduler) plan(ctx context.Context) error {
 	times, err := s.store.Upcoming(ctx, s.cfg.Reminders, s.cfg.Plan)
 	if err != nil {
@@ -219,10 +226,33 @@ func (s *Scheduler) plan(ctx context.Context) error {
 		s.cron.Remove(id)
 	}
 	s.planned = s.planned[:0]
+	at := map[cron.EntryID]time.Time{}
 	for _, t := range times {
-		s.planned = append(s.planned, s.cron.Schedule(instant(t), cron.FuncJob(func() { s.tick(ctx, true) })))
+		id := s.cron.Schedule(instant(t), cron.FuncJob(func() { s.tick(ctx, true) }))
+		s.planned = append(s.planned, id)
+		at[id] = t
+	}
+	// cron sets an entry's Next when it takes the entry in: zero means the
+	// instant had passed by then. (Instants long past are a test's clock.)
+	now := time.Now()
+	for _, e := range s.cron.Entries() {
+		if t, ok := at[e.ID]; ok && e.Next.IsZero() && now.Sub(t) < time.Minute {
+			s.planned = append(s.planned, s.cron.Schedule(&soon{}, cron.FuncJob(func() { s.tick(ctx, false) })))
+			break
+		}
 	}
 	return nil
+}
+
+// soon is a cron schedule that fires once, as soon as cron takes it in.
+type soon struct{ taken atomic.Bool }
+
+// Next returns now the first time and never again.
+func (s *soon) Next(now time.Time) time.Time {
+	if s.taken.Swap(true) {
+		return time.Time{}
+	}
+	return now
 }
 
 // RunOnce does everything that is due now, in order: lock the reports whose
@@ -231,7 +261,7 @@ func (s *Scheduler) plan(ctx context.Context) error {
 func (s *Scheduler) RunOnce(ctx context.Context) (Run, error) {
 	var run Run
 	var err error
-	if run.Sweep, err = s.store.LockDue(ctx); err != nil {
+	if run.Sweep, err = s.lockDue(ctx); err != nil {
 		return run, err
 	}
 	if len(run.Sweep.Locked) > 0 {
@@ -243,15 +273,15 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Run, error) {
 	if run.Reminded, err = s.store.RemindDue(ctx, s.cfg.Reminders); err != nil {
 		return run, err
 	}
-	if run.FannedOut, err = s.FanOut(ctx); err != nil {
-		return run, err
-	}
+	// An outbox event that cannot be fanned out is reported, but the sweeps
+	// above committed and the other events went out: the run still counts.
+	run.FannedOut, err = s.FanOut(ctx)
 	run.Finished = time.Now()
 	if s.cfg.OnRun != nil {
 		s.cfg.OnRun(run)
 	}
 	s.Wake()
-	return run, nil
+	return run, err
 }
 
 // sweepBlobs removes evidence blobs that no row refers to and that are
@@ -262,6 +292,27 @@ func (s *Scheduler) sweepBlobs(ctx context.Context) {
 		s.log.Error().Err(err).Msg("blob sweep")
 	} else if n > 0 {
 		s.log.Info().Int("removed", n).Msg("blob sweep removed unreferenced files")
+	}
+}
+
+// lockDue runs the lock sweep; when another replica holds the sweep lock,
+// it sweeps again once that one is done, for the other's sweep may have
+// begun before a deadline that has passed since. It gives up (Skipped) after
+// half a minute: the minute tick tries again.
+func (s *Scheduler) lockDue(ctx context.Context) (store.SweepResult, error) {
+	wait := time.NewTimer(0)
+	defer wait.Stop()
+	for giveUp := time.Now().Add(30 * time.Second); ; {
+		res, err := s.store.LockDue(ctx)
+		if err != nil || !res.Skipped || time.Now().After(giveUp) {
+			return res, err
+		}
+		wait.Reset(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-wait.C:
+		}
 	}
 }
 
