@@ -148,7 +148,7 @@ func TestDemo(t *testing.T) {
 
 func testDemo(t *testing.T, dialect string) {
 	clock := storetest.NewClock(time.Date(2026, 11, 20, 9, 17, 42, 500_000_000, hcm))
-	opens, closes := time.Date(2026, 11, 20, 9, 16, 0, 0, hcm), time.Date(2026, 11, 20, 9, 47, 0, 0, hcm)
+	opens, closes := time.Date(2026, 11, 20, 9, 16, 42, 0, hcm), time.Date(2026, 11, 20, 9, 47, 42, 0, hcm) // from now, to the second
 	db := storetest.URL(t, dialect)
 
 	// First start: the demo is created.
