@@ -13,7 +13,10 @@ import (
 
 // lease is how long a claimed email stays invisible to other senders; a
 // sender that dies mid-delivery only delays its emails by this much.
-const lease = 2 * time.Minute
+// A sender delivers up to 8 emails one after another, each bounded by the
+// mailer's timeout (10 s by default), so 5 minutes leaves a wide margin before
+// another replica could take an email that is still being sent.
+const lease = 5 * time.Minute
 
 // FanOut turns every pending outbox event into notifications and emails,
 // rendered in Vietnamese in the province's zone.
