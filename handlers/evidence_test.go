@@ -22,7 +22,9 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"parindex/evidence"
+	"parindex/export"
 	"parindex/handlers"
+	"parindex/signature"
 	"parindex/signature/signtest"
 	"parindex/store"
 	"parindex/store/storetest"
@@ -464,5 +466,39 @@ func TestEvidenceCorruptedOnDisk(t *testing.T) {
 		if rerr == nil {
 			t.Fatalf("a corrupted file was served whole: status %d, %d bytes (equal to the original: %v)", res.StatusCode, len(got), bytes.Equal(got, content))
 		}
+	}
+}
+
+// TestSignedSummaryMatchedByDigest: a signer whose software rewrites the PDF
+// keeps the export's metadata; the digest of the current version in it
+// matches, a stale one does not.
+func TestSignedSummaryMatchedByDigest(t *testing.T) {
+	sg := newSigning(t)
+	e := newEnv(t, storetest.Dialects(t)[0], func(c *handlers.Config) { c.TrustRoots = sg.roots })
+	a := e.Dept
+	e.walk(t, a, workflow.StateEntered)
+	e.Fire(t, a.Approver, a, workflow.EventApprove, "")
+	base := fmt.Sprintf("/api/v1/reports/%d", a.ReportID)
+	pdf := e.do(t, 200, req{method: "GET", path: base + "/summary.pdf", as: "approver"}).body
+	rep, err := signature.Verify(bytes.NewReader(pdf), int64(len(pdf)), "application/pdf", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kw := rep.Info["Keywords"]
+	if _, v, digest, ok := export.ParseKeywords(kw); !ok || v != e.Report(t, a).Version || len(digest) != 64 {
+		t.Fatalf("the export's Keywords %q", kw)
+	}
+	rewritten := sg.trusted.Sign(t, signtest.MinimalPDFWithKeywords(t, "Bang tong hop (in lai)", kw))
+	body, ctype := upload(t, "file", "in lại.pdf", rewritten)
+	var ss store.SignedSummary
+	decode(t, e.do(t, 201, req{method: "POST", path: base + "/signed-summary", as: "approver", body: body, ctype: ctype}), &ss)
+	if ss.MatchesVersion == nil || *ss.MatchesVersion != e.Report(t, a).Version {
+		t.Fatalf("a rewritten PDF carrying the digest matches %v", ss.MatchesVersion)
+	}
+	stale := strings.Replace(kw, "version=", "version=1", 1) // another version, same digest
+	body, ctype = upload(t, "file", "cũ.pdf", sg.trusted.Sign(t, signtest.MinimalPDFWithKeywords(t, "Bang cu", stale)))
+	decode(t, e.do(t, 201, req{method: "POST", path: base + "/signed-summary", as: "approver", body: body, ctype: ctype}), &ss)
+	if ss.MatchesVersion != nil {
+		t.Fatalf("Keywords of another version matched %d", *ss.MatchesVersion)
 	}
 }

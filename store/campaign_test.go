@@ -228,6 +228,33 @@ func TestCampaignProgress(t *testing.T) {
 		if !reflect.DeepEqual(p.NotSubmitted, []int64{w.Dept2.ID, w.District.ID}) {
 			t.Fatalf("not_submitted = %v, want [%d %d]", p.NotSubmitted, w.Dept2.ID, w.District.ID)
 		}
+		// Per block: the departments, the districts.
+		dept, dist := p.ByKind[workflow.KindDepartment], p.ByKind[workflow.KindDistrict]
+		if dept == nil || dist == nil || len(p.ByKind) != 2 {
+			t.Fatalf("by_kind = %+v", p.ByKind)
+		}
+		if dept.Total != 2 || dept.ByState["submitted"] != 1 || dept.ByState["draft"] != 1 || !reflect.DeepEqual(dept.NotSubmitted, []int64{w.Dept2.ID}) {
+			t.Errorf("departments = %+v", dept)
+		}
+		if dist.Total != 1 || dist.ByState["reviewed"] != 1 || dist.ByState["submitted"] != 0 || !reflect.DeepEqual(dist.NotSubmitted, []int64{w.District.ID}) {
+			t.Errorf("districts = %+v", dist)
+		}
+		// The time left runs to the campaign's deadline, then to a later round's, then is 0.
+		if !p.Deadline.Equal(w.Campaign.ClosesAt) || p.SecondsLeft != int64(w.Campaign.ClosesAt.Sub(w.Clock.Now())/time.Second) {
+			t.Errorf("deadline %s, %d s left; want %s, %v", p.Deadline, p.SecondsLeft, w.Campaign.ClosesAt, w.Campaign.ClosesAt.Sub(w.Clock.Now()))
+		}
+		w.Clock.Set(w.Campaign.ClosesAt)
+		if _, err := s.OpenCampaignRound(ctx, w.Council, w.Campaign.ID, workflow.RoundRequest{ClosesAt: w.Campaign.ClosesAt.Add(72 * time.Hour)}, store.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		w.Clock.Add(time.Hour)
+		if p, _ = s.CampaignProgress(ctx, w.Campaign.ID); !p.Deadline.Equal(w.Campaign.ClosesAt.Add(72*time.Hour)) || p.SecondsLeft != 71*3600 {
+			t.Errorf("during the round: deadline %s, %d s left", p.Deadline, p.SecondsLeft)
+		}
+		w.Clock.Add(100 * time.Hour)
+		if p, _ = s.CampaignProgress(ctx, w.Campaign.ID); p.SecondsLeft != 0 {
+			t.Errorf("after every deadline: %d s left", p.SecondsLeft)
+		}
 
 		_, err = s.CampaignProgress(ctx, w.Campaign.ID+1000)
 		wantCode(t, err, workflow.ENOTFOUND)
