@@ -175,30 +175,37 @@ func TestSchedulerThreeReplicas(t *testing.T) {
 			}
 			wg.Wait()
 		}
-		together() // the openings and reminders
-		clock.Set(closes.Add(time.Millisecond))
-		together() // the lock
-
-		// Wait for the outbox to drain (the loops may still be delivering).
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			st, err := s.OutboxStats(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.PendingEvents == 0 && st.PendingEmails == 0 {
-				if st.DeadEmails != 0 {
-					t.Fatalf("dead emails: %+v", st)
+		// drain waits for the outbox to empty (the loops may still be
+		// delivering). It runs before the clock moves: a claim's lease is
+		// measured by the injected clock, and jumping it an hour while a
+		// replica is still sending would hand that email to another replica,
+		// which real time never does (a send takes seconds, the lease minutes).
+		drain := func() {
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				st, err := s.OutboxStats(ctx)
+				if err != nil {
+					t.Fatal(err)
 				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the outbox did not drain: %+v", st)
-			}
-			if _, err := mains[0].Scheduler().DeliverOnce(ctx); err != nil {
-				t.Fatal(err)
+				if st.PendingEvents == 0 && st.PendingEmails == 0 {
+					if st.DeadEmails != 0 {
+						t.Fatalf("dead emails: %+v", st)
+					}
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the outbox did not drain: %+v", st)
+				}
+				if _, err := mains[0].Scheduler().DeliverOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
+		together() // the openings and reminders
+		drain()
+		clock.Set(closes.Add(time.Millisecond))
+		together() // the lock
+		drain()
 
 		for _, r := range reports {
 			if n := lockRows(t, s, r.ID); n != 1 {
