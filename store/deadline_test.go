@@ -396,13 +396,7 @@ func TestLockDueLateSweep(t *testing.T) {
 func TestLockDueConcurrent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		t.Parallel()
-		clock := storetest.NewClock(start)
-		url := storetest.URL(t, dialect)
-		s1 := storetest.OpenURL(t, url, clock)
-		if _, err := s1.MigrateUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-		s2 := storetest.OpenURL(t, url, clock)
+		clock, s1, s2 := replicas(t, dialect)
 		w := storetest.NewWorld(t, s1, clock)
 		for i := range 30 {
 			a := &workflow.Agency{Code: fmt.Sprintf("SO%02d", i), Name: fmt.Sprintf("Sở số %d", i), Kind: workflow.KindDepartment}
@@ -425,10 +419,7 @@ func TestLockDueConcurrent(t *testing.T) {
 		for i := range sweepers {
 			wg.Go(func() {
 				<-gun
-				s := s1
-				if i%2 == 1 {
-					s = s2
-				}
+				s := eachReplica(i, s1, s2)
 				results[i], errs[i] = s.LockDue(ctx)
 			})
 		}

@@ -145,3 +145,24 @@ func walk(t *testing.T, w *storetest.World, a *storetest.Agency, to workflow.Sta
 	}
 	t.Fatalf("walk: cannot reach %s", to)
 }
+
+// replicas opens two store handles on one fresh, migrated database, as two
+// replicas of the service would, sharing one settable clock.
+func replicas(t *testing.T, dialect string) (*storetest.Clock, *store.Store, *store.Store) {
+	t.Helper()
+	clock := storetest.NewClock(start)
+	url := storetest.URL(t, dialect)
+	s1 := storetest.OpenURL(t, url, clock)
+	if _, err := s1.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return clock, s1, storetest.OpenURL(t, url, clock)
+}
+
+// eachReplica picks s1 for even goroutines and s2 for odd ones.
+func eachReplica(i int, s1, s2 *store.Store) *store.Store {
+	if i%2 == 1 {
+		return s2
+	}
+	return s1
+}

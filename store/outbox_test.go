@@ -224,13 +224,7 @@ func TestFanOutRecipients(t *testing.T) {
 func TestFanOutConcurrent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		t.Parallel()
-		clock := storetest.NewClock(start)
-		url := storetest.URL(t, dialect)
-		s1 := storetest.OpenURL(t, url, clock)
-		if _, err := s1.MigrateUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-		s2 := storetest.OpenURL(t, url, clock)
+		clock, s1, s2 := replicas(t, dialect)
 		w := storetest.NewWorld(t, s1, clock)
 		// 6 events: campaign opened (6 people), a 24h reminder (6), the lock
 		// (3 approvers and the council), three extensions (an approver each).
@@ -255,10 +249,7 @@ func TestFanOutConcurrent(t *testing.T) {
 		for i := range done {
 			wg.Go(func() {
 				<-gun
-				s := s1
-				if i%2 == 1 {
-					s = s2
-				}
+				s := eachReplica(i, s1, s2)
 				for {
 					n, err := s.FanOut(ctx, 1, testRender)
 					if err != nil {
@@ -416,13 +407,7 @@ func pendingEmails(t testing.TB, s *store.Store, u *workflow.User, n int) []int6
 func TestClaimEmailsConcurrent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		t.Parallel()
-		clock := storetest.NewClock(start)
-		url := storetest.URL(t, dialect)
-		s1 := storetest.OpenURL(t, url, clock)
-		if _, err := s1.MigrateUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-		s2 := storetest.OpenURL(t, url, clock)
+		_, s1, s2 := replicas(t, dialect)
 		u := storetest.MustUser(t, s1, "nhan.thu@test.example.vn")
 		ids := pendingEmails(t, s1, u, 300)
 
@@ -433,10 +418,7 @@ func TestClaimEmailsConcurrent(t *testing.T) {
 		for i := range 8 {
 			wg.Go(func() {
 				<-gun
-				s := s1
-				if i%2 == 1 {
-					s = s2
-				}
+				s := eachReplica(i, s1, s2)
 				for {
 					got, err := s.ClaimEmails(ctx, 7, time.Minute)
 					if err != nil {
