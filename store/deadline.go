@@ -163,7 +163,7 @@ func (s *Store) lockDueSQLite(ctx context.Context, tx *sqlx.Tx, at time.Time, lo
 // the INSERT's conflict alone, keeps a sweep that finds nothing new at a few
 // queries: it runs every minute on every replica, and a campaign's hundreds
 // of reports stay within the 72h offset for three days.
-const dueReports = `SELECT r.id, r.round, ` + deadlineExpr + ` AS closes_at
+const dueReports = `SELECT r.id, r.round, ` + deadlineExpr + ` AS closes_at, COALESCE(rr.opens_at, c.opens_at) AS opens_at
 	FROM reports r JOIN campaigns c ON c.id = r.campaign_id
 	LEFT JOIN report_rounds rr ON rr.report_id = r.id AND rr.number = r.round
 	WHERE r.state IN ` + lockableStates + ` AND COALESCE(rr.opens_at, c.opens_at) <= ?
@@ -179,7 +179,9 @@ const dueReports = `SELECT r.id, r.round, ` + deadlineExpr + ` AS closes_at
 // window opened late, or the scheduler was down) hears only the nearest one,
 // and no farther one after it: "3 days left" a few hours before the deadline
 // would be wrong, and three emails at once are noise; the message says the
-// time actually left. Returns how many reports were reminded.
+// time actually left. A reminder whose moment came before its window opened
+// is not sent: the opening notice says when the window closes. Returns how
+// many reports were reminded.
 func (s *Store) RemindDue(ctx context.Context, offsets []time.Duration) (int, error) {
 	nearest := slices.Clone(offsets)
 	slices.Sort(nearest)
@@ -196,6 +198,7 @@ func (s *Store) RemindDue(ctx context.Context, offsets []time.Duration) (int, er
 				ID       int64  `db:"id"`
 				Round    int    `db:"round"`
 				ClosesAt dbTime `db:"closes_at"`
+				OpensAt  dbTime `db:"opens_at"`
 			}{}
 			if err := tx.SelectContext(ctx, &due, tx.Rebind(dueReports), s.ts(now), s.ts(now), s.ts(now.Add(off)), secs); err != nil {
 				return err
@@ -207,6 +210,11 @@ func (s *Store) RemindDue(ctx context.Context, offsets []time.Duration) (int, er
 			byDeadline := map[group][]int64{}
 			var deadlines []group
 			for _, d := range due {
+				if d.ClosesAt.Add(-off).Before(d.OpensAt.Time) {
+					// The window opened after this reminder's moment: the
+					// opening notice already says when it closes.
+					continue
+				}
 				// Another replica may have reminded it since the SELECT: the
 				// row's key decides.
 				res, err := exec(ctx, tx, `INSERT INTO reminders (report_id, round, closes_at, offset_seconds, created_at) VALUES (?, ?, ?, ?, ?)

@@ -703,3 +703,42 @@ func TestLockDueSweepLockIsPerSchema(t *testing.T) {
 		t.Fatalf("after the other sweep ended: locked %v", got)
 	}
 }
+
+// TestRemindNotBeforeTheWindowOpened: a window that opens 48 hours before its
+// deadline gets no "72 hours" reminder at its opening (the opening notice
+// says when it closes), and the 24-hour reminder on time.
+func TestRemindNotBeforeTheWindowOpened(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		t.Parallel()
+		w := newWorld(t, dialect)
+		s := w.Store
+		opens := w.Clock.Now().Add(time.Hour)
+		closes := opens.Add(48 * time.Hour)
+		reports := mustCampaign(t, w, "Đợt mở muộn", opens, closes)
+		offsets := []time.Duration{72 * time.Hour, 24 * time.Hour}
+		reminded := func() int {
+			return count(t, s, `SELECT COUNT(*) FROM reminders m JOIN reports r ON r.id = m.report_id WHERE r.campaign_id = (SELECT MAX(id) FROM campaigns)`)
+		}
+		w.Clock.Set(opens)
+		if _, err := s.RemindDue(ctx, offsets); err != nil {
+			t.Fatal(err)
+		}
+		if n := reminded(); n != 0 {
+			t.Fatalf("%d reminders at the opening, want none", n)
+		}
+		w.Clock.Set(closes.Add(-24*time.Hour - time.Millisecond))
+		if _, err := s.RemindDue(ctx, offsets); err != nil {
+			t.Fatal(err)
+		}
+		if n := reminded(); n != 0 {
+			t.Fatalf("%d reminders 1 ms before the 24-hour mark", n)
+		}
+		w.Clock.Set(closes.Add(-24 * time.Hour))
+		if n, err := s.RemindDue(ctx, offsets); err != nil || n != len(reports) {
+			t.Fatalf("at the 24-hour mark %d reminded (%v), want %d", n, err, len(reports))
+		}
+		if n := count(t, s, `SELECT COUNT(*) FROM reminders WHERE offset_seconds = ?`, int64(72*3600)); n != 0 {
+			t.Errorf("%d 72-hour reminders", n)
+		}
+	})
+}
