@@ -93,7 +93,10 @@ type Rendered struct {
 // claimed with FOR UPDATE SKIP LOCKED, and (event, user) is unique besides.
 // An event that cannot be fanned out (it cannot be rendered, say) stays
 // pending and is retried on the next call, but does not hold up the events
-// after it: its error is returned, joined with any others, after them.
+// after it: its error is returned, joined with any others, after them. After
+// MaxEventAttempts such failures it is dead: kept with its last error,
+// counted by OutboxStats, never tried again. An unreachable database is not
+// the event's failure and does not count.
 func (s *Store) FanOut(ctx context.Context, limit int, render func(Notice) (Rendered, error)) (int, error) {
 	done := 0
 	var failed []error
@@ -101,7 +104,7 @@ func (s *Store) FanOut(ctx context.Context, limit int, render func(Notice) (Rend
 	for done < limit {
 		var claimed int64
 		err := s.withTx(ctx, func(tx *sqlx.Tx) error {
-			claim := `SELECT id, kind, report_ids, data FROM outbox WHERE done_at IS NULL AND id > ? ORDER BY id LIMIT 1`
+			claim := `SELECT id, kind, report_ids, data FROM outbox WHERE done_at IS NULL AND dead_at IS NULL AND id > ? ORDER BY id LIMIT 1`
 			if s.dialect == Postgres {
 				claim += ` FOR UPDATE SKIP LOCKED`
 			}
@@ -133,6 +136,11 @@ func (s *Store) FanOut(ctx context.Context, limit int, render func(Notice) (Rend
 			return done, errors.Join(append(failed, err)...) // the database, not the event
 		case err != nil:
 			failed = append(failed, fmt.Errorf("outbox event %d: %w", claimed, err))
+			if workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+				if ferr := s.eventFailed(ctx, claimed, err); ferr != nil {
+					return done, errors.Join(append(failed, ferr)...)
+				}
+			}
 		case claimed == 0:
 			return done, errors.Join(failed...)
 		default:
@@ -141,6 +149,26 @@ func (s *Store) FanOut(ctx context.Context, limit int, render func(Notice) (Rend
 		after = claimed
 	}
 	return done, errors.Join(failed...)
+}
+
+// MaxEventAttempts is how many times an outbox event may fail to fan out
+// before it is left dead.
+const MaxEventAttempts = 20
+
+// eventFailed counts a failed fan-out of an event, and kills it at the limit.
+func (s *Store) eventFailed(ctx context.Context, id int64, cause error) error {
+	msg := cause.Error()
+	if len(msg) > 1000 {
+		msg = msg[:1000]
+	}
+	return s.withTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := exec(ctx, tx, `UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ? AND done_at IS NULL`,
+			strings.ToValidUTF8(msg, "?"), id); err != nil {
+			return err
+		}
+		_, err := exec(ctx, tx, `UPDATE outbox SET dead_at = ? WHERE id = ? AND attempts >= ? AND dead_at IS NULL`, s.ts(s.now()), id, MaxEventAttempts)
+		return err
+	})
 }
 
 // eventReports reads an event's reports with their agency and campaign. The
@@ -308,6 +336,7 @@ func (s *Store) EmailFailed(ctx context.Context, id int64, cause error, retryAt 
 // OutboxStats counts what is waiting and what has failed for good.
 type OutboxStats struct {
 	PendingEvents int `db:"pending_events" json:"pending_events"`
+	DeadEvents    int `db:"dead_events" json:"dead_events"`
 	PendingEmails int `db:"pending_emails" json:"pending_emails"`
 	DeadEmails    int `db:"dead_emails" json:"dead_emails"`
 	SentEmails    int `db:"sent_emails" json:"sent_emails"`
@@ -317,7 +346,8 @@ type OutboxStats struct {
 func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 	var st OutboxStats
 	err := s.db.GetContext(ctx, &st, `SELECT
-		(SELECT COUNT(*) FROM outbox WHERE done_at IS NULL) AS pending_events,
+		(SELECT COUNT(*) FROM outbox WHERE done_at IS NULL AND dead_at IS NULL) AS pending_events,
+		(SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL) AS dead_events,
 		(SELECT COUNT(*) FROM emails WHERE state = 'pending') AS pending_emails,
 		(SELECT COUNT(*) FROM emails WHERE state = 'dead') AS dead_emails,
 		(SELECT COUNT(*) FROM emails WHERE state = 'sent') AS sent_emails`)

@@ -581,6 +581,21 @@ func TestFanOutSkipsAFailingEvent(t *testing.T) {
 		if n := count(t, s, `SELECT COUNT(*) FROM notifications WHERE kind = 'submitted'`); n != 1 {
 			t.Fatalf("%d submitted notifications", n)
 		}
+		// The unknown kind fails every time: after MaxEventAttempts it is dead,
+		// kept with its last error, and no longer tried or counted as pending.
+		for range store.MaxEventAttempts {
+			s.FanOut(ctx, 100, testRender)
+		}
+		if done, err := s.FanOut(ctx, 100, testRender); done != 0 || err != nil {
+			t.Fatalf("after the limit: %d, %v; want nothing tried", done, err)
+		}
+		st, _ := s.OutboxStats(ctx)
+		if st.PendingEvents != 0 || st.DeadEvents != 1 {
+			t.Fatalf("stats %+v, want the unknown kind dead", st)
+		}
+		if n := count(t, s, `SELECT COUNT(*) FROM outbox WHERE id = ? AND dead_at IS NOT NULL AND done_at IS NULL AND attempts = ? AND last_error LIKE '%birthday%'`, bad, store.MaxEventAttempts); n != 1 {
+			t.Fatalf("the dead event's row is not kept with its attempts and error")
+		}
 	})
 }
 
