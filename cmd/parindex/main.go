@@ -103,6 +103,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runTokenIssue(ctx, args[2:])
 	case "import":
 		return m.runImport(ctx, args[1:])
+	case "bench":
+		return m.runBench(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
