@@ -135,6 +135,7 @@ func endpoints() []endpoint {
 		{method: "GET", route: "/healthz", public: true, ok: 200, build: get("/healthz")},
 		{method: "GET", route: "/readyz", public: true, ok: 200, build: get("/readyz")},
 		{method: "GET", route: "/api/openapi.yaml", public: true, ok: 200, build: get("/api/openapi.yaml")},
+		{method: "GET", route: "/metrics", public: true, ok: 200, build: get("/metrics")},
 		{method: "GET", route: "/api/v1/me", ok: 200, build: get("/api/v1/me")},
 
 		{method: "GET", route: "/api/v1/agencies", ok: 200, build: get("/api/v1/agencies")},

@@ -19,6 +19,7 @@ import (
 
 	"parindex/evidence"
 	"parindex/handlers"
+	"parindex/metrics"
 	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
@@ -78,7 +79,7 @@ func (e *env) serve(t testing.TB, cfg ...func(*handlers.Config)) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bucket.Close() })
-	c := handlers.Config{Store: e.Store, Log: zerolog.Nop(), Zone: zone, Bucket: bucket}
+	c := handlers.Config{Store: e.Store, Log: zerolog.Nop(), Zone: zone, Bucket: bucket, Metrics: metrics.New(e.Store, zerolog.Nop())}
 	for _, f := range cfg {
 		f(&c)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"parindex/metrics"
 	"parindex/store"
 	"parindex/workflow"
 )
@@ -37,11 +38,32 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if rc := chi.RouteContext(r.Context()); rc != nil {
 			route = rc.RoutePattern()
 		}
+		took := time.Since(start)
+		if s.metrics != nil {
+			s.metrics.Request(r.Method, s.routeLabel(r, route), ww.Status(), took)
+		}
 		ev.Str("method", r.Method).Str("route", route).Str("path", r.URL.Path).
 			Int("status", ww.Status()).Int("bytes", ww.BytesWritten()).
 			Str("client_ip", middleware.GetClientIP(r.Context())).
-			Dur("duration", time.Since(start)).Msg("request")
+			Dur("duration", took).Msg("request")
 	})
+}
+
+// routeLabel is the route a request is counted under: chi's pattern; for a
+// request answered before routing finished (a missing token, say), the
+// pattern it would have matched; else metrics.Unmatched, never the raw path.
+func (s *Server) routeLabel(r *http.Request, pattern string) string {
+	if s.routes[pattern] {
+		return pattern
+	}
+	path := r.URL.RawPath // as chi routes
+	if path == "" {
+		path = r.URL.Path
+	}
+	if pattern = s.router.Find(chi.NewRouteContext(), r.Method, path); s.routes[pattern] {
+		return pattern
+	}
+	return metrics.Unmatched
 }
 
 // recoverPanics turns a panic into a logged 500 instead of a dropped connection.

@@ -127,10 +127,11 @@ func TestOpenAPIContract(t *testing.T) {
 		e := newEnv(t, dialect)
 		c := loadContract(t, e)
 
-		// Health and the document itself.
+		// Health, metrics and the document itself.
 		c.call(t, e, 200, req{method: "GET", path: "/healthz"})
 		c.call(t, e, 200, req{method: "GET", path: "/readyz"})
 		c.call(t, e, 200, req{method: "GET", path: "/api/openapi.yaml"})
+		c.call(t, e, 200, req{method: "GET", path: "/metrics"})
 		unmigrated := storetest.OpenURL(t, storetest.URL(t, dialect), e.Clock)
 		h, err := handlers.New(handlers.Config{Store: unmigrated, Log: zerolog.Nop(), Zone: zone})
 		if err != nil {

@@ -23,24 +23,27 @@ func (s *Server) handleTransitionList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) {
-	id, _, err := s.visibleReport(r)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
 	var in struct {
 		Event    string    `json:"event"`
 		Reason   string    `json:"reason"`
 		ClosesAt *string   `json:"closes_at"`
 		Criteria *[]string `json:"criteria"`
 	}
-	if err := s.decode(w, r, &in); err != nil {
+	id, _, err := s.visibleReport(r)
+	// Every attempt counts once, under the error it was answered with: err
+	// is assigned, never shadowed, below.
+	defer func() { s.metrics.Transition(workflow.Event(in.Event), err) }()
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if err = s.decode(w, r, &in); err != nil {
 		s.problem(w, r, err)
 		return
 	}
 	req := workflow.TransitionRequest{Event: workflow.Event(in.Event), Reason: in.Reason}
 	// An unknown event is answered before role and state, as api.md orders.
-	if _, err := workflow.CheckEvent(req.Event); err != nil {
+	if _, err = workflow.CheckEvent(req.Event); err != nil {
 		s.problem(w, r, err)
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"parindex/evidence"
+	"parindex/metrics"
 	"parindex/notify"
 	"parindex/store"
 )
@@ -46,6 +47,8 @@ type Config struct {
 	Poll time.Duration
 	// OnRun observes every run (tests and benchmarks measure lag with it).
 	OnRun func(Run)
+	// Metrics counts runs and the reports they lock (nil: nothing counted).
+	Metrics *metrics.Metrics
 }
 
 // Run is what one wake-up did.
@@ -258,12 +261,17 @@ func (s *soon) Next(now time.Time) time.Time {
 // RunOnce does everything that is due now, in order: lock the reports whose
 // deadline passed, announce opened campaigns, write due reminders, and turn
 // outbox events into notifications and emails. Each step is idempotent.
-func (s *Scheduler) RunOnce(ctx context.Context) (Run, error) {
-	var run Run
-	var err error
+func (s *Scheduler) RunOnce(ctx context.Context) (run Run, err error) {
+	defer func() {
+		// A run cut short by Stop is no failure of the scheduler's.
+		if ctx.Err() == nil {
+			s.cfg.Metrics.SchedulerRun(err)
+		}
+	}()
 	if run.Sweep, err = s.lockDue(ctx); err != nil {
 		return run, err
 	}
+	s.cfg.Metrics.ReportsLocked(len(run.Sweep.Locked))
 	if len(run.Sweep.Locked) > 0 {
 		s.log.Info().Int("reports", len(run.Sweep.Locked)).Time("at", run.Sweep.At).Msg("locked reports past their deadline")
 	}
