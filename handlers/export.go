@@ -109,7 +109,7 @@ func (s *Server) exportFile(w http.ResponseWriter, r *http.Request, mediaType, n
 		return
 	}
 	var buf bytes.Buffer
-	if err := render(&buf, s.summaryOf(d)); err != nil {
+	if err := s.rendering(r, func() error { return render(&buf, s.summaryOf(d)) }); err != nil {
 		s.problem(w, r, err)
 		return
 	}
@@ -120,6 +120,20 @@ func (s *Server) exportFile(w http.ResponseWriter, r *http.Request, mediaType, n
 	h.Set("ETag", etag(d.Report.Version))
 	w.WriteHeader(http.StatusOK)
 	w.Write(buf.Bytes())
+}
+
+// rendering runs render once a render slot is free. Rendering is CPU work that
+// holds a few megabytes (fonts, the page tree) while it runs; more renders at
+// once than there are cores finish no sooner and only add up memory, which is
+// what a deadline-hour burst of exports would otherwise do.
+func (s *Server) rendering(r *http.Request, render func() error) error {
+	select {
+	case s.renders <- struct{}{}:
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+	defer func() { <-s.renders }()
+	return render()
 }
 
 func extension(mediaType string) string {
@@ -164,7 +178,7 @@ func (s *Server) handleSignedSummaryCreate(w http.ResponseWriter, r *http.Reques
 		s.problem(w, r, err)
 		return
 	}
-	matches, err := s.matchesExport(f.Upload, f.report, s.summaryOf(d))
+	matches, err := s.matchesExport(r, f.Upload, f.report, s.summaryOf(d))
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -179,12 +193,12 @@ func (s *Server) handleSignedSummaryCreate(w http.ResponseWriter, r *http.Reques
 }
 
 // matchesExport reports whether the uploaded file is the summary export of sum.
-func (s *Server) matchesExport(up *evidence.Upload, rep signature.Report, sum export.Summary) (bool, error) {
+func (s *Server) matchesExport(r *http.Request, up *evidence.Upload, rep signature.Report, sum export.Summary) (bool, error) {
 	if _, version, digest, ok := export.ParseKeywords(rep.Info["Keywords"]); ok && version == sum.Version && digest == sum.Digest {
 		return true, nil
 	}
 	var want bytes.Buffer
-	if err := export.SummaryPDF(&want, sum); err != nil {
+	if err := s.rendering(r, func() error { return export.SummaryPDF(&want, sum) }); err != nil {
 		return false, err
 	}
 	n := int64(want.Len())

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -14,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"parindex/evidence"
+	"parindex/metrics"
 	"parindex/store"
 )
 
@@ -41,6 +43,9 @@ type Config struct {
 	// DeadlinesChanged is called after a campaign, round or extension is
 	// created, so the scheduler re-plans at once (nil: nothing to tell).
 	DeadlinesChanged func()
+	// Metrics counts requests and transitions and is served at GET /metrics
+	// (nil: neither).
+	Metrics *metrics.Metrics
 }
 
 // Server routes and answers HTTP requests.
@@ -57,6 +62,9 @@ type Server struct {
 	roots            *x509.CertPool
 	maxUpload        int64
 	province         string
+	renders          chan struct{} // a slot per core for rendering exports
+	metrics          *metrics.Metrics
+	routes           map[string]bool // every registered route pattern
 }
 
 // New builds the server and its routes.
@@ -79,6 +87,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{store: cfg.Store, log: cfg.Log, zone: cfg.Zone, maxBody: cfg.MaxBody, openapi: doc, deadlinesChanged: cfg.DeadlinesChanged}
 	s.bucket, s.roots, s.maxUpload, s.province = cfg.Bucket, cfg.TrustRoots, cfg.MaxUpload, cfg.Province
+	s.metrics = cfg.Metrics
+	s.renders = make(chan struct{}, runtime.GOMAXPROCS(0))
 	if s.maxUpload <= 0 {
 		s.maxUpload = 50 << 20
 	}
@@ -103,6 +113,11 @@ func New(cfg Config) (*Server, error) {
 	r.Get("/healthz", s.handleHealth)
 	r.Get("/readyz", s.handleReady)
 	r.Get("/api/openapi.yaml", s.handleOpenAPI)
+	if s.metrics != nil {
+		// Unauthenticated, like the health checks: keep it off the public
+		// side of the reverse proxy.
+		r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
+	}
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.authenticate)
@@ -148,6 +163,14 @@ func New(cfg Config) (*Server, error) {
 		r.Post("/notifications/{id}/read", s.handleNotificationRead)
 	})
 	s.router = r
+	s.routes = map[string]bool{}
+	err = chi.Walk(r, func(_, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		s.routes[route] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
