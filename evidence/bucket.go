@@ -167,12 +167,18 @@ func (b *Bucket) Store(ctx context.Context, u *Upload) error {
 	case err != nil && gcerrors.Code(err) != gcerrors.NotFound:
 		return storageError(err, key)
 	}
-	if b.dir != "" && b.link(u, key) == nil {
+	if b.dir != "" {
+		if b.link(u, key) == nil {
+			return nil
+		}
+		// Another filesystem, or one without hard links: copy.
+		if err := b.copyIn(u, key); err != nil {
+			return storageError(err, key)
+		}
 		return nil
 	}
-	// Another filesystem, one without hard links, or S3: copy. A fresh handle
-	// reads from offset 0 whatever else reads u.File, and lets fileblob copy
-	// in the kernel (copy_file_range).
+	// S3: upload. A fresh handle reads from offset 0 whatever else reads
+	// u.File.
 	src, err := os.Open(u.File.Name())
 	if err != nil {
 		return fmt.Errorf("evidence: store: %w", err)
@@ -181,8 +187,61 @@ func (b *Bucket) Store(ctx context.Context, u *Upload) error {
 	if err := b.bucket.Upload(ctx, key, src, b.writerOptions(u.MediaType)); err != nil {
 		return storageError(err, key)
 	}
-	if b.dir != "" {
-		return syncFile(b.path(key))
+	return nil
+}
+
+// copyIn writes the upload to a file:// address through a temporary file
+// beside it (copied in the kernel, copy_file_range), renamed into place only
+// once whole and on disk; on any error the temporary file is removed. (Bucket.Upload is not used here: gocloud.dev
+// v0.47's Writer closes a failed upload without cancelling it, and fileblob
+// then renames the partial file onto the address.)
+func (b *Bucket) copyIn(u *Upload, key string) (err error) {
+	path := b.path(key)
+	dir := filepath.Dir(path)
+	_, serr := os.Stat(dir)
+	newDir := os.IsNotExist(serr)
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return err
+	}
+	src, err := os.Open(u.File.Name())
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = io.Copy(tmp, src); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return syncDirs(path, newDir)
+}
+
+// errFull answers a write that found no room left: the request was fine, the
+// storage is full.
+var errFull = workflow.Errorf(workflow.EUNAVAILABLE, "There is no room left to store the file; try again later or tell the administrator.")
+
+// fullError wraps err in errFull when it is a full disk or an exceeded
+// quota, and returns nil otherwise.
+func fullError(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w: %w", errFull, err)
 	}
 	return nil
 }
@@ -318,6 +377,9 @@ func storageError(err error, key string) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	if full := fullError(err); full != nil {
+		return full
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) || errors.Is(err, syscall.ECONNREFUSED) {

@@ -49,7 +49,7 @@ func Receive(r io.Reader, limit int64, tmpDir string) (_ *Upload, err error) {
 	}
 	f, err := os.CreateTemp(tmpDir, "upload-*")
 	if err != nil {
-		return nil, fmt.Errorf("evidence: create spool file: %w", err)
+		return nil, spoolError("create", err)
 	}
 	name := f.Name()
 	defer func() {
@@ -87,7 +87,7 @@ func Receive(r io.Reader, limit int64, tmpDir string) (_ *Upload, err error) {
 			hashing.Wait() // done with the other buffer
 			hashing.Go(func() { h.Write(buf[:n]) })
 			if _, err := f.Write(buf[:n]); err != nil {
-				return nil, fmt.Errorf("evidence: write spool file: %w", err)
+				return nil, spoolError("write", err)
 			}
 		}
 		if rerr == io.EOF {
@@ -110,7 +110,7 @@ func Receive(r io.Reader, limit int64, tmpDir string) (_ *Upload, err error) {
 	cerr := f.Close()
 	f = nil
 	if cerr != nil {
-		return nil, fmt.Errorf("evidence: write spool file: %w", cerr)
+		return nil, spoolError("write", cerr)
 	}
 	ro, err := os.Open(name)
 	if err != nil {
@@ -127,6 +127,15 @@ func Receive(r io.Reader, limit int64, tmpDir string) (_ *Upload, err error) {
 		MediaType: mediaType,
 		File:      ro,
 	}, nil
+}
+
+// spoolError is a failure to create or write the spool file: a full disk is
+// EUNAVAILABLE (errFull), which handlers answer 503; anything else internal.
+func spoolError(op string, err error) error {
+	if full := fullError(err); full != nil {
+		return full
+	}
+	return fmt.Errorf("evidence: %s spool file: %w", op, err)
 }
 
 // fill reads into buf until it is full or r ends: request bodies come in
