@@ -1,15 +1,31 @@
 # parindex — `make help` lists the targets.
 GO ?= go
+# How long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 10s
 
 .DEFAULT_GOAL := help
 
-.PHONY: run test lint bench build help
+.PHONY: run test fuzz lint bench build help
 
 run: ## start the service on SQLite (parindex.db) with demo data, on :8080
 	$(GO) run ./cmd/parindex serve --demo
 
-test: ## run every test with -race (PostgreSQL too when PARINDEX_TEST_POSTGRES is set)
+test: ## run every test with -race (PostgreSQL too when PARINDEX_TEST_POSTGRES is set), then make fuzz
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz
+
+# Go fuzzes one target of one package per run: find every func Fuzz… in the
+# tests and run each in turn; a crash is saved under its package's
+# testdata/fuzz/<target>/ and fails the run. Minimizing each new input for
+# Go's default minute would leave a short run no time to fuzz.
+fuzz: ## run each fuzz target for FUZZTIME (default 10s), one at a time
+	@grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do \
+		pkg=$$(dirname "$$file"); \
+		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$file"); do \
+			echo "== $$target ($$pkg, $(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$${target}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s "$$pkg" || exit 1; \
+		done; \
+	done
 
 lint: ## gofmt and go vet
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

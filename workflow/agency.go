@@ -40,6 +40,8 @@ func (a *Agency) Validate() error {
 	if !a.Kind.Valid() {
 		fields = append(fields, FieldError{"kind", `must be "department" or "district"`})
 	}
+	fields = appendNUL(fields, "code", a.Code)
+	fields = appendNUL(fields, "name", a.Name)
 	if fields != nil {
 		return Errorf(EINVALID, "The agency is not valid.").WithFields(fields...)
 	}

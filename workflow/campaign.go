@@ -29,6 +29,7 @@ type CampaignRound struct {
 func (c *Campaign) Validate() error {
 	c.Name = NormalizeText(c.Name)
 	var fields []FieldError
+	fields = appendNUL(fields, "name", c.Name)
 	if c.Name == "" {
 		fields = append(fields, FieldError{"name", "required"})
 	}
@@ -77,6 +78,9 @@ func (r *RoundRequest) Validate(now time.Time) error {
 		fields = append(fields, FieldError{"criteria", "name at least one criterion, or leave it out for all self-scored ones"})
 	}
 	r.Note = NormalizeText(r.Note)
+	if hasNUL(r.Note) {
+		fields = append(fields, FieldError{"note", noNUL})
+	}
 	for i, c := range r.Criteria {
 		r.Criteria[i] = NormalizeText(c)
 	}

@@ -17,18 +17,25 @@ const DefaultZone = "Asia/Ho_Chi_Minh"
 
 // ParseTime reads a full date-time: RFC 3339 with an offset, or without one in
 // the province's zone ("2026-11-25T17:00:00"). A date alone is refused:
-// a deadline must say its hour.
+// a deadline must say its hour. The instant must fall in the years 1 to 9999
+// in UTC: "9999-12-31T23:59:59-23:00" is year 10000 there, which SQLite's
+// fixed-width text cannot hold nor compare.
 func ParseTime(s string, zone *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
+	t, err := time.Parse(time.RFC3339Nano, s)
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, zone); err == nil {
-			return t.UTC(), nil
+		if err == nil {
+			break
 		}
+		t, err = time.ParseInLocation(layout, s, zone)
 	}
-	return time.Time{}, Errorf(EINVALID, "%q is not a full date-time such as 2026-11-25T17:00:00+07:00", s)
+	if err != nil {
+		return time.Time{}, Errorf(EINVALID, "%q is not a full date-time such as 2026-11-25T17:00:00+07:00", s)
+	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return time.Time{}, Errorf(EINVALID, "%q is outside the years 1 to 9999", s)
+	}
+	return t.UTC(), nil
 }
 
 // WindowOpen reports whether now lies in [opens, closes).

@@ -20,6 +20,7 @@ func TestParseTime(t *testing.T) {
 		{"2026-11-25T17:00", time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)},
 		{"2026-11-25 17:00:00", time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)},
 		{"2026-11-26T03:30:00", time.Date(2026, 11, 25, 20, 30, 0, 0, time.UTC)},
+		{"9999-12-31T23:59:59", time.Date(9999, 12, 31, 16, 59, 59, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -53,6 +54,9 @@ func TestParseTimeRefuses(t *testing.T) {
 		"2026-11-25T25:00:00",
 		"tomorrow",
 		"1764064800",
+		// Year 10000 in UTC (found by FuzzTransitionCreate: extend answered 500).
+		"9999-12-31T23:59:59-23:59",
+		"0000-01-01T00:00:00+01:00", // year -1 in UTC
 	} {
 		t.Run(in, func(t *testing.T) {
 			got, err := ParseTime(in, hcm)

@@ -158,11 +158,29 @@ type rawSet struct {
 	Criteria   []*rawCriterion `yaml:"criteria" json:"criteria"`
 }
 
+// decodeYAML decodes one document strictly into raw. yaml.v3 panics on some
+// malformed documents (a mapping used as a key beside a merge key,
+// "{<<, *anchor}", found by FuzzParseCriteriaSet): that is an error here, not
+// a crash.
+func decodeYAML(data []byte, raw *rawSet) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("yaml: the document cannot be decoded (a mapping used as a key?)")
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	return dec.Decode(raw)
+}
+
 // ParseCriteriaSet reads a criteria set in the import format (YAML, or JSON
 // when isJSON) and checks it whole: the error lists every problem found, each
 // named by the criterion's code and field ("criteria/1.1.1/max_points").
 func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
 	var raw rawSet
+	// Windows editors save UTF-8 with a byte-order mark; YAML skips it, JSON
+	// would call it an invalid character.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if isJSON {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
@@ -171,12 +189,8 @@ func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
 		} else if dec.More() {
 			return nil, Errorf(EBADREQUEST, "The criteria set is not valid JSON: unexpected data after the set.")
 		}
-	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&raw); err != nil {
-			return nil, Errorf(EBADREQUEST, "The criteria set is not valid YAML: %v.", err)
-		}
+	} else if err := decodeYAML(data, &raw); err != nil {
+		return nil, Errorf(EBADREQUEST, "The criteria set is not valid YAML: %v.", err)
 	}
 	set := &CriteriaSet{
 		Code:       NormalizeText(raw.Code),
@@ -192,6 +206,12 @@ func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
 	}
 	if set.Name == "" {
 		add("name", "required")
+	}
+	if hasNUL(set.Code) {
+		add("code", noNUL)
+	}
+	if hasNUL(set.Name) {
+		add("name", noNUL)
 	}
 	if !set.AgencyKind.Valid() {
 		add("agency_kind", `must be "department" or "district"`)
@@ -218,6 +238,9 @@ func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
 			case c.Code == "":
 				at = fmt.Sprintf("%s/%d", path, i)
 				add(at+"/code", "required")
+			case hasNUL(c.Code):
+				at = fmt.Sprintf("%s/%d", path, i)
+				add(at+"/code", noNUL)
 			case seen[c.Code]:
 				add(at+"/code", "duplicate code %s", c.Code)
 			default:
@@ -225,6 +248,11 @@ func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
 			}
 			if c.Title == "" {
 				add(at+"/title", "required")
+			}
+			for _, t := range []struct{ field, s string }{{"title", c.Title}, {"evidence", c.Evidence}, {"rule", c.Rule}} {
+				if hasNUL(t.s) {
+					add(at+"/"+t.field, noNUL)
+				}
 			}
 			c.Children = convert(at+"/children", r.Children)
 			var given *Points

@@ -162,6 +162,11 @@ func (o *Official) problems(seen map[string]int) []FieldError {
 	var fields []FieldError
 	if o.Name == "" {
 		fields = append(fields, FieldError{rowField(o.Row, "name"), "required"})
+	} else if hasNUL(o.Name) {
+		fields = append(fields, FieldError{rowField(o.Row, "name"), noNUL})
+	}
+	if hasNUL(o.Title) {
+		fields = append(fields, FieldError{rowField(o.Row, "title"), noNUL})
 	}
 	switch first, dup := seen[o.Email]; {
 	case o.Email == "":

@@ -132,7 +132,7 @@ func (r *Report) CheckEntry(set *CriteriaSet, code string, value EntryValue, ifM
 	if ifMatch != nil && *ifMatch != r.Version {
 		return Errorf(EPRECONDITION, "The report is at version %d, not %d: reload it.", r.Version, *ifMatch)
 	}
-	if err := r.checkWindow(now); err != nil {
+	if err := r.CheckWindow(now); err != nil {
 		return err
 	}
 	if r.State != StateDraft {
@@ -165,11 +165,14 @@ func (r *Report) CheckEntry(set *CriteriaSet, code string, value EntryValue, ifM
 	if len(value.Explanation) > 20000 {
 		return Errorf(EINVALID, "The explanation is too long.").WithFields(FieldError{field + "/explanation", "at most 20000 bytes"})
 	}
+	if hasNUL(value.Explanation) {
+		return Errorf(EINVALID, "The explanation holds a NUL character.").WithFields(FieldError{field + "/explanation", noNUL})
+	}
 	return nil
 }
 
-// checkWindow answers 423 when the report is locked or its window is not open.
-func (r *Report) checkWindow(now time.Time) error {
+// CheckWindow answers 423 when the report is locked or its window is not open.
+func (r *Report) CheckWindow(now time.Time) error {
 	if r.State == StateLocked {
 		return Errorf(ELOCKED, "The report is locked.")
 	}

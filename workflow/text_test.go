@@ -50,3 +50,14 @@ func TestNormalizeEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateRefusesNUL(t *testing.T) {
+	agency := &Agency{Code: "SO\x00", Name: "Sở", Kind: KindDepartment}
+	user := &User{Email: "a@b.vn", Name: "Ng\x00uyễn"}
+	for name, err := range map[string]error{"agency": agency.Validate(), "user": user.Validate()} {
+		e, ok := err.(*Error)
+		if !ok || e.Code != EINVALID || len(e.Fields) != 1 || e.Fields[0].Message != noNUL {
+			t.Errorf("%s with a NUL: %v, want EINVALID naming one field", name, err)
+		}
+	}
+}

@@ -156,7 +156,7 @@ func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision,
 		return Decision{}, Errorf(EPRECONDITION, "The report is at version %d, not %d: reload it.", r.Version, *req.IfMatch)
 	}
 	if t.NeedsWindow {
-		if err := r.checkWindow(now); err != nil {
+		if err := r.CheckWindow(now); err != nil {
 			return Decision{}, err
 		}
 	}
@@ -175,6 +175,9 @@ func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision,
 	}
 	if t.NeedsReason && NormalizeText(req.Reason) == "" {
 		return Decision{}, Errorf(EINVALID, "A reason is required to %s.", t.Event).WithFields(FieldError{"reason", "required"})
+	}
+	if hasNUL(req.Reason) {
+		return Decision{}, Errorf(EINVALID, "The reason holds a NUL character.").WithFields(FieldError{"reason", noNUL})
 	}
 	d := Decision{Transition: t, From: r.State, To: to, Round: r.Round, Role: role}
 	if t.NextRound {

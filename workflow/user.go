@@ -52,6 +52,9 @@ func (u *User) Validate() error {
 	u.Name = NormalizeText(u.Name)
 	u.Title = NormalizeText(u.Title)
 	var fields []FieldError
+	fields = appendNUL(fields, "email", u.Email)
+	fields = appendNUL(fields, "name", u.Name)
+	fields = appendNUL(fields, "title", u.Title)
 	if u.Email == "" {
 		fields = append(fields, FieldError{"email", "required"})
 	} else if !ValidEmail(u.Email) {
