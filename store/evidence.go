@@ -275,9 +275,11 @@ func (s *Store) AddSignedSummary(ctx context.Context, u *workflow.User, id int64
 
 // checkSignedSummary is sign's guard: the latest signed summary must carry a
 // valid signature covering the whole file and be the export of the report's
-// current version. Each refusal is EINVALID on the field signed_summary.
-func (s *Store) checkSignedSummary(ctx context.Context, tx *sqlx.Tx, r *workflow.Report) error {
+// current version. Each refusal is EINVALID on the field signed_summary. It
+// returns the summary's id: sign's write is guarded on no newer one arriving.
+func (s *Store) checkSignedSummary(ctx context.Context, q sqlx.QueryerContext, r *workflow.Report) (int64, error) {
 	var row struct {
+		ID        int64  `db:"id"`
 		Matches   *int64 `db:"matches_version"`
 		Signature string `db:"signature"`
 		Filename  string `db:"filename"`
@@ -286,11 +288,11 @@ func (s *Store) checkSignedSummary(ctx context.Context, tx *sqlx.Tx, r *workflow
 		msg := fmt.Sprintf(format, args...)
 		return workflow.Errorf(workflow.EINVALID, "%s", msg).WithFields(workflow.FieldError{Field: "signed_summary", Message: msg})
 	}
-	err := tx.GetContext(ctx, &row, tx.Rebind(`SELECT matches_version, signature, filename FROM signed_summaries WHERE report_id = ? ORDER BY id DESC LIMIT 1`), r.ID)
+	err := sqlx.GetContext(ctx, q, &row, s.db.Rebind(`SELECT id, matches_version, signature, filename FROM signed_summaries WHERE report_id = ? ORDER BY id DESC LIMIT 1`), r.ID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return refuse("No signed summary table is attached: export summary.pdf, sign it and upload it first.")
+		return 0, refuse("No signed summary table is attached: export summary.pdf, sign it and upload it first.")
 	} else if err != nil {
-		return err
+		return 0, err
 	}
 	var sig struct {
 		Present    bool `json:"present"`
@@ -298,21 +300,21 @@ func (s *Store) checkSignedSummary(ctx context.Context, tx *sqlx.Tx, r *workflow
 		CoversFile bool `json:"covers_file"`
 	}
 	if err := json.Unmarshal([]byte(row.Signature), &sig); err != nil {
-		return err
+		return 0, err
 	}
 	switch {
 	case !sig.Present:
-		return refuse("The signed summary %q carries no digital signature.", row.Filename)
+		return 0, refuse("The signed summary %q carries no digital signature.", row.Filename)
 	case !sig.Valid:
-		return refuse("The signature of %q does not verify: the file was changed after signing.", row.Filename)
+		return 0, refuse("The signature of %q does not verify: the file was changed after signing.", row.Filename)
 	case !sig.CoversFile:
-		return refuse("The signature of %q does not cover the whole file: something was added after signing.", row.Filename)
+		return 0, refuse("The signature of %q does not cover the whole file: something was added after signing.", row.Filename)
 	case row.Matches == nil:
-		return refuse("The signed summary %q is not the export of this report: export summary.pdf again and sign that file.", row.Filename)
+		return 0, refuse("The signed summary %q is not the export of this report: export summary.pdf again and sign that file.", row.Filename)
 	case *row.Matches != r.Version:
-		return refuse("The signed summary %q is stale: it is the export of version %d, and the report is now at version %d. Export it again, sign and upload.", row.Filename, *row.Matches, r.Version)
+		return 0, refuse("The signed summary %q is stale: it is the export of version %d, and the report is now at version %d. Export it again, sign and upload.", row.Filename, *row.Matches, r.Version)
 	}
-	return nil
+	return row.ID, nil
 }
 
 // LatestSignedSummary returns the report's latest signed summary, or ENOTFOUND.

@@ -55,6 +55,12 @@ func TestEvidenceRecords(t *testing.T) {
 		wantCode(t, s.AddEvidence(ctx, w.Dept2.Updater, a.ReportID, record(up, "1.1.1"), store.Meta{}), workflow.ENOTFOUND)
 		wantCode(t, s.AddEvidence(ctx, a.Updater, a.ReportID, record(up, "9.9"), store.Meta{}), workflow.ENOTFOUND)
 		wantCode(t, s.AddEvidence(ctx, a.Updater, a.ReportID, record(up, "1.1"), store.Meta{}), workflow.EINVALID)
+		if dialect == store.Postgres {
+			// PostgreSQL cannot store a NUL (SQLSTATE 22021): a 422, never a 500.
+			nul := record(up, "1.1.1")
+			nul.Filename = "Ảnh\x00.png"
+			wantCode(t, s.AddEvidence(ctx, a.Updater, a.ReportID, nul, store.Meta{}), workflow.EINVALID)
+		}
 		if n := count(t, s, `SELECT COUNT(*) FROM evidence`); n != 0 {
 			t.Fatalf("%d rows after refusals", n)
 		}

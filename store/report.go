@@ -53,7 +53,10 @@ const deadlineExpr = `COALESCE(r.closes_at, rr.closes_at, c.closes_at)`
 const reportSelect = `SELECT r.id, r.campaign_id, r.agency_id, r.criteria_set_id, r.state, r.round, r.version,
 	COALESCE(r.locked_from, '') AS locked_from, r.updated_at,
 	COALESCE(rr.opens_at, c.opens_at) AS opens_at, ` + deadlineExpr + ` AS closes_at,
-	COALESCE(rr.criteria, '[]') AS round_criteria
+	COALESCE(rr.criteria, '[]') AS round_criteria` + reportFrom
+
+// reportFrom is reportSelect's FROM clause.
+const reportFrom = `
 	FROM reports r
 	JOIN campaigns c ON c.id = r.campaign_id
 	LEFT JOIN report_rounds rr ON rr.report_id = r.id AND rr.number = r.round`
@@ -85,11 +88,23 @@ func (row *reportRow) report() (*workflow.Report, error) {
 	return r, nil
 }
 
+// exemptionsExpr lists a report r's exempted codes as a JSON array in the
+// same query that reads it. The dialects name their JSON aggregates
+// differently; SQLite orders through a subquery.
+var exemptionsExpr = map[string]string{
+	Postgres: `COALESCE((SELECT json_agg(e.code ORDER BY e.code) FROM exemptions e WHERE e.report_id = r.id)::text, '[]')`,
+	SQLite:   `COALESCE((SELECT json_group_array(code) FROM (SELECT e.code FROM exemptions e WHERE e.report_id = r.id ORDER BY e.code)), '[]')`,
+}
+
 // loadReport reads a report the user may see (ENOTFOUND otherwise) with its
-// window and exemptions, but not its entries.
+// window and exemptions, but not its entries, in one query.
 func (s *Store) loadReport(ctx context.Context, q sqlx.ExtContext, u *workflow.User, id int64) (*workflow.Report, error) {
-	var row reportRow
-	err := sqlx.GetContext(ctx, q, &row, q.Rebind(reportSelect+` WHERE r.id = ?`), id)
+	var row struct {
+		reportRow
+		Exemptions string `db:"exemptions"`
+	}
+	query := strings.TrimSuffix(reportSelect, reportFrom) + ", " + exemptionsExpr[s.dialect] + " AS exemptions" + reportFrom
+	err := sqlx.GetContext(ctx, q, &row, q.Rebind(query+` WHERE r.id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && u != nil && !u.CanSeeAgency(row.AgencyID)) {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "Report %d not found.", id)
 	} else if err != nil {
@@ -100,8 +115,7 @@ func (s *Store) loadReport(ctx context.Context, q sqlx.ExtContext, u *workflow.U
 		return nil, err
 	}
 	r.Exemptions = []string{}
-	err = sqlx.SelectContext(ctx, q, &r.Exemptions, q.Rebind(`SELECT code FROM exemptions WHERE report_id = ? ORDER BY code`), id)
-	return r, err
+	return r, json.Unmarshal([]byte(row.Exemptions), &r.Exemptions)
 }
 
 // loadEntryValues reads the stored entries of a report.

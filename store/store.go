@@ -50,6 +50,10 @@ type Store struct {
 	sets sync.Map // int64 → *workflow.CriteriaSet
 	// refs caches each report's agency and campaign, which never change.
 	refs sync.Map // int64 → ReportRef
+
+	// beforeWrite, when set by a test, runs between a transition's decision
+	// and its write: where a concurrent change or a deadline can fall.
+	beforeWrite func()
 }
 
 // Open connects to dbURL: "sqlite:PATH" or a "postgres://" URL. It does not
@@ -63,8 +67,9 @@ func Open(ctx context.Context, dbURL string, now workflow.Clock) (*Store, error)
 	switch {
 	case strings.HasPrefix(dbURL, "sqlite:"):
 		s.dialect = SQLite
-		s.db, err = sqlx.Open("sqlite", sqliteDSN(strings.TrimPrefix(dbURL, "sqlite:")))
-		if err == nil {
+		var c driver.Connector
+		if c, err = sqlite.NewConnector(sqliteDSN(strings.TrimPrefix(dbURL, "sqlite:"))); err == nil {
+			s.db = sqlx.NewDb(sql.OpenDB(cachingConnector{c}), "sqlite")
 			// WAL lets readers run beside the one writer; more connections
 			// than cores only add contention.
 			s.db.SetMaxOpenConns(8)
@@ -72,8 +77,9 @@ func Open(ctx context.Context, dbURL string, now workflow.Clock) (*Store, error)
 		}
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
 		s.dialect = Postgres
-		s.db, err = sqlx.Open("postgres", dbURL)
-		if err == nil {
+		var c driver.Connector
+		if c, err = pq.NewConnector(postgresDSN(dbURL)); err == nil {
+			s.db = sqlx.NewDb(sql.OpenDB(cachingConnector{c}), "postgres")
 			s.db.SetMaxOpenConns(20)
 			s.db.SetMaxIdleConns(20)
 			s.db.SetConnMaxIdleTime(5 * time.Minute)
@@ -101,6 +107,23 @@ func sqliteDSN(path string) string {
 	}
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
+}
+
+// postgresDSN turns on lib/pq's binary_parameters unless the URL decides:
+// without it every query with arguments costs two round trips (prepare, then
+// execute), with it one. It also sends []byte arguments as binary, which suits
+// every column the store writes (none is bytea or jsonb).
+func postgresDSN(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL // lib/pq reports the bad URL
+	}
+	q := u.Query()
+	if !q.Has("binary_parameters") {
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // Close closes the database.
@@ -149,6 +172,10 @@ func (s *Store) dbError(err error) error {
 		switch pqErr.Code {
 		case "23505":
 			return workflow.Errorf(workflow.ECONFLICT, "Already exists (%s).", pqErr.Constraint)
+		case "22021":
+			// Text with a NUL (U+0000), which PostgreSQL cannot store; the
+			// domain refuses it field by field, this catches any text it missed.
+			return workflow.Errorf(workflow.EINVALID, "The text holds a NUL character (U+0000), which cannot be stored.")
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006":
 			return workflow.Errorf(workflow.EUNAVAILABLE, "The database is unavailable.")
 		}

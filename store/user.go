@@ -163,23 +163,41 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 
 // Authenticate finds the user behind a bearer token. Returns EUNAUTHORIZED for
 // a token that is unknown, revoked or expired. It reads the database every
-// time: a revoked token must stop working on every replica at once.
+// time, in one query (token, user and grants joined): a revoked token must
+// stop working on every replica at once, so nothing here is cached.
 func (s *Store) Authenticate(ctx context.Context, token string) (*workflow.User, error) {
-	var row struct {
-		UserID    int64   `db:"user_id"`
-		ExpiresAt *dbTime `db:"expires_at"`
-		RevokedAt *dbTime `db:"revoked_at"`
-	}
-	err := s.db.GetContext(ctx, &row, s.db.Rebind(`SELECT user_id, expires_at, revoked_at FROM tokens WHERE hash = ?`), workflow.HashToken(token))
+	rows := []struct {
+		UserID    int64          `db:"user_id"`
+		ExpiresAt *dbTime        `db:"expires_at"`
+		RevokedAt *dbTime        `db:"revoked_at"`
+		Email     string         `db:"email"`
+		Name      string         `db:"name"`
+		Title     string         `db:"title"`
+		Role      *workflow.Role `db:"role"`
+		AgencyID  *int64         `db:"agency_id"`
+	}{}
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT t.user_id, t.expires_at, t.revoked_at, u.email, u.name, u.title, g.role, g.agency_id
+		FROM tokens t
+		JOIN users u ON u.id = t.user_id
+		LEFT JOIN grants g ON g.user_id = t.user_id
+		WHERE t.hash = ?
+		ORDER BY g.id`), workflow.HashToken(token))
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "The token is not valid.")
 	case err != nil:
 		return nil, s.dbError(err)
-	case row.RevokedAt != nil:
+	case len(rows) == 0:
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "The token is not valid.")
+	case rows[0].RevokedAt != nil:
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "The token has been revoked.")
-	case row.ExpiresAt != nil && !s.now().Before(row.ExpiresAt.Time):
+	case rows[0].ExpiresAt != nil && !s.now().Before(rows[0].ExpiresAt.Time):
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "The token has expired.")
 	}
-	return s.GetUser(ctx, row.UserID)
+	r := rows[0]
+	u := &workflow.User{ID: r.UserID, Email: r.Email, Name: r.Name, Title: r.Title, Grants: []workflow.Grant{}}
+	for _, g := range rows {
+		if g.Role != nil {
+			u.Grants = append(u.Grants, workflow.Grant{Role: *g.Role, AgencyID: g.AgencyID})
+		}
+	}
+	return u, nil
 }
