@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 
 	"parindex/evidence"
 	"parindex/handlers"
+	"parindex/metrics"
 	"parindex/notify"
 	"parindex/scheduler"
 	"parindex/signature"
@@ -63,6 +65,7 @@ type Main struct {
 	server    *http.Server
 	listener  net.Listener
 	done      chan error
+	profile   func() error // ends the CPU profile, if one runs
 }
 
 // NewMain returns a program wired to the real world.
@@ -77,6 +80,7 @@ Usage:
   parindex migrate up|down|status [--db URL]
   parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--db URL]
   parindex import officials --agency CODE [--db URL] FILE
+  parindex bench [--db URL] [--agencies 1000] [--clients 32] [--surge 60s]
 
 --db takes sqlite:PATH (default sqlite:parindex.db) or a postgres:// URL
 (e.g. postgres://user@127.0.0.1:5432/parindex?sslmode=disable). Every flag
@@ -208,8 +212,14 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 	smtpPassword := f.str("smtp-password", "", "SMTP password (prefer the environment variable)")
 	smtpTLS := f.str("smtp-tls", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay)")
 	smtpFrom := f.str("smtp-from", "Sở Nội vụ <cchc@localhost>", "sender address")
+	cpuProfile := f.str("cpuprofile", "", "write a CPU profile of the whole run to this file at shutdown (for profiling)")
 	if err := f.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		if m.profile, err = startCPUProfile(*cpuProfile); err != nil {
+			return err
+		}
 	}
 	smtp = notify.Config{Host: *smtpHost, Port: int(*smtpPort), Username: *smtpUser, Password: *smtpPassword, TLS: *smtpTLS, From: *smtpFrom}
 	offsets, err := parseOffsets(*reminders)
@@ -256,12 +266,14 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return fmt.Errorf("--trust-roots: %w", err)
 	}
+	// One registry per Main: two Mains in one test process do not collide.
+	met := metrics.New(m.store, log)
 	if *schedule {
 		mailer, err := notify.NewMailer(smtp, log)
 		if err != nil {
 			return fmt.Errorf("smtp: %w", err)
 		}
-		m.scheduler = scheduler.New(m.store, scheduler.Config{Zone: loc, Reminders: offsets, Mailer: mailer, BaseURL: *baseURL, Bucket: m.bucket}, log)
+		m.scheduler = scheduler.New(m.store, scheduler.Config{Zone: loc, Reminders: offsets, Mailer: mailer, BaseURL: *baseURL, Bucket: m.bucket, Metrics: met}, log)
 		// Start catches up on everything overdue before the first request.
 		if err := m.scheduler.Start(ctx); err != nil {
 			if current, cerr := m.store.SchemaCurrent(ctx); cerr == nil && !current {
@@ -278,7 +290,7 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 		replan = m.scheduler.Replan
 	}
 	h, err := handlers.New(handlers.Config{Store: m.store, Log: log, Zone: loc, TrustedProxies: trusted, MaxBody: *maxBody, DeadlinesChanged: replan,
-		Bucket: m.bucket, TrustRoots: roots, MaxUpload: *maxUpload, Province: *province})
+		Bucket: m.bucket, TrustRoots: roots, MaxUpload: *maxUpload, Province: *province, Metrics: met})
 	if err != nil {
 		return err
 	}
@@ -354,7 +366,25 @@ func (m *Main) Close() error {
 		errs = append(errs, m.store.Close())
 		m.store = nil
 	}
+	if m.profile != nil {
+		errs = append(errs, m.profile())
+		m.profile = nil
+	}
 	return errors.Join(errs...)
+}
+
+// startCPUProfile profiles the process into file until the returned function
+// is called.
+func startCPUProfile(file string) (func() error, error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() error { pprof.StopCPUProfile(); return f.Close() }, nil
 }
 
 func (m *Main) runMigrate(ctx context.Context, args []string) error {

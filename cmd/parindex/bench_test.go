@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The bench runs whole, small, on both stores: every operation answers as
+// expected, the baseline runs as many transitions, and the surge ends with
+// every report submitted or locked and nothing accepted after the deadline.
+func TestBenchEndToEnd(t *testing.T) {
+	bin := buildFaultService(t)
+	dbs := map[string]string{"sqlite": ""}
+	if pg := os.Getenv("PARINDEX_TEST_POSTGRES"); pg != "" {
+		dbs["postgres"] = pg
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true needs PARINDEX_TEST_POSTGRES")
+	}
+	for name, db := range dbs {
+		t.Run(name, func(t *testing.T) {
+			const agencies = 4
+			var out bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			res, err := runBenchWith(ctx, benchConfig{DB: db, Agencies: agencies, Clients: 3, Surge: 2 * time.Second, Exe: bin}, &out)
+			if err != nil {
+				t.Fatalf("bench: %v\n%s", err, out.String())
+			}
+			t.Log("\n" + out.String())
+			tr := res.rec.merged(transitionOps...).summary()
+			if tr.N != 6*agencies || tr.Errors != 0 || tr.PerSecond <= 0 {
+				t.Errorf("transitions: %d, %d errors, %.0f/s; want %d, none failed", tr.N, tr.Errors, tr.PerSecond, 6*agencies)
+			}
+			if e := res.rec.merged("entry").summary(); e.Errors != 0 || e.N == 0 {
+				t.Errorf("entries: %d, %d errors", e.N, e.Errors)
+			}
+			if b := res.baseline; b.N != tr.N || b.Errors != 0 {
+				t.Errorf("baseline: %d, %d errors; want %d", b.N, b.Errors, tr.N)
+			}
+			s := res.surge
+			if s == nil || s.Submitted+s.Locked != agencies || s.Other != 0 || s.Late != 0 || s.LateRows != 0 || s.Errors != 0 {
+				t.Errorf("surge: %+v; want all %d submitted or locked, nothing late, no failure", s, agencies)
+			}
+			if res.rss <= 0 {
+				t.Error("the service's peak RSS was not read")
+			}
+			for _, want := range []string{"transitions", "baseline (raw SQL)", "service ÷ baseline", "surge (4 agencies", "service peak RSS"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("the output lacks %q", want)
+				}
+			}
+		})
+	}
+}
