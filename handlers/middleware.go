@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -17,7 +18,10 @@ import (
 
 type ctxKey int
 
-const userKey ctxKey = iota
+const (
+	userKey ctxKey = iota
+	tokenKey
+)
 
 // logRequests puts a logger carrying chi's request id (the one id of the
 // request, echoed in X-Request-Id) into the context and logs each request once.
@@ -82,20 +86,116 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 }
 
 // authenticate requires a valid bearer token and puts its user in the context.
+// It reads the database on every request: a revoked token stops at once, on
+// every replica.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			s.problem(w, r, workflow.Errorf(workflow.EUNAUTHORIZED, "Send a token as Authorization: Bearer <token>."))
+		token, err := bearer(r)
+		var u *workflow.User
+		if err == nil {
+			u, err = s.store.Authenticate(r.Context(), token)
+		}
+		if err != nil {
+			s.users.drop(token)
+			s.problem(w, r, err)
 			return
 		}
-		u, err := s.store.Authenticate(r.Context(), strings.TrimSpace(token))
+		// What was just read fresh is what a transition may start from.
+		s.users.put(token, u)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+	})
+}
+
+// authenticateCached is authenticate for the routes whose store call checks
+// the token again, in SQL, in the write itself (transitions): it may take the
+// user from a cache of the last minute, and puts the token in the context for
+// the store. A revoked token still stops at once: the write refuses it.
+func (s *Server) authenticateCached(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, err := bearer(r)
 		if err != nil {
 			s.problem(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+		u, ok := s.users.get(token)
+		if !ok {
+			if u, err = s.store.Authenticate(r.Context(), token); err != nil {
+				s.problem(w, r, err)
+				return
+			}
+			s.users.put(token, u)
+		}
+		ctx := context.WithValue(context.WithValue(r.Context(), userKey, u), tokenKey, token)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// refreshCaller authenticates a cached caller against the database again and
+// returns the request carrying the fresh user (and caches it), or the
+// authentication error; a request authenticated without the cache is returned
+// as it is.
+func (s *Server) refreshCaller(r *http.Request) (*http.Request, error) {
+	token, ok := r.Context().Value(tokenKey).(string)
+	if !ok {
+		return r, nil
+	}
+	u, err := s.store.Authenticate(r.Context(), token)
+	if err != nil {
+		s.users.drop(token)
+		return r, err
+	}
+	s.users.put(token, u)
+	return r.WithContext(context.WithValue(r.Context(), userKey, u)), nil
+}
+
+// bearer is the request's bearer token, or EUNAUTHORIZED.
+func bearer(r *http.Request) (string, error) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", workflow.Errorf(workflow.EUNAUTHORIZED, "Send a token as Authorization: Bearer <token>.")
+	}
+	return strings.TrimSpace(token), nil
+}
+
+// userCache remembers the user behind a token (by its hash) for a minute.
+type userCache struct {
+	mu    sync.Mutex
+	users map[string]cachedUser
+}
+
+type cachedUser struct {
+	u     *workflow.User
+	until time.Time
+}
+
+const (
+	userCacheTTL  = time.Minute
+	maxCachedUser = 10_000
+)
+
+func (c *userCache) get(token string) (*workflow.User, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.users[workflow.HashToken(token)]
+	if !ok || time.Now().After(e.until) {
+		return nil, false
+	}
+	return e.u, true
+}
+
+func (c *userCache) put(token string, u *workflow.User) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.users == nil || len(c.users) >= maxCachedUser {
+		c.users = map[string]cachedUser{}
+	}
+	c.users[workflow.HashToken(token)] = cachedUser{u: u, until: time.Now().Add(userCacheTTL)}
+}
+
+func (c *userCache) drop(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.users, workflow.HashToken(token))
 }
 
 // currentUser is the authenticated caller.
@@ -138,5 +238,6 @@ func meta(r *http.Request) store.Meta {
 			ip = host
 		}
 	}
-	return store.Meta{RequestID: id, ClientIP: ip}
+	token, _ := r.Context().Value(tokenKey).(string)
+	return store.Meta{RequestID: id, ClientIP: ip, Token: token}
 }

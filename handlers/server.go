@@ -63,6 +63,7 @@ type Server struct {
 	maxUpload        int64
 	province         string
 	renders          chan struct{} // a slot per core for rendering exports
+	users            userCache     // callers of routes that check their token again in SQL
 	metrics          *metrics.Metrics
 	routes           map[string]bool // every registered route pattern
 }
@@ -120,47 +121,15 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(s.authenticate)
-		r.Get("/me", s.handleMe)
-
-		r.Get("/agencies", s.handleAgencyList)
-		r.With(s.require(adminOnly)).Post("/agencies", s.handleAgencyCreate)
-		r.With(s.require(adminOnly)).Post("/agencies/{id}/officials", s.handleOfficialsImport)
-		r.With(s.require(adminOnly)).Post("/users", s.handleUserCreate)
-		r.With(s.require(adminOnly)).Post("/tokens", s.handleTokenCreate)
-		r.With(s.require(adminOnly)).Delete("/tokens/{id}", s.handleTokenDelete)
-
-		r.Get("/criteria-sets", s.handleCriteriaSetList)
-		r.Get("/criteria-sets/{id}", s.handleCriteriaSetGet)
-		r.With(s.require(adminOnly)).Post("/criteria-sets", s.handleCriteriaSetCreate)
-		r.With(s.require(adminOnly)).Put("/criteria-sets/{id}", s.handleCriteriaSetReplace)
-
-		r.Get("/campaigns", s.handleCampaignList)
-		r.Get("/campaigns/{id}", s.handleCampaignGet)
-		r.With(s.require(adminOnly)).Post("/campaigns", s.handleCampaignCreate)
-		r.With(s.require(councilOnly)).Post("/campaigns/{id}/rounds", s.handleRoundCreate)
-		r.With(s.require(adminOrCouncil)).Get("/campaigns/{id}/progress", s.handleCampaignProgress)
-
-		r.Get("/reports", s.handleReportList)
-		r.Get("/reports/{id}", s.handleReportGet)
-		r.With(s.require(adminOnly)).Put("/reports/{id}/exemptions", s.handleExemptionsPut)
-		r.Put("/reports/{id}/entries/{code}", s.handleEntryPut)
-		r.Get("/reports/{id}/revisions", s.handleRevisionList)
-		r.Get("/reports/{id}/transitions", s.handleTransitionList)
-		r.Post("/reports/{id}/transitions", s.handleTransitionCreate)
-		r.Get("/reports/{id}/history", s.handleHistoryList)
-		r.Get("/reports/{id}/entries/{code}/evidence", s.handleEvidenceList)
-		r.Post("/reports/{id}/entries/{code}/evidence", s.handleEvidenceCreate)
-		r.Get("/evidence/{id}", s.handleEvidenceGet)
-		r.Delete("/evidence/{id}", s.handleEvidenceDelete)
-		r.Get("/reports/{id}/summary.xlsx", s.handleSummaryXLSX)
-		r.Get("/reports/{id}/summary.pdf", s.handleSummaryPDF)
-		r.Get("/reports/{id}/report.pdf", s.handleReportPDF)
-		r.Post("/reports/{id}/signed-summary", s.handleSignedSummaryCreate)
-		r.Get("/reports/{id}/signed-summary", s.handleSignedSummaryGet)
-
-		r.Get("/notifications", s.handleNotificationList)
-		r.Post("/notifications/{id}/read", s.handleNotificationRead)
+		// A transition checks the caller's token again in its write, so it
+		// may take the caller from a short cache; every other route reads
+		// the token from the database.
+		r.With(s.authenticateCached).Post("/reports/{id}/transitions", s.handleTransitionCreate)
+		r.Group(s.authenticatedRoutes)
+		// Unknown routes and methods answer 401 before 404 and 405, as
+		// everything under /api/v1 does.
+		r.NotFound(s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, errNoRoute) })).ServeHTTP)
+		r.MethodNotAllowed(s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, errNoMethod) })).ServeHTTP)
 	})
 	s.router = r
 	s.routes = map[string]bool{}
@@ -179,3 +148,48 @@ func (s *Server) Routes() chi.Routes { return s.router }
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// authenticatedRoutes are the API's routes that authenticate against the
+// database on every request.
+func (s *Server) authenticatedRoutes(r chi.Router) {
+	r.Use(s.authenticate)
+	r.Get("/me", s.handleMe)
+
+	r.Get("/agencies", s.handleAgencyList)
+	r.With(s.require(adminOnly)).Post("/agencies", s.handleAgencyCreate)
+	r.With(s.require(adminOnly)).Post("/agencies/{id}/officials", s.handleOfficialsImport)
+	r.With(s.require(adminOnly)).Post("/users", s.handleUserCreate)
+	r.With(s.require(adminOnly)).Post("/tokens", s.handleTokenCreate)
+	r.With(s.require(adminOnly)).Delete("/tokens/{id}", s.handleTokenDelete)
+
+	r.Get("/criteria-sets", s.handleCriteriaSetList)
+	r.Get("/criteria-sets/{id}", s.handleCriteriaSetGet)
+	r.With(s.require(adminOnly)).Post("/criteria-sets", s.handleCriteriaSetCreate)
+	r.With(s.require(adminOnly)).Put("/criteria-sets/{id}", s.handleCriteriaSetReplace)
+
+	r.Get("/campaigns", s.handleCampaignList)
+	r.Get("/campaigns/{id}", s.handleCampaignGet)
+	r.With(s.require(adminOnly)).Post("/campaigns", s.handleCampaignCreate)
+	r.With(s.require(councilOnly)).Post("/campaigns/{id}/rounds", s.handleRoundCreate)
+	r.With(s.require(adminOrCouncil)).Get("/campaigns/{id}/progress", s.handleCampaignProgress)
+
+	r.Get("/reports", s.handleReportList)
+	r.Get("/reports/{id}", s.handleReportGet)
+	r.With(s.require(adminOnly)).Put("/reports/{id}/exemptions", s.handleExemptionsPut)
+	r.Put("/reports/{id}/entries/{code}", s.handleEntryPut)
+	r.Get("/reports/{id}/revisions", s.handleRevisionList)
+	r.Get("/reports/{id}/transitions", s.handleTransitionList)
+	r.Get("/reports/{id}/history", s.handleHistoryList)
+	r.Get("/reports/{id}/entries/{code}/evidence", s.handleEvidenceList)
+	r.Post("/reports/{id}/entries/{code}/evidence", s.handleEvidenceCreate)
+	r.Get("/evidence/{id}", s.handleEvidenceGet)
+	r.Delete("/evidence/{id}", s.handleEvidenceDelete)
+	r.Get("/reports/{id}/summary.xlsx", s.handleSummaryXLSX)
+	r.Get("/reports/{id}/summary.pdf", s.handleSummaryPDF)
+	r.Get("/reports/{id}/report.pdf", s.handleReportPDF)
+	r.Post("/reports/{id}/signed-summary", s.handleSignedSummaryCreate)
+	r.Get("/reports/{id}/signed-summary", s.handleSignedSummaryGet)
+
+	r.Get("/notifications", s.handleNotificationList)
+	r.Post("/notifications/{id}/read", s.handleNotificationRead)
+}

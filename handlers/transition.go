@@ -30,6 +30,12 @@ func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) 
 		Criteria *[]string `json:"criteria"`
 	}
 	id, _, err := s.visibleReport(r)
+	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+		// A caller from the cache may lack a grant given since: ask the database.
+		if r, err = s.refreshCaller(r); err == nil {
+			id, _, err = s.visibleReport(r)
+		}
+	}
 	// Every attempt counts once, under the error it was answered with: err
 	// is assigned, never shadowed, below.
 	defer func() { s.metrics.Transition(workflow.Event(in.Event), err) }()
@@ -67,6 +73,11 @@ func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) 
 	}
 	rep, err := s.store.Transition(r.Context(), currentUser(r), id, req, round, meta(r))
 	if err != nil {
+		if workflow.ErrorCode(err) == workflow.EUNAUTHORIZED {
+			if token, ok := r.Context().Value(tokenKey).(string); ok {
+				s.users.drop(token)
+			}
+		}
 		s.problem(w, r, err)
 		return
 	}

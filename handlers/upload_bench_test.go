@@ -152,3 +152,30 @@ func BenchmarkSummaryPDFHTTP(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTransitionHTTP fires complete and reopen in turn over HTTP on
+// PostgreSQL when it is configured (else SQLite), serially on one report:
+// the service's own cost of a transition, for profiling
+// (-cpuprofile; the client runs in the same process).
+func BenchmarkTransitionHTTP(b *testing.B) {
+	dialects := storetest.Dialects(b)
+	e := newEnv(b, dialects[len(dialects)-1])
+	e.FillEntries(b, e.Dept)
+	path := fmt.Sprintf("%s/api/v1/reports/%d/transitions", e.srv.URL, e.Dept.ReportID)
+	events := []string{`{"event":"complete"}`, `{"event":"reopen"}`}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		req, _ := http.NewRequest("POST", path, strings.NewReader(events[i%2]))
+		req.Header.Set("Authorization", "Bearer "+e.tokens["updater"])
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			b.Fatalf("status %d", res.StatusCode)
+		}
+	}
+}

@@ -50,10 +50,10 @@ func (s *Store) CheckEvidenceUpload(ctx context.Context, u *workflow.User, id in
 	if err != nil {
 		return s.dbError(err)
 	}
-	return s.checkEvidence(ctx, s.db, u, r, code)
+	return s.checkEvidence(ctx, s.db, u, r, code, s.now())
 }
 
-func (s *Store) checkEvidence(ctx context.Context, q sqlx.ExtContext, u *workflow.User, r *workflow.Report, code string) error {
+func (s *Store) checkEvidence(ctx context.Context, q sqlx.ExtContext, u *workflow.User, r *workflow.Report, code string, now time.Time) error {
 	if !u.Has(workflow.RoleUpdater, r.AgencyID) {
 		return workflow.Errorf(workflow.EFORBIDDEN, "Only the agency's updaters attach evidence.")
 	}
@@ -61,7 +61,7 @@ func (s *Store) checkEvidence(ctx context.Context, q sqlx.ExtContext, u *workflo
 	if err != nil {
 		return err
 	}
-	return r.CheckEntry(set, code, workflow.EntryValue{}, nil, s.now())
+	return r.CheckEntry(set, code, workflow.EntryValue{}, nil, now)
 }
 
 // AddEvidence records a file already written to blob storage, in one
@@ -76,13 +76,14 @@ func (s *Store) AddEvidence(ctx context.Context, u *workflow.User, id int64, e *
 		if err != nil {
 			return err
 		}
-		if err := s.checkEvidence(ctx, tx, u, r, e.Code); err != nil {
-			return err
-		}
-		if err := bumpVersion(ctx, tx, r, false, s.ts(s.now())); err != nil {
-			return err
-		}
+		// One instant is checked against the window and recorded.
 		now := s.now().UTC().Truncate(time.Microsecond)
+		if err := s.checkEvidence(ctx, tx, u, r, e.Code, now); err != nil {
+			return err
+		}
+		if err := s.bumpVersion(ctx, tx, r, false, s.ts(now)); err != nil {
+			return err
+		}
 		e.ReportID, e.Round, e.UploadedBy, e.UploadedAt = id, r.Round, &u.ID, now
 		e.ID, err = insertID(ctx, tx, `INSERT INTO evidence (report_id, code, round, filename, size, sha256, media_type, signature, uploaded_by, uploaded_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -154,10 +155,11 @@ func (s *Store) DeleteEvidence(ctx context.Context, u *workflow.User, evidenceID
 		if err != nil {
 			return err
 		}
-		if err := s.checkEvidence(ctx, tx, u, r, e.Code); err != nil {
+		at := s.now()
+		if err := s.checkEvidence(ctx, tx, u, r, e.Code, at); err != nil {
 			return err
 		}
-		now := s.ts(s.now())
+		now := s.ts(at)
 		res, err := exec(ctx, tx, `UPDATE evidence SET deleted_at = ?, deleted_by = ?, deleted_round = ? WHERE id = ? AND deleted_at IS NULL`,
 			now, u.ID, r.Round, evidenceID)
 		if err != nil {
@@ -168,7 +170,7 @@ func (s *Store) DeleteEvidence(ctx context.Context, u *workflow.User, evidenceID
 		} else if n == 0 {
 			return workflow.Errorf(workflow.ENOTFOUND, "Evidence %d is already deleted.", evidenceID)
 		}
-		if err := bumpVersion(ctx, tx, r, false, now); err != nil {
+		if err := s.bumpVersion(ctx, tx, r, false, now); err != nil {
 			return err
 		}
 		return insertHistory(ctx, tx, historyRow{ReportID: r.ID, At: now, ActorID: &u.ID, Role: workflow.RoleUpdater,
@@ -246,12 +248,21 @@ func checkSummaryUpload(u *workflow.User, r *workflow.Report, now time.Time) err
 // moved on meanwhile, the summary is recorded as matching nothing.
 func (s *Store) AddSignedSummary(ctx context.Context, u *workflow.User, id int64, ss *SignedSummary, atVersion int64, matches bool, meta Meta) error {
 	ss.Filename = workflow.NormalizeText(ss.Filename)
-	return s.withTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		r, err := s.loadReport(ctx, tx, u, id)
 		if err != nil {
 			return err
 		}
-		if err := checkSummaryUpload(u, r, s.now()); err != nil {
+		now := s.now().UTC().Truncate(time.Microsecond)
+		if err := checkSummaryUpload(u, r, now); err != nil {
+			return err
+		}
+		if s.beforeWrite != nil {
+			s.beforeWrite()
+		}
+		// The upload does not change the version, but it must not land on a
+		// report that changed (was locked, say) since it was read.
+		if err := s.holdVersion(ctx, tx, r); err != nil {
 			return err
 		}
 		ss.MatchesVersion = nil
@@ -259,7 +270,6 @@ func (s *Store) AddSignedSummary(ctx context.Context, u *workflow.User, id int64
 			v := r.Version
 			ss.MatchesVersion = &v
 		}
-		now := s.now().UTC().Truncate(time.Microsecond)
 		ss.ReportID, ss.Round, ss.ReportVersion, ss.UploadedBy, ss.UploadedAt = id, r.Round, r.Version, &u.ID, now
 		ss.ID, err = insertID(ctx, tx, `INSERT INTO signed_summaries (report_id, round, report_version, matches_version, filename, size, sha256, signature, uploaded_by, uploaded_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -271,28 +281,83 @@ func (s *Store) AddSignedSummary(ctx context.Context, u *workflow.User, id int64
 			Event: "signed_summary", From: r.State, To: r.State, Round: r.Round,
 			Reason: fmt.Sprintf("%s (%s)", ss.Filename, ss.SHA256[:12]), Meta: meta})
 	})
+	if err != nil {
+		s.forgetSummary(id)
+		return err
+	}
+	// The newest summary, as sign will judge it; sign's write is guarded on
+	// no newer one, so a replica that missed a later upload finds out there.
+	var sig struct {
+		Present    bool `json:"present"`
+		Valid      bool `json:"valid"`
+		CoversFile bool `json:"covers_file"`
+	}
+	if json.Unmarshal(ss.Signature, &sig) == nil {
+		s.cacheSummary(id, summaryVerdict{ID: ss.ID, Matches: ss.MatchesVersion, Filename: ss.Filename, Present: sig.Present, Valid: sig.Valid, CoversFile: sig.CoversFile})
+	} else {
+		s.forgetSummary(id)
+	}
+	return nil
 }
 
 // checkSignedSummary is sign's guard: the latest signed summary must carry a
 // valid signature covering the whole file and be the export of the report's
 // current version. Each refusal is EINVALID on the field signed_summary. It
-// returns the summary's id: sign's write is guarded on no newer one arriving.
-func (s *Store) checkSignedSummary(ctx context.Context, q sqlx.QueryerContext, r *workflow.Report) (int64, error) {
+// returns the summary's id: sign's write is guarded on no newer one arriving,
+// which is also what makes the cached verdict (fresh false) safe to use.
+func (s *Store) checkSignedSummary(ctx context.Context, q sqlx.QueryerContext, r *workflow.Report, fresh bool) (int64, error) {
+	v, ok := s.cachedSummary(r.ID)
+	if fresh || !ok {
+		var err error
+		if v, err = s.latestSummaryVerdict(ctx, q, r.ID); err != nil {
+			return 0, err
+		}
+		s.cacheSummary(r.ID, v)
+	}
+	refuse := func(format string, args ...any) error {
+		msg := fmt.Sprintf(format, args...)
+		return workflow.Errorf(workflow.EINVALID, "%s", msg).WithFields(workflow.FieldError{Field: "signed_summary", Message: msg})
+	}
+	switch {
+	case v.ID == 0:
+		return 0, refuse("No signed summary table is attached: export summary.pdf, sign it and upload it first.")
+	case !v.Present:
+		return 0, refuse("The signed summary %q carries no digital signature.", v.Filename)
+	case !v.Valid:
+		return 0, refuse("The signature of %q does not verify: the file was changed after signing.", v.Filename)
+	case !v.CoversFile:
+		return 0, refuse("The signature of %q does not cover the whole file: something was added after signing.", v.Filename)
+	case v.Matches == nil:
+		return 0, refuse("The signed summary %q is not the export of this report: export summary.pdf again and sign that file.", v.Filename)
+	case *v.Matches != r.Version:
+		return 0, refuse("The signed summary %q is stale: it is the export of version %d, and the report is now at version %d. Export it again, sign and upload.", v.Filename, *v.Matches, r.Version)
+	}
+	return v.ID, nil
+}
+
+// summaryVerdict is what sign needs of a report's latest signed summary;
+// ID 0 means there is none.
+type summaryVerdict struct {
+	ID         int64
+	Matches    *int64
+	Filename   string
+	Present    bool
+	Valid      bool
+	CoversFile bool
+}
+
+func (s *Store) latestSummaryVerdict(ctx context.Context, q sqlx.QueryerContext, reportID int64) (summaryVerdict, error) {
 	var row struct {
 		ID        int64  `db:"id"`
 		Matches   *int64 `db:"matches_version"`
 		Signature string `db:"signature"`
 		Filename  string `db:"filename"`
 	}
-	refuse := func(format string, args ...any) error {
-		msg := fmt.Sprintf(format, args...)
-		return workflow.Errorf(workflow.EINVALID, "%s", msg).WithFields(workflow.FieldError{Field: "signed_summary", Message: msg})
-	}
-	err := sqlx.GetContext(ctx, q, &row, s.db.Rebind(`SELECT id, matches_version, signature, filename FROM signed_summaries WHERE report_id = ? ORDER BY id DESC LIMIT 1`), r.ID)
+	err := sqlx.GetContext(ctx, q, &row, s.db.Rebind(`SELECT id, matches_version, signature, filename FROM signed_summaries WHERE report_id = ? ORDER BY id DESC LIMIT 1`), reportID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, refuse("No signed summary table is attached: export summary.pdf, sign it and upload it first.")
+		return summaryVerdict{}, nil
 	} else if err != nil {
-		return 0, err
+		return summaryVerdict{}, err
 	}
 	var sig struct {
 		Present    bool `json:"present"`
@@ -300,21 +365,9 @@ func (s *Store) checkSignedSummary(ctx context.Context, q sqlx.QueryerContext, r
 		CoversFile bool `json:"covers_file"`
 	}
 	if err := json.Unmarshal([]byte(row.Signature), &sig); err != nil {
-		return 0, err
+		return summaryVerdict{}, err
 	}
-	switch {
-	case !sig.Present:
-		return 0, refuse("The signed summary %q carries no digital signature.", row.Filename)
-	case !sig.Valid:
-		return 0, refuse("The signature of %q does not verify: the file was changed after signing.", row.Filename)
-	case !sig.CoversFile:
-		return 0, refuse("The signature of %q does not cover the whole file: something was added after signing.", row.Filename)
-	case row.Matches == nil:
-		return 0, refuse("The signed summary %q is not the export of this report: export summary.pdf again and sign that file.", row.Filename)
-	case *row.Matches != r.Version:
-		return 0, refuse("The signed summary %q is stale: it is the export of version %d, and the report is now at version %d. Export it again, sign and upload.", row.Filename, *row.Matches, r.Version)
-	}
-	return row.ID, nil
+	return summaryVerdict{ID: row.ID, Matches: row.Matches, Filename: row.Filename, Present: sig.Present, Valid: sig.Valid, CoversFile: sig.CoversFile}, nil
 }
 
 // LatestSignedSummary returns the report's latest signed summary, or ENOTFOUND.

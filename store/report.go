@@ -17,6 +17,11 @@ import (
 type Meta struct {
 	RequestID string
 	ClientIP  string
+	// Token is the caller's bearer token, set when the caller was read from
+	// a cache: a transition then checks the token and the grant it acts under
+	// again in its write, in SQL, and re-authenticates before answering
+	// anything but success. Nothing else reads it.
+	Token string
 }
 
 // ReportRef is what never changes about a report: whose it is and for which campaign.
@@ -118,31 +123,30 @@ func (s *Store) loadReport(ctx context.Context, q sqlx.ExtContext, u *workflow.U
 	return r, json.Unmarshal([]byte(row.Exemptions), &r.Exemptions)
 }
 
-// loadEntryValues reads the stored entries of a report.
+// loadEntryValues reads the stored entries of a report and counts each
+// leaf's evidence files, in one query.
 func loadEntryValues(ctx context.Context, q sqlx.ExtContext, id int64) (map[string]workflow.EntryValue, error) {
 	rows := []struct {
 		Code        string           `db:"code"`
 		SelfScore   *workflow.Points `db:"self_score"`
 		Explanation string           `db:"explanation"`
+		Evidence    int              `db:"evidence"`
+		Entry       int              `db:"entry"`
 	}{}
-	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT code, self_score, explanation FROM entries WHERE report_id = ?`), id); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT code, self_score, explanation, 0 AS evidence, 1 AS entry FROM entries WHERE report_id = ?
+		UNION ALL
+		SELECT code, NULL, '', COUNT(*), 0 FROM evidence WHERE report_id = ? AND deleted_at IS NULL GROUP BY code`), id, id); err != nil {
 		return nil, err
 	}
 	values := make(map[string]workflow.EntryValue, len(rows))
 	for _, r := range rows {
-		values[r.Code] = workflow.EntryValue{SelfScore: r.SelfScore, Explanation: r.Explanation}
-	}
-	counts := []struct {
-		Code string `db:"code"`
-		N    int    `db:"n"`
-	}{}
-	if err := sqlx.SelectContext(ctx, q, &counts, q.Rebind(`SELECT code, COUNT(*) AS n FROM evidence WHERE report_id = ? AND deleted_at IS NULL GROUP BY code`), id); err != nil {
-		return nil, err
-	}
-	for _, c := range counts {
-		v := values[c.Code]
-		v.Evidence = c.N
-		values[c.Code] = v
+		v := values[r.Code]
+		if r.Entry == 1 {
+			v.SelfScore, v.Explanation = r.SelfScore, r.Explanation
+		} else {
+			v.Evidence = r.Evidence
+		}
+		values[r.Code] = v
 	}
 	return values, nil
 }
@@ -255,6 +259,7 @@ func (s *Store) PutEntry(ctx context.Context, u *workflow.User, id int64, code s
 	v.Explanation = workflow.NormalizeText(v.Explanation)
 	var entry *workflow.Entry
 	var version int64
+	var header *workflow.Report
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		r, err := s.loadReport(ctx, tx, u, id)
 		if err != nil {
@@ -267,10 +272,12 @@ func (s *Store) PutEntry(ctx context.Context, u *workflow.User, id int64, code s
 		if err != nil {
 			return err
 		}
-		if err := r.CheckEntry(set, code, v, ifMatch, s.now()); err != nil {
+		// One instant is checked against the window and recorded.
+		at := s.now()
+		if err := r.CheckEntry(set, code, v, ifMatch, at); err != nil {
 			return err
 		}
-		if err := bumpVersion(ctx, tx, r, ifMatch != nil, s.ts(s.now())); err != nil {
+		if err := s.bumpVersion(ctx, tx, r, ifMatch != nil, s.ts(at)); err != nil {
 			return err
 		}
 		// Plain Scan: it leaves the destinations alone when there is no row,
@@ -281,7 +288,7 @@ func (s *Store) PutEntry(ctx context.Context, u *workflow.User, id int64, code s
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		now := s.ts(s.now())
+		now := s.ts(at)
 		if _, err := exec(ctx, tx, `INSERT INTO entries (report_id, code, self_score, explanation, round, updated_by, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (report_id, code) DO UPDATE SET self_score = excluded.self_score, explanation = excluded.explanation,
@@ -296,21 +303,42 @@ func (s *Store) PutEntry(ctx context.Context, u *workflow.User, id int64, code s
 		}
 		version = r.Version + 1
 		entry = &workflow.Entry{Code: code, SelfScore: v.SelfScore, Explanation: v.Explanation, Editable: true}
+		header = r
 		return nil
 	})
+	if err == nil {
+		// An entry changes the version and that entry, nothing else a
+		// transition decides on: keep the header at its new version.
+		s.cacheEntry(header, version, code, workflow.EntryValue{SelfScore: v.SelfScore, Explanation: v.Explanation})
+	}
 	return entry, version, err
 }
 
 // bumpVersion raises the report's version, guarded by the state and version
 // read in this transaction: a concurrent change makes it ECONFLICT (or
 // EPRECONDITION when the client sent If-Match), never a silent overwrite.
-func bumpVersion(ctx context.Context, tx *sqlx.Tx, r *workflow.Report, ifMatch bool, now any) error {
+// It drops the report's cached header: the next transition reads it afresh
+// rather than write against a version it knows is gone.
+func (s *Store) bumpVersion(ctx context.Context, tx *sqlx.Tx, r *workflow.Report, ifMatch bool, now any) error {
+	s.forgetReport(r.ID)
 	res, err := exec(ctx, tx, `UPDATE reports SET version = version + 1, updated_at = ? WHERE id = ? AND state = ? AND version = ?`,
 		now, r.ID, r.State, r.Version)
 	if err != nil {
 		return err
 	}
 	return checkOneRow(res, ifMatch)
+}
+
+// holdVersion checks, in SQL and under the row's lock, that the report is
+// still in the state and version read in this transaction, without changing
+// it: for writes beside the report (a signed summary) that must not land on
+// a report that moved on, a locked one above all.
+func (s *Store) holdVersion(ctx context.Context, tx *sqlx.Tx, r *workflow.Report) error {
+	res, err := exec(ctx, tx, `UPDATE reports SET version = version WHERE id = ? AND state = ? AND version = ?`, r.ID, r.State, r.Version)
+	if err != nil {
+		return err
+	}
+	return checkOneRow(res, false)
 }
 
 func checkOneRow(res sql.Result, ifMatch bool) error {
@@ -348,7 +376,7 @@ func (s *Store) SetExemptions(ctx context.Context, u *workflow.User, id int64, c
 			return err
 		}
 		now := s.ts(s.now())
-		if err := bumpVersion(ctx, tx, r, false, now); err != nil {
+		if err := s.bumpVersion(ctx, tx, r, false, now); err != nil {
 			return err
 		}
 		if _, err := exec(ctx, tx, `DELETE FROM exemptions WHERE report_id = ?`, id); err != nil {

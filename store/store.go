@@ -51,6 +51,10 @@ type Store struct {
 	// refs caches each report's agency and campaign, which never change.
 	refs sync.Map // int64 → ReportRef
 
+	// reportCache holds report headers a transition may decide on; its
+	// writes are guarded, so a stale one is caught (see reportcache.go).
+	reportCache reportCache
+
 	// beforeWrite, when set by a test, runs between a transition's decision
 	// and its write: where a concurrent change or a deadline can fall.
 	beforeWrite func()

@@ -49,6 +49,8 @@ type transitionWrite struct {
 	Extend  *time.Time // extend's new deadline for this report
 	Summary int64      // sign: the signed summary checked, which must still be the latest
 	Meta    Meta
+	now     any                            // the write's instant, as stored
+	values  map[string]workflow.EntryValue // the entries decided on, when read or cached
 }
 
 // guardSQL is the WHERE clause every transition write carries: the report is
@@ -59,6 +61,14 @@ func (w *transitionWrite) guardSQL() (string, []any) {
 	if w.Summary != 0 {
 		where += ` AND NOT EXISTS (SELECT 1 FROM signed_summaries ss WHERE ss.report_id = ? AND ss.id > ?)`
 		args = append(args, w.R.ID, w.Summary)
+	}
+	if w.Meta.Token != "" {
+		// The caller came from a cache: its token must still be valid and
+		// hold the grant the decision used, at the moment of writing.
+		where += ` AND EXISTS (SELECT 1 FROM tokens t JOIN grants g ON g.user_id = t.user_id
+			WHERE t.hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
+			AND g.role = ? AND (g.agency_id IS NULL OR g.agency_id = ?))`
+		args = append(args, workflow.HashToken(w.Meta.Token), w.now, w.D.Role, w.R.AgencyID)
 	}
 	return where, args
 }
@@ -73,7 +83,8 @@ func (w *transitionWrite) writeTime(now time.Time, s *Store) (any, error) {
 			return nil, err
 		}
 	}
-	return s.ts(now), nil
+	w.now = s.ts(now)
+	return w.now, nil
 }
 
 // setSQL is the SET clause: the new state, round and version, where a locked
@@ -163,11 +174,11 @@ func (s *Store) writeTransitionPostgres(ctx context.Context, w *transitionWrite)
 	set, args := s.setSQL(w, now)
 	where, guard := w.guardSQL()
 	h := s.history(w, now)
-	query := `WITH changed AS (UPDATE reports SET ` + set + ` WHERE ` + where + ` RETURNING id),
-	logged AS (INSERT INTO history (report_id, at, actor_id, role, event, from_state, to_state, round, reason, closes_at, request_id, client_ip)
-		SELECT id, ?::timestamptz, ?::bigint, ?, ?, ?, ?, ?::int, ?, ?::timestamptz, ?, ? FROM changed)`
+	// The history INSERT is the statement's own, so that its row count says
+	// whether the guarded UPDATE happened; an Exec, unlike a query, costs
+	// database/sql no goroutine to watch the request's context.
+	query := `WITH changed AS (UPDATE reports SET ` + set + ` WHERE ` + where + ` RETURNING id)`
 	args = append(args, guard...)
-	args = append(args, h.At, h.ActorID, h.Role, h.Event, h.From, h.To, h.Round, h.Reason, h.ClosesAt, h.Meta.RequestID, h.Meta.ClientIP)
 	if kind, data, ok := transitionEvent(w); ok {
 		ids, _ := json.Marshal([]int64{w.R.ID})
 		d, err := json.Marshal(data)
@@ -178,9 +189,17 @@ func (s *Store) writeTransitionPostgres(ctx context.Context, w *transitionWrite)
 	evented AS (INSERT INTO outbox (kind, report_ids, data, created_at) SELECT ?, ?, ?, ?::timestamptz FROM changed)`
 		args = append(args, kind, string(ids), string(d), now)
 	}
-	var n int
-	if err := s.db.QueryRowxContext(ctx, s.db.Rebind(query+` SELECT COUNT(*) FROM changed`), args...).Scan(&n); err != nil {
+	query += `
+	INSERT INTO history (report_id, at, actor_id, role, event, from_state, to_state, round, reason, closes_at, request_id, client_ip)
+		SELECT id, ?::timestamptz, ?::bigint, ?, ?, ?, ?, ?::int, ?, ?::timestamptz, ?, ? FROM changed`
+	args = append(args, h.At, h.ActorID, h.Role, h.Event, h.From, h.To, h.Round, h.Reason, h.ClosesAt, h.Meta.RequestID, h.Meta.ClientIP)
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(query), args...)
+	if err != nil {
 		return s.dbError(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
 	}
 	if n != 1 {
 		if w.IfMatch {
@@ -216,41 +235,88 @@ func transitionEvent(w *transitionWrite) (string, EventData, bool) {
 	return "", data, false
 }
 
-// Transition fires an event on a report. It reads the report and decides
-// (role, If-Match, window, state and content guards) outside the write, then
-// writes the state change, its history row and its outbox event atomically,
-// guarded in SQL by the state and version it read: a report that changed in
-// between answers ECONFLICT, never a lost update. The decision is made at the
-// store's clock and that instant is the history's, so nothing is accepted
-// after a deadline. round carries open_round's window (its opens_at is now: a
-// round opened on one report opens at once). Returns, in the API's order:
-// ENOTFOUND, EINVALID (unknown event), EFORBIDDEN, EPRECONDITION, ELOCKED,
-// ECONFLICT, EINVALID (content).
+// Transition fires an event on a report. It decides (role, If-Match, window,
+// state and content guards) on a report read before the write, then writes
+// the state change, its history row and its outbox event atomically, guarded
+// in SQL by the state and version it decided on: a report that changed in
+// between is never overwritten. The decision is made at the store's clock,
+// and the window is checked again at the instant of writing, which the
+// history records, so nothing is accepted after a deadline.
+//
+// The report it decides on may come from this replica's cache of report
+// headers, and the caller from the handlers' cache of tokens (meta.Token set):
+// the guards make both safe. If the cached decision fails in any way, or its
+// write finds the report or the token changed, the caller is authenticated
+// again and the report read again, and that decision is the answer. round
+// carries open_round's window (its opens_at is now: a round opened on one
+// report opens at once). Returns, in the API's order: EUNAUTHORIZED (a
+// revoked token), ENOTFOUND, EINVALID (unknown event), EFORBIDDEN,
+// EPRECONDITION, ELOCKED, ECONFLICT, EINVALID (content).
 func (s *Store) Transition(ctx context.Context, u *workflow.User, id int64, req workflow.TransitionRequest, round *workflow.RoundRequest, meta Meta) (*workflow.Report, error) {
-	w, err := s.decideTransition(ctx, u, id, req, round, meta)
+	if r, values, ok := s.cachedReport(id); ok && round == nil && u.CanSeeAgency(r.AgencyID) {
+		w, err := s.decide(ctx, u, r, true, values, req, nil, meta)
+		if err == nil {
+			if err = s.writeTransition(ctx, w); err == nil {
+				return w.R, nil
+			}
+		}
+		if code := workflow.ErrorCode(s.dbError(err)); code == workflow.EINTERNAL || code == workflow.EUNAVAILABLE {
+			return nil, s.dbError(err)
+		}
+		// Whatever the cached report or caller got wrong, decide afresh.
+	}
+	if meta.Token != "" {
+		fresh, err := s.Authenticate(ctx, meta.Token)
+		if err != nil {
+			return nil, err
+		}
+		u = fresh
+	}
+	r, err := s.loadReport(ctx, s.db, u, id)
 	if err != nil {
 		return nil, s.dbError(err)
 	}
+	s.cacheReport(r, nil)
+	w, err := s.decide(ctx, u, r, false, nil, req, round, meta)
+	if err != nil {
+		return nil, s.dbError(err)
+	}
+	if err := s.writeTransition(ctx, w); err != nil {
+		return nil, err
+	}
+	return w.R, nil
+}
+
+// writeTransition writes a decided transition and keeps the report's new
+// header in the cache (or drops it when its window changed).
+func (s *Store) writeTransition(ctx context.Context, w *transitionWrite) error {
 	if s.beforeWrite != nil {
 		s.beforeWrite()
 	}
+	var err error
 	if s.dialect == Postgres && w.Round == nil {
 		err = s.writeTransitionPostgres(ctx, w)
 	} else {
 		err = s.withTx(ctx, func(tx *sqlx.Tx) error { return s.applyTransition(ctx, tx, w) })
 	}
 	if err != nil {
-		return nil, err
+		s.forgetReport(w.R.ID)
+		return err
 	}
-	return w.R, nil
+	if w.Round != nil || w.Extend != nil {
+		s.forgetReport(w.R.ID)
+	} else {
+		s.cacheReport(w.R, w.values) // a transition leaves the entries as they were
+	}
+	return nil
 }
 
-// decideTransition reads what a transition's guards need and decides it.
-func (s *Store) decideTransition(ctx context.Context, u *workflow.User, id int64, req workflow.TransitionRequest, round *workflow.RoundRequest, meta Meta) (*transitionWrite, error) {
-	r, err := s.loadReport(ctx, s.db, u, id)
-	if err != nil {
-		return nil, err
-	}
+// decide decides a transition on r and reads what its content guards need.
+// cached says r came from the cache, so the signed summary's cached verdict
+// may serve too; values are r's entries when already known, else nil.
+func (s *Store) decide(ctx context.Context, u *workflow.User, r *workflow.Report, cached bool, values map[string]workflow.EntryValue, req workflow.TransitionRequest, round *workflow.RoundRequest, meta Meta) (*transitionWrite, error) {
+	id := r.ID
+	var err error
 	now := s.now()
 	d, err := workflow.Decide(r, u, req, now)
 	if err != nil {
@@ -259,23 +325,24 @@ func (s *Store) decideTransition(ctx context.Context, u *workflow.User, id int64
 	if req.Invalid != nil {
 		return nil, req.Invalid
 	}
-	w := &transitionWrite{R: r, D: d, Actor: u, Reason: req.Reason, IfMatch: req.IfMatch != nil, Meta: meta}
+	w := &transitionWrite{R: r, D: d, Actor: u, Reason: req.Reason, IfMatch: req.IfMatch != nil, Meta: meta, values: values}
 	switch d.Event {
 	case workflow.EventComplete:
 		set, err := s.criteriaSet(ctx, s.db, r.CriteriaSetID)
 		if err != nil {
 			return nil, err
 		}
-		values, err := loadEntryValues(ctx, s.db, id)
-		if err != nil {
-			return nil, err
+		if w.values == nil {
+			if w.values, err = loadEntryValues(ctx, s.db, id); err != nil {
+				return nil, err
+			}
 		}
-		r.Fill(set, values)
+		r.Fill(set, w.values)
 		if missing := r.MissingForComplete(); missing != nil {
 			return nil, workflow.Errorf(workflow.EINVALID, "%d criteria still need a score, and evidence or an explanation.", len(missing)).WithFields(missing...)
 		}
 	case workflow.EventSign:
-		if w.Summary, err = s.checkSignedSummary(ctx, s.db, r); err != nil {
+		if w.Summary, err = s.checkSignedSummary(ctx, s.db, r, !cached); err != nil {
 			return nil, err
 		}
 	case workflow.EventExtend:

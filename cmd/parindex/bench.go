@@ -28,7 +28,7 @@ type benchConfig struct {
 	Exe      string        // the parindex binary to start; empty is this one
 }
 
-const benchUsage = `Usage: parindex bench [--db URL] [--agencies 1000] [--clients 32] [--surge 60s] [--url URL]
+const benchUsage = `Usage: parindex bench [--db URL] [--agencies 1000] [--clients 32] [--surge 20s] [--url URL]
 
 Provisions agencies with the sample criteria sets on a fresh database (a new
 SQLite file by default; with --db postgres://... a new schema that is dropped
@@ -51,7 +51,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.URL, "url", "", "drive a service already running on --db at this URL instead of starting one")
 	fs.IntVar(&cfg.Agencies, "agencies", 1000, "agencies to provision")
 	fs.IntVar(&cfg.Clients, "clients", 32, "concurrent clients")
-	fs.DurationVar(&cfg.Surge, "surge", 60*time.Second, "window of the deadline surge (0 skips it)")
+	fs.DurationVar(&cfg.Surge, "surge", 20*time.Second, "window of the deadline surge (0 skips it)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the database afterwards")
 	fs.StringVar(&cfg.Profile, "cpuprofile", "", "write a CPU profile of the started service, over its whole run, to this file")
 	if err := fs.Parse(args); err != nil {

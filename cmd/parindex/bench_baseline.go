@@ -16,13 +16,17 @@ import (
 // the HTTP load and through the same driver and pool settings (store.Open):
 // read the report for update, update it, insert its history row, commit. It
 // is what a transition cannot do with less. On SQLite, writers queue in
-// process before BEGIN IMMEDIATE, as the service's do.
-func runBaseline(ctx context.Context, w *benchWorld, clients, n int) (summary, error) {
+// process before BEGIN IMMEDIATE, as the service's do. It records under
+// "baseline" in rec.
+func runBaseline(ctx context.Context, w *benchWorld, clients, n int, rec *recorder) error {
 	s, err := store.Open(ctx, w.db, nil)
 	if err != nil {
-		return summary{}, err
+		return err
 	}
 	defer s.Close()
+	if err := waitQuiet(ctx, s); err != nil {
+		return err
+	}
 	db := s.DB()
 	forUpdate := " FOR UPDATE"
 	if s.Dialect() == store.SQLite {
@@ -57,7 +61,7 @@ func runBaseline(ctx context.Context, w *benchWorld, clients, n int) (summary, e
 		}
 		return tx.Commit()
 	}
-	rec := newRecorder()
+	cpu := rec.cpu.sample()
 	start := time.Now()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -77,12 +81,11 @@ func runBaseline(ctx context.Context, w *benchWorld, clients, n int) (summary, e
 		}()
 	}
 	wg.Wait()
-	rec.addWall("baseline", time.Since(start))
-	sum := rec.merged("baseline").summary()
-	if sum.Errors > 0 {
-		return sum, fmt.Errorf("%d of %d failed; first: %s", sum.Errors, sum.N, sum.First)
+	rec.addPhase("baseline", time.Since(start), rec.cpu.since(cpu))
+	if sum := rec.merged("baseline").summary(); sum.Errors > 0 {
+		return fmt.Errorf("%d of %d failed; first: %s", sum.Errors, sum.N, sum.First)
 	}
-	return sum, ctx.Err()
+	return ctx.Err()
 }
 
 func execOne(ctx context.Context, tx *sqlx.Tx, query string, args ...any) error {
@@ -104,4 +107,29 @@ func benchTime(s *store.Store, t time.Time) any {
 		return t.Format("2006-01-02T15:04:05.000000Z")
 	}
 	return t
+}
+
+// waitQuiet waits until the service's scheduler has sent every notification
+// the load so far caused, so that the baseline does not share the database
+// with that work (on SQLite, another process's write lock makes the baseline
+// sleep in the busy handler).
+func waitQuiet(ctx context.Context, s *store.Store) error {
+	limit := time.Now().Add(2 * time.Minute)
+	for {
+		st, err := s.OutboxStats(ctx)
+		if err != nil {
+			return err
+		}
+		if st.PendingEvents == 0 && st.PendingEmails == 0 {
+			return nil
+		}
+		if time.Now().After(limit) {
+			return fmt.Errorf("the outbox still holds %d events and %d emails after two minutes", st.PendingEvents, st.PendingEmails)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond): // polling the outbox, not timing anything
+		}
+	}
 }

@@ -9,11 +9,14 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"os"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"parindex/store"
 )
 
 // recorder collects latencies and errors per operation.
@@ -21,6 +24,7 @@ type recorder struct {
 	mu    sync.Mutex
 	ops   map[string]*opStat
 	order []string
+	cpu   cpuMeter
 }
 
 // opStat is one operation's figures: its latencies, errors, the first error
@@ -30,6 +34,7 @@ type opStat struct {
 	errs  int
 	first string
 	wall  time.Duration
+	cpu   cpuUse
 }
 
 func newRecorder() *recorder { return &recorder{ops: map[string]*opStat{}} }
@@ -57,10 +62,12 @@ func (r *recorder) observe(op string, d time.Duration, err error) {
 	}
 }
 
-func (r *recorder) addWall(op string, d time.Duration) {
+func (r *recorder) addPhase(op string, d time.Duration, cpu cpuUse) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.stat(op).wall += d
+	st := r.stat(op)
+	st.wall += d
+	st.cpu = st.cpu.add(cpu)
 }
 
 // merged is the union of several operations' figures.
@@ -73,6 +80,7 @@ func (r *recorder) merged(ops ...string) *opStat {
 			out.lat = append(out.lat, st.lat...)
 			out.errs += st.errs
 			out.wall += st.wall
+			out.cpu = out.cpu.add(st.cpu)
 			if out.first == "" {
 				out.first = st.first
 			}
@@ -87,10 +95,11 @@ type summary struct {
 	PerSecond     float64
 	P50, P95, P99 time.Duration
 	First         string
+	CPU           cpuUse
 }
 
 func (st *opStat) summary() summary {
-	s := summary{N: len(st.lat), Errors: st.errs, First: st.first}
+	s := summary{N: len(st.lat), Errors: st.errs, First: st.first, CPU: st.cpu}
 	if s.N == 0 {
 		return s
 	}
@@ -231,6 +240,7 @@ func (o *benchOps) signSummary(ctx context.Context, a *benchAgency, exportOp, up
 // phase runs fn for every agency with n concurrent clients and adds the
 // phase's wall time to op.
 func phase(ctx context.Context, rec *recorder, op string, n int, agencies []*benchAgency, fn func(ctx context.Context, a *benchAgency) error) {
+	cpu := rec.cpu.sample()
 	start := time.Now()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -248,11 +258,15 @@ func phase(ctx context.Context, rec *recorder, op string, n int, agencies []*ben
 		}()
 	}
 	wg.Wait()
-	rec.addWall(op, time.Since(start))
+	rec.addPhase(op, time.Since(start), rec.cpu.since(cpu))
 }
 
 // transitionOps are the operations counted as transitions.
 var transitionOps = []string{"complete", "return", "approve", "sign", "submit"}
+
+// transitionsPerReport is how many transitions a report's life fires here:
+// complete, return, complete, approve, sign, submit.
+const transitionsPerReport = 6
 
 // benchResult is everything the run measured.
 type benchResult struct {
@@ -270,13 +284,32 @@ func runLoad(ctx context.Context, cfg benchConfig, w *benchWorld, svc *benchServ
 		return nil, err
 	}
 	rec := newRecorder()
+	if svc.cmd != nil && svc.cmd.Process != nil {
+		rec.cpu.servicePID = svc.cmd.Process.Pid
+	}
 	ops := &benchOps{c: newBenchClient(svc.url, cfg.Clients, rec), w: w, signer: signer}
 	res := &benchResult{rec: rec}
+	st, err := store.Open(ctx, w.db, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	// Every phase, the baseline's too, starts once the scheduler has sent the
+	// notifications that earlier phases caused: each measures its own work.
 	each := func(op string, fn func(ctx context.Context, a *benchAgency) error) {
+		if err := waitQuiet(ctx, st); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+		}
 		phase(ctx, rec, op, cfg.Clients, w.agencies, fn)
 	}
 	fire := func(event string) {
 		each(event, func(ctx context.Context, a *benchAgency) error { return ops.fire(ctx, a, event, event) })
+	}
+	// The baseline runs before the reports' lives and again after them,
+	// so that neither side has the machine's warmer or colder half.
+	baselineN := transitionsPerReport * len(w.agencies) / 2
+	if err := runBaseline(ctx, w, cfg.Clients, baselineN, rec); err != nil {
+		return nil, fmt.Errorf("bench: baseline: %w", err)
 	}
 	each("entry", func(ctx context.Context, a *benchAgency) error { return ops.entries(ctx, a, "entry") })
 	fire("complete")
@@ -295,9 +328,10 @@ func runLoad(ctx context.Context, cfg benchConfig, w *benchWorld, svc *benchServ
 	if transitions.errs > 0 {
 		return nil, fmt.Errorf("bench: %d of %d transitions failed; first: %s", transitions.errs, len(transitions.lat), transitions.first)
 	}
-	if res.baseline, err = runBaseline(ctx, w, cfg.Clients, len(transitions.lat)); err != nil {
+	if err := runBaseline(ctx, w, cfg.Clients, len(transitions.lat)-baselineN, rec); err != nil {
 		return nil, fmt.Errorf("bench: baseline: %w", err)
 	}
+	res.baseline = rec.merged("baseline").summary()
 	if cfg.Surge > 0 {
 		if res.surge, err = runSurge(ctx, cfg, w, ops); err != nil {
 			return nil, fmt.Errorf("bench: surge: %w", err)

@@ -26,20 +26,26 @@ func (r *benchResult) print(out io.Writer, cfg benchConfig, w *benchWorld) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", name, s.N, s.Errors, rate, ms(s.P50), ms(s.P95), ms(s.P99))
 	}
 	for _, op := range r.rec.order {
-		if op == "surge" || op == "campaign" {
+		if op == "surge" || op == "campaign" || op == "baseline" {
 			continue
 		}
 		line(op, r.rec.merged(op).summary())
 	}
 	t := r.rec.merged(transitionOps...).summary()
 	line("transitions", t)
-	line("baseline (raw SQL)", r.baseline)
+	line("baseline (raw SQL, half before, half after)", r.baseline)
 	tw.Flush()
 	if r.baseline.PerSecond > 0 && r.baseline.P99 > 0 {
 		ratio := t.PerSecond / r.baseline.PerSecond
 		p99 := float64(t.P99) / float64(r.baseline.P99)
 		fmt.Fprintf(out, "service ÷ baseline: throughput %.2f (target ≥ %.2f: %s), p99 %.2f× (target ≤ %.1f×: %s)\n",
 			ratio, targetRatio, verdict(ratio >= targetRatio), p99, targetP99Ratio, verdict(p99 <= targetP99Ratio))
+	}
+	if c := t.CPU.perOp(t.N); c != "" {
+		fmt.Fprintf(out, "CPU µs per transition: %s\n", c)
+	}
+	if c := r.baseline.CPU.perOp(r.baseline.N); c != "" {
+		fmt.Fprintf(out, "CPU µs per baseline transition: %s\n", c)
 	}
 	if w.dialect == "sqlite" {
 		fmt.Fprintf(out, "SQLite transitions/s: %.0f (target ≥ %d: %s)\n", t.PerSecond, targetSQLiteRate, verdict(t.PerSecond >= targetSQLiteRate))
@@ -52,7 +58,8 @@ func (r *benchResult) print(out io.Writer, cfg benchConfig, w *benchWorld) {
 			fmt.Fprintf(out, "  first other failure: %s\n", s.First)
 		}
 		if s.Locked > 0 {
-			fmt.Fprintf(out, "  lock lag (deadline → lock): p50 %s, p99 %s, max %s\n", ms(s.LagP50), ms(s.LagP99), ms(s.LagMax))
+			fmt.Fprintf(out, "  lock lag, deadline → the sweep's clock in the history: p50 %s, p99 %s, max %s; deadline → a client sees every report submitted or locked: %s\n",
+				ms(s.LagP50), ms(s.LagP99), ms(s.LagMax), ms(s.Settled))
 		}
 	}
 	if r.rss > 0 {

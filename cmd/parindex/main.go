@@ -80,7 +80,7 @@ Usage:
   parindex migrate up|down|status [--db URL]
   parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--db URL]
   parindex import officials --agency CODE [--db URL] FILE
-  parindex bench [--db URL] [--agencies 1000] [--clients 32] [--surge 60s]
+  parindex bench [--db URL] [--agencies 1000] [--clients 32] [--surge 20s]
 
 --db takes sqlite:PATH (default sqlite:parindex.db) or a postgres:// URL
 (e.g. postgres://user@127.0.0.1:5432/parindex?sslmode=disable). Every flag
