@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -63,24 +62,11 @@ func runBaseline(ctx context.Context, w *benchWorld, clients, n int, rec *record
 	}
 	cpu := rec.cpu.sample()
 	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(n) || ctx.Err() != nil {
-					return
-				}
-				t := time.Now()
-				err := one(w.agencies[i%int64(len(w.agencies))], i)
-				rec.observe("baseline", time.Since(t), err)
-			}
-		}()
-	}
-	wg.Wait()
+	spread(ctx, clients, n, func(i int) {
+		t := time.Now()
+		err := one(w.agencies[i%len(w.agencies)], int64(i))
+		rec.observe("baseline", time.Since(t), err)
+	})
 	rec.addPhase("baseline", time.Since(start), rec.cpu.since(cpu))
 	if sum := rec.merged("baseline").summary(); sum.Errors > 0 {
 		return fmt.Errorf("%d of %d failed; first: %s", sum.Errors, sum.N, sum.First)

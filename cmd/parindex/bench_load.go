@@ -238,27 +238,33 @@ func (o *benchOps) signSummary(ctx context.Context, a *benchAgency, exportOp, up
 }
 
 // phase runs fn for every agency with n concurrent clients and adds the
-// phase's wall time to op.
+// phase's wall time and CPU use to op.
 func phase(ctx context.Context, rec *recorder, op string, n int, agencies []*benchAgency, fn func(ctx context.Context, a *benchAgency) error) {
 	cpu := rec.cpu.sample()
 	start := time.Now()
+	spread(ctx, n, len(agencies), func(i int) { _ = fn(ctx, agencies[i]) })
+	rec.addPhase(op, time.Since(start), rec.cpu.since(cpu))
+}
+
+// spread calls fn(0) … fn(n-1) from clients goroutines, each taking the next
+// index as it finishes one, and returns when all are done or ctx ends.
+func spread(ctx context.Context, clients, n int, fn func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range n {
+	for range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := next.Add(1) - 1
-				if i >= int64(len(agencies)) || ctx.Err() != nil {
+				if i >= int64(n) || ctx.Err() != nil {
 					return
 				}
-				_ = fn(ctx, agencies[i])
+				fn(int(i))
 			}
 		}()
 	}
 	wg.Wait()
-	rec.addPhase(op, time.Since(start), rec.cpu.since(cpu))
 }
 
 // transitionOps are the operations counted as transitions.

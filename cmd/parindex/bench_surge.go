@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"parindex/store"
@@ -91,28 +90,15 @@ func runSurge(ctx context.Context, cfg benchConfig, w *benchWorld, ops *benchOps
 		return err == nil
 	}
 	sops := &benchOps{c: ops.c, w: surge, signer: ops.signer}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range cfg.Clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(surge.agencies)) || ctx.Err() != nil {
-					return
-				}
-				a := surge.agencies[i]
-				_ = write(func() error { return sops.entries(ctx, a, "surge") }) &&
-					write(func() error { return sops.fire(ctx, a, "surge", "complete") }) &&
-					write(func() error { return sops.fire(ctx, a, "surge", "approve") }) &&
-					write(func() error { return sops.signSummary(ctx, a, "surge", "surge") }) &&
-					write(func() error { return sops.fire(ctx, a, "surge", "sign") }) &&
-					write(func() error { return sops.fire(ctx, a, "surge", "submit") })
-			}
-		}()
-	}
-	wg.Wait()
+	spread(ctx, cfg.Clients, len(surge.agencies), func(i int) {
+		a := surge.agencies[i]
+		_ = write(func() error { return sops.entries(ctx, a, "surge") }) &&
+			write(func() error { return sops.fire(ctx, a, "surge", "complete") }) &&
+			write(func() error { return sops.fire(ctx, a, "surge", "approve") }) &&
+			write(func() error { return sops.signSummary(ctx, a, "surge", "surge") }) &&
+			write(func() error { return sops.fire(ctx, a, "surge", "sign") }) &&
+			write(func() error { return sops.fire(ctx, a, "surge", "submit") })
+	})
 	// The figures are read once the deadline has passed and the service's
 	// scheduler has locked every report that was not submitted.
 	if wait := time.Until(closes); wait > 0 {

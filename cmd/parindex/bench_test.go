@@ -48,7 +48,7 @@ func TestBenchEndToEnd(t *testing.T) {
 			if res.rss <= 0 {
 				t.Error("the service's peak RSS was not read")
 			}
-			for _, want := range []string{"transitions", "baseline (raw SQL)", "service ÷ baseline", "surge (4 agencies", "service peak RSS"} {
+			for _, want := range []string{"transitions", "baseline (raw SQL", "service ÷ baseline", "surge (4 agencies", "service peak RSS"} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("the output lacks %q", want)
 				}
