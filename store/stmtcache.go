@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"strings"
+
+	"github.com/lib/pq"
 )
 
 // The service runs the same few dozen statements all day. Both drivers
@@ -128,24 +131,43 @@ func (keptStmt) Close() error { return nil }
 
 func (s keptStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
-		return e.ExecContext(ctx, args)
+		res, err := e.ExecContext(ctx, args)
+		return res, stalePlan(err)
 	}
 	values, err := plainValues(args)
 	if err != nil {
 		return nil, err
 	}
-	return s.Stmt.Exec(values) //nolint:staticcheck // only for drivers without ExecContext
+	res, err := s.Stmt.Exec(values) //nolint:staticcheck // only for drivers without ExecContext
+	return res, stalePlan(err)
 }
 
 func (s keptStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
-		return q.QueryContext(ctx, args)
+		rows, err := q.QueryContext(ctx, args)
+		return rows, stalePlan(err)
 	}
 	values, err := plainValues(args)
 	if err != nil {
 		return nil, err
 	}
-	return s.Stmt.Query(values) //nolint:staticcheck // only for drivers without QueryContext
+	rows, err := s.Stmt.Query(values) //nolint:staticcheck // only for drivers without QueryContext
+	return rows, stalePlan(err)
+}
+
+// stalePlan turns PostgreSQL's refusal to run a kept statement whose result
+// changed shape under it (a migration altered a column it returns; SQLSTATE
+// 0A000, "cached plan must not change result type") into driver.ErrBadConn:
+// database/sql then closes the connection, and its statements with it, and
+// outside a transaction runs the statement again on another connection. The
+// refusal comes before the statement does anything. (SQLite prepares such a
+// statement again by itself.)
+func stalePlan(err error) error {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "0A000" && strings.Contains(pqErr.Message, "cached plan") {
+		return driver.ErrBadConn
+	}
+	return err
 }
 
 func plainValues(args []driver.NamedValue) ([]driver.Value, error) {
