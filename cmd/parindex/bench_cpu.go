@@ -13,18 +13,23 @@ import (
 // mostly). It tells where a phase's cost goes, which throughput alone does not.
 type cpuUse struct {
 	Service, Client, Other time.Duration
+	Measured               bool // the service is the bench's child, so its own time is known
 }
 
 func (c cpuUse) add(d cpuUse) cpuUse {
-	return cpuUse{c.Service + d.Service, c.Client + d.Client, c.Other + d.Other}
+	return cpuUse{c.Service + d.Service, c.Client + d.Client, c.Other + d.Other, c.Measured || d.Measured}
 }
 
 // perOp prints the use per operation, in microseconds.
 func (c cpuUse) perOp(n int) string {
-	if n == 0 || c == (cpuUse{}) {
+	if n == 0 || c.Client+c.Other+c.Service == 0 {
 		return ""
 	}
 	us := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+	if !c.Measured {
+		// A service the bench did not start is part of the rest.
+		return fmt.Sprintf("client %.0f, service, database and rest %.0f", us(c.Client), us(c.Other))
+	}
 	return fmt.Sprintf("service %.0f, client %.0f, database and rest %.0f", us(c.Service), us(c.Client), us(c.Other))
 }
 
@@ -45,7 +50,7 @@ func (m cpuMeter) sample() cpuSample {
 
 func (m cpuMeter) since(a cpuSample) cpuUse {
 	b := m.sample()
-	u := cpuUse{Service: b.service - a.service, Client: b.client - a.client}
+	u := cpuUse{Service: b.service - a.service, Client: b.client - a.client, Measured: m.servicePID > 0}
 	if other := (b.total - a.total) - u.Service - u.Client; other > 0 {
 		u.Other = other
 	}
