@@ -15,8 +15,16 @@ import (
 
 // Meta says where a write came from, for the history.
 type Meta struct {
-	RequestID string
-	ClientIP  string
+	// RequestID is the server's own id of the request (X-Request-Id of the
+	// answer); ClientRequestID the client's, kept beside it when it was
+	// well-formed, never instead of it.
+	RequestID       string
+	ClientRequestID string
+	ClientIP        string
+	// IssuedBy is the administrator who issued the token the request was
+	// made with, when that is not the user acting: history, revisions and
+	// the audit log name both.
+	IssuedBy *int64
 	// Token is the caller's bearer token, set when the caller was read from
 	// a cache: a transition then checks the token and the grant it acts under
 	// again in its write, in SQL, and re-authenticates before answering

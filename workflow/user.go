@@ -44,6 +44,12 @@ type User struct {
 	Name   string  `json:"name"`
 	Title  string  `json:"title"`
 	Grants []Grant `json:"grants"`
+
+	// TokenID and IssuedBy describe the credential of the request, set by
+	// authentication: the API token used and, when an administrator issued
+	// it for this user, that administrator. Neither is part of the user.
+	TokenID  int64  `json:"-"`
+	IssuedBy *int64 `json:"-"`
 }
 
 // Validate normalises the user's text and lists every problem with it and its grants.
