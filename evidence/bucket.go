@@ -114,14 +114,21 @@ func Open(ctx context.Context, rawURL string) (*Bucket, error) {
 	return nil, fmt.Errorf("evidence: bucket URL %s: scheme must be file or s3", rawURL)
 }
 
+// dirMode is what the directories a file:// bucket creates are made with:
+// evidence is personal data, for the service's user only. Files are 0600
+// already: spool files come from os.CreateTemp, and blobs are those spool
+// files linked into place or copies made through os.CreateTemp.
+const dirMode = 0o700
+
 func openDir(dir string) (*Bucket, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("evidence: bucket directory: %w", err)
 	}
 	bucket, err := fileblob.OpenBucket(dir, &fileblob.Options{
-		CreateDir: true,
-		NoTempDir: true,
+		CreateDir:   true,
+		DirFileMode: dirMode,
+		NoTempDir:   true,
 		// The media type lives in the database; sidecar files would only be
 		// more files to write and sweep.
 		Metadata: fileblob.MetadataDontWrite,
@@ -130,7 +137,7 @@ func openDir(dir string) (*Bucket, error) {
 		return nil, fmt.Errorf("evidence: open %s: %w", dir, err)
 	}
 	spool := filepath.Join(dir, ".spool")
-	if err := os.MkdirAll(spool, 0o700); err != nil {
+	if err := os.MkdirAll(spool, dirMode); err != nil {
 		bucket.Close()
 		return nil, fmt.Errorf("evidence: spool directory: %w", err)
 	}
@@ -200,7 +207,7 @@ func (b *Bucket) copyIn(u *Upload, key string) (err error) {
 	dir := filepath.Dir(path)
 	_, serr := os.Stat(dir)
 	newDir := os.IsNotExist(serr)
-	if err := os.MkdirAll(dir, 0o777); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return err
 	}
 	src, err := os.Open(u.File.Name())
@@ -257,7 +264,7 @@ func (b *Bucket) link(u *Upload, key string) error {
 	dir := filepath.Dir(path)
 	_, err := os.Stat(dir)
 	newDir := os.IsNotExist(err)
-	if err := os.MkdirAll(dir, 0o777); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return err
 	}
 	tmp := path + "." + strconv.FormatUint(rand.Uint64(), 16) + ".tmp"

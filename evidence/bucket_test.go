@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -242,5 +243,42 @@ func TestStoreLinksSpool(t *testing.T) {
 	assertEmptyDir(t, be.b.SpoolDir())
 	if _, _, err := readStored(t, be.b, u.SHA256); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestFilesAreTheServiceUsers(t *testing.T) {
+	// Evidence is personal data: whatever the umask, a file:// bucket makes
+	// its directories 0700 and its spool files and blobs 0600.
+	dir := t.TempDir() + "/data/blobs"
+	b, err := Open(context.Background(), "file://"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	wantMode := func(path string, want os.FileMode) {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %o, want %o", path, got, want)
+		}
+	}
+	linked := mustReceive(t, b, pdfFile())
+	wantMode(linked.File.Name(), 0o600)
+	if err := b.Store(context.Background(), linked); err != nil {
+		t.Fatal(err)
+	}
+	copied := mustReceive(t, b, pngFile(t))
+	if err := b.copyIn(copied, blobKey(copied.SHA256)); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{dir, b.SpoolDir(), dir + "/sha256"} {
+		wantMode(path, 0o700)
+	}
+	for _, sha := range []string{linked.SHA256, copied.SHA256} {
+		wantMode(filepath.Dir(b.path(blobKey(sha))), 0o700)
+		wantMode(b.path(blobKey(sha)), 0o600)
 	}
 }

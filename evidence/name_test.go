@@ -36,18 +36,88 @@ func TestStorageName(t *testing.T) {
 	}
 
 	got := StorageName(long)
-	if len(got) > 200 || !strings.HasSuffix(got, ".pdf") || !utf8.ValidString(got) || !strings.HasPrefix(got, "Báo cáo Báo cáo") {
+	if len(got) > 255 || !strings.HasSuffix(got, ".pdf") || !utf8.ValidString(got) || !strings.HasPrefix(got, "Báo cáo Báo cáo") {
 		t.Errorf("StorageName(400 bytes) = %q (%d bytes)", got, len(got))
 	}
 	// A cut never parts a letter from a combining mark NFC leaves alone.
 	marks := strings.Repeat("x\u0323\u0301", 100) + ".doc" // x with two marks: no precomposed form
 	got = StorageName(marks)
-	if len(got) > 200 || !strings.HasSuffix(got, "x\u0323\u0301.doc") {
+	if len(got) > 255 || !strings.HasSuffix(got, "x\u0323\u0301.doc") {
 		t.Errorf("StorageName(combining) = %q (%d bytes)", got, len(got))
 	}
 	// Without a short extension the name is simply cut.
-	if got := StorageName(strings.Repeat("ệ", 150)); len(got) > 200 || got != strings.Repeat("ệ", 66) {
+	if got := StorageName(strings.Repeat("ệ", 150)); got != strings.Repeat("ệ", 85) {
 		t.Errorf("StorageName(150 × ệ) = %d bytes", len(got))
+	}
+}
+
+func TestCleanName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		// Bidi and other format controls (Unicode Cf) go, wherever they are.
+		{"\u202Bbáo cáo\u202C.pdf", "báo cáo.pdf"},
+		{"\u2067ảnh\u2069\u200E\u200F.png", "ảnh.png"},
+		{"\uFEFFbiên bản.docx", "biên bản.docx"},
+		{"a\u00ADb\u2060c.pdf", "abc.pdf"},
+		{"bell\x07\x1b[31m.pdf", "bell[31m.pdf"},
+		// Nothing left: the caller names it DefaultName.
+		{"\u202E\u200F", ""},
+		{" . ", ""},
+	}
+	for _, tt := range tests {
+		if got := CleanName(tt.in); got != tt.want {
+			t.Errorf("CleanName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// CleanName never cuts; StorageName does.
+	long := strings.Repeat("a", 300) + ".pdf"
+	if got := CleanName(long); got != long {
+		t.Errorf("CleanName cut a %d-byte name to %d bytes", len(long), len(got))
+	}
+	if got := StorageName(long); len(got) != 255 || !strings.HasSuffix(got, ".pdf") {
+		t.Errorf("StorageName(304 bytes) = %d bytes %q", len(got), got)
+	}
+}
+
+func TestDownloadName(t *testing.T) {
+	tests := []struct{ name, mediaType, want string }{
+		{"poly.html", PNG, "poly.png"},
+		{"poly.HTML", JPEG, "poly.jpg"},
+		{"ảnh.JPEG", JPEG, "ảnh.JPEG"},
+		{"ảnh.jpeg", JPEG, "ảnh.jpeg"},
+		{"ảnh.Jpg", JPEG, "ảnh.Jpg"},
+		{"ảnh.jpg", PNG, "ảnh.png"},
+		{"Báo cáo.PDF", PDF, "Báo cáo.PDF"},
+		{"Báo cáo.pdf.exe", PDF, "Báo cáo.pdf.pdf"},
+		{"bảng.xlsx", XLS, "bảng.xls"},
+		{"bảng.xls", XLSX, "bảng.xlsx"},
+		{"văn bản.odt", ODT, "văn bản.odt"},
+		{"số liệu.csv", ODS, "số liệu.ods"},
+		{"thư mời.docx", DOC, "thư mời.doc"},
+		{"thư mời.doc", DOCX, "thư mời.docx"},
+		// A tail that is no extension stays, and the extension is added.
+		{"Quyết định 12.2024", PDF, "Quyết định 12.2024.pdf"},
+		{"Biên bản v1.2 (bản ký)", PDF, "Biên bản v1.2 (bản ký).pdf"},
+		{"scan", PNG, "scan.png"},
+		{"", PDF, "tai-lieu.pdf"},
+		{"\u202Epoly.html", PNG, "poly.png"},
+		// A type the service does not know keeps the name as stored.
+		{"a.bin", "application/octet-stream", "a.bin"},
+	}
+	for _, tt := range tests {
+		if got := DownloadName(tt.name, tt.mediaType); got != tt.want {
+			t.Errorf("DownloadName(%q, %s) = %q, want %q", tt.name, tt.mediaType, got, tt.want)
+		}
+	}
+	// A name at the limit stays within it when its extension changes.
+	long := strings.Repeat("ệ", 83) + ".html" // 249 + 5 bytes
+	if got := DownloadName(long, DOCX); len(got) > 255 || !strings.HasSuffix(got, "ệ.docx") || !utf8.ValidString(got) {
+		t.Errorf("DownloadName(254 bytes) = %q (%d bytes)", got, len(got))
+	}
+	// Every accepted type has an extension.
+	for _, mt := range MediaTypes() {
+		if len(extensions[mt]) == 0 {
+			t.Errorf("%s has no download extension", mt)
+		}
 	}
 }
 

@@ -23,6 +23,11 @@ const DefaultLimit = 50 << 20
 // uploads at once stay a few megabytes.
 const copyBufferSize = 256 << 10
 
+// ErrBodyRead is found (errors.Is) in the error Receive returns when reading
+// the upload itself failed (the client went away, a malformed body): the
+// caller's doing, unlike a spool file that cannot be written, which is ours.
+var ErrBodyRead = errors.New("evidence: read upload")
+
 // Upload is a file received and checked but not yet stored under its address.
 type Upload struct {
 	SHA256    string // hex, lower case
@@ -97,7 +102,7 @@ func Receive(r io.Reader, limit int64, tmpDir string) (_ *Upload, err error) {
 			if errors.As(rerr, &tooLarge) {
 				return nil, workflow.Errorf(workflow.ETOOLARGE, "The file is larger than the limit of %s.", formatBytes(tooLarge.Limit))
 			}
-			return nil, fmt.Errorf("evidence: read upload: %w", rerr)
+			return nil, fmt.Errorf("%w: %w", ErrBodyRead, rerr)
 		}
 	}
 	hashing.Wait()

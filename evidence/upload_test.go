@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -141,10 +142,14 @@ func TestReceiveEmpty(t *testing.T) {
 func TestReceiveReadError(t *testing.T) {
 	dir := t.TempDir()
 	r := io.MultiReader(bytes.NewReader(pdfFile()), &failingReader{})
-	if _, err := Receive(r, 0, dir); err == nil || workflow.ErrorCode(err) != workflow.EINTERNAL {
-		t.Fatalf("err = %v, want the read error", err)
+	if _, err := Receive(r, 0, dir); err == nil || workflow.ErrorCode(err) != workflow.EINTERNAL || !errors.Is(err, ErrBodyRead) {
+		t.Fatalf("err = %v, want the read error, marked ErrBodyRead", err)
 	}
 	assertEmptyDir(t, dir)
+	// A spool that cannot be created is not the upload's fault.
+	if _, err := Receive(bytes.NewReader(pdfFile()), 0, dir+"/missing"); err == nil || errors.Is(err, ErrBodyRead) {
+		t.Fatalf("err = %v, want a spool error, not ErrBodyRead", err)
+	}
 }
 
 type countingReader struct {

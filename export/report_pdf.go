@@ -40,7 +40,7 @@ func ReportPDF(w io.Writer, s Summary) error {
 		}
 	}
 	reportTotals(pdf, s)
-	signature(pdf, s, 80)
+	signatureBlock(pdf, s, 80)
 	return write(pdf, w)
 }
 

@@ -51,7 +51,7 @@ func SummaryPDF(w io.Writer, s Summary) error {
 	t.row(totals[0], 2) // the totals and the index stay together
 	t.row(totals[1], 0)
 
-	signature(pdf, s, 100)
+	signatureBlock(pdf, s, 100)
 	return write(pdf, w)
 }
 
@@ -107,9 +107,9 @@ func totalRows(t *table, s Summary) [][]cell {
 	}}
 }
 
-// signature prints the place and date and the leadership's signature block at the
+// signatureBlock prints the place and date and the leadership's signature block at the
 // right, on a new page when the space left cannot hold it.
-func signature(pdf *fpdf.Fpdf, s Summary, width float64) {
+func signatureBlock(pdf *fpdf.Fpdf, s Summary, width float64) {
 	const need = 34
 	_, h := pdf.GetPageSize()
 	_, _, right, bottom := pdf.GetMargins()

@@ -26,7 +26,7 @@ func (s *Server) handleAgencyCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := &workflow.Agency{Code: in.Code, Name: in.Name, Kind: in.Kind}
-	if err := s.store.CreateAgency(r.Context(), a); err != nil {
+	if err := s.store.CreateAgency(r.Context(), currentUser(r), a, meta(r)); err != nil {
 		s.problem(w, r, err)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -20,12 +21,12 @@ func TestTransitionCallerCache(t *testing.T) {
 		a := e.Dept
 		e.FillEntries(t, a)
 		path := fmt.Sprintf("/api/v1/reports/%d/transitions", a.ReportID)
-		tok, err := e.Store.CreateToken(ctx, a.Updater.ID, nil)
+		tok, err := e.Store.CreateToken(ctx, nil, a.Updater.ID, store.TokenExpiry{}, store.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.do(t, http.StatusOK, req{method: "POST", path: path, as: tok.Token, body: `{"event":"complete"}`})
-		if err := e.Store.RevokeToken(ctx, tok.ID); err != nil {
+		if err := e.Store.RevokeToken(ctx, nil, tok.ID, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		before := e.snap(t, a.ReportID)

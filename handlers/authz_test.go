@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"parindex/signature/signtest"
+	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -66,6 +67,7 @@ type endpoint struct {
 	early         bool            // the route refuses the role before it looks the report up
 	may           []workflow.Role // nil: any signed-in caller
 	mine          bool            // the path names a thing of the "updater" caller's own: anyone else gets 404
+	self          bool            // the path names the "updater" caller's own user: admins may too, anyone else gets 403
 	ok            int
 	state         workflow.State // the target report is walked here first, so that the allowed caller succeeds
 	build         func(t *testing.T, e *env, r row) req
@@ -80,6 +82,8 @@ func (ep endpoint) want(c caller, target string) int {
 		return http.StatusUnauthorized
 	case ep.mine && c.name != "updater":
 		return http.StatusNotFound
+	case ep.self && c.name != "updater" && c.role != workflow.RoleAdmin:
+		return http.StatusForbidden
 	case ep.early && !ep.allows(c):
 		return http.StatusForbidden
 	case ep.report && !c.sees(target):
@@ -101,6 +105,10 @@ func (ep endpoint) String() string {
 
 func get(path string) func(*testing.T, *env, row) req {
 	return func(*testing.T, *env, row) req { return req{method: http.MethodGet, path: path} }
+}
+
+func head(path string) func(*testing.T, *env, row) req {
+	return func(*testing.T, *env, row) req { return req{method: http.MethodHead, path: path} }
 }
 
 func reportPath(suffix string) func(*testing.T, *env, row) req {
@@ -134,6 +142,8 @@ func endpoints() []endpoint {
 	return []endpoint{
 		{method: "GET", route: "/healthz", public: true, ok: 200, build: get("/healthz")},
 		{method: "GET", route: "/readyz", public: true, ok: 200, build: get("/readyz")},
+		{method: "HEAD", route: "/healthz", public: true, ok: 200, build: head("/healthz")},
+		{method: "HEAD", route: "/readyz", public: true, ok: 200, build: head("/readyz")},
 		{method: "GET", route: "/api/openapi.yaml", public: true, ok: 200, build: get("/api/openapi.yaml")},
 		{method: "GET", route: "/metrics", public: true, ok: 200, build: get("/metrics")},
 		{method: "GET", route: "/api/v1/me", ok: 200, build: get("/api/v1/me")},
@@ -148,8 +158,13 @@ func endpoints() []endpoint {
 		{method: "POST", route: "/api/v1/tokens", may: admin, ok: 201, build: func(t *testing.T, e *env, r row) req {
 			return req{method: "POST", path: "/api/v1/tokens", body: fmt.Sprintf(`{"user_id":%d,"expires_at":%q}`, e.Dept.Updater.ID, ts(start.Add(30*24*time.Hour)))}
 		}},
+		{method: "GET", route: "/api/v1/me/tokens", ok: 200, build: get("/api/v1/me/tokens")},
+		{method: "GET", route: "/api/v1/users/{id}/tokens", self: true, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "GET", path: fmt.Sprintf("/api/v1/users/%d/tokens", e.Dept.Updater.ID)}
+		}},
+		{method: "GET", route: "/api/v1/audit", may: admin, ok: 200, build: get("/api/v1/audit?kind=token&limit=5")},
 		{method: "DELETE", route: "/api/v1/tokens/{id}", may: admin, ok: 204, build: func(t *testing.T, e *env, r row) req {
-			tok, err := e.Store.CreateToken(context.Background(), e.Dept.Updater.ID, nil)
+			tok, err := e.Store.CreateToken(context.Background(), nil, e.Dept.Updater.ID, store.TokenExpiry{}, store.Meta{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +212,7 @@ func endpoints() []endpoint {
 			if r.tgt.Kind == workflow.KindDepartment {
 				codes = `["3.1"]`
 			}
-			return req{method: "PUT", path: fmt.Sprintf("/api/v1/reports/%d/exemptions", r.tgt.ReportID), body: `{"codes":` + codes + `}`}
+			return req{method: "PUT", path: fmt.Sprintf("/api/v1/reports/%d/exemptions", r.tgt.ReportID), body: `{"codes":` + codes + `,"reason":"Theo Công văn số 15/SNV"}`}
 		}},
 		{method: "PUT", route: "/api/v1/reports/{id}/entries/{code}", report: true, may: updater, ok: 200, build: func(t *testing.T, e *env, r row) req {
 			return req{method: "PUT", path: fmt.Sprintf("/api/v1/reports/%d/entries/1.1.1", r.tgt.ReportID), body: `{"self_score":0.75,"explanation":"Ban hành chậm 3 ngày"}`}
@@ -216,6 +231,19 @@ func endpoints() []endpoint {
 		transition(workflow.EventOpenRound, workflow.StateSubmitted, council, map[string]any{"closes_at": ts(start.Add(7 * 24 * time.Hour)), "criteria": []string{"1.1.1"}}),
 		transition(workflow.EventExtend, workflow.StateLocked, []workflow.Role{workflow.RoleCouncil, workflow.RoleAdmin}, map[string]any{"closes_at": ts(start.Add(7 * 24 * time.Hour)), "reason": "Sự cố mất điện ngày cuối"}),
 
+		{method: "GET", route: "/api/v1/agencies/{id}/signers", may: admin, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "GET", path: fmt.Sprintf("/api/v1/agencies/%d/signers", e.Dept.ID)}
+		}},
+		{method: "POST", route: "/api/v1/agencies/{id}/signers", may: admin, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/signers", e.Dept.ID), body: fmt.Sprintf(`{"organization":"Tổ chức %d"}`, r.n)}
+		}},
+		{method: "DELETE", route: "/api/v1/agencies/{id}/signers/{signer_id}", may: admin, ok: 204, build: func(t *testing.T, e *env, r row) req {
+			sg := &store.Signer{AgencyID: e.Dept.ID, Organization: fmt.Sprintf("Xoá %d", r.n)}
+			if err := e.Store.AddSigner(context.Background(), e.Admin, sg, store.Meta{}); err != nil {
+				t.Fatal(err)
+			}
+			return req{method: "DELETE", path: fmt.Sprintf("/api/v1/agencies/%d/signers/%d", e.Dept.ID, sg.ID)}
+		}},
 		{method: "POST", route: "/api/v1/agencies/{id}/officials", may: admin, ok: 200, build: func(t *testing.T, e *env, r row) req {
 			csv := fmt.Sprintf("TT,Họ và tên,Chức vụ,Email,Quyền\n1,Lê Văn %d,Chuyên viên,le.%d@test.example.vn,Cập nhật báo cáo\n", r.n, r.n)
 			return req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/officials", e.Dept.ID), body: csv, ctype: "text/csv"}
@@ -307,7 +335,7 @@ func (e *env) unfrozenSet(t *testing.T, code string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Store.CreateCriteriaSet(context.Background(), set); err != nil {
+	if err := e.Store.CreateCriteriaSet(context.Background(), nil, set, store.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	return set.ID

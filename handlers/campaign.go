@@ -24,7 +24,7 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request) {
 		c.ClosesAt, err = s.parseTime(in.ClosesAt, "closes_at")
 	}
 	if err == nil {
-		err = s.store.CreateCampaign(r.Context(), c, currentUser(r))
+		err = s.store.CreateCampaign(r.Context(), c, currentUser(r), meta(r))
 	}
 	if err != nil {
 		s.problem(w, r, err)

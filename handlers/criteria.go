@@ -37,7 +37,7 @@ func (s *Server) handleCriteriaSetGet(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleCriteriaSetCreate(w http.ResponseWriter, r *http.Request) {
 	set, err := s.readCriteriaSet(w, r)
 	if err == nil {
-		err = s.store.CreateCriteriaSet(r.Context(), set)
+		err = s.store.CreateCriteriaSet(r.Context(), currentUser(r), set, meta(r))
 	}
 	if err != nil {
 		s.problem(w, r, err)
@@ -53,7 +53,7 @@ func (s *Server) handleCriteriaSetReplace(w http.ResponseWriter, r *http.Request
 		set, err = s.readCriteriaSet(w, r)
 	}
 	if err == nil {
-		err = s.store.ReplaceCriteriaSet(r.Context(), id, set)
+		err = s.store.ReplaceCriteriaSet(r.Context(), currentUser(r), id, set, meta(r))
 	}
 	if err != nil {
 		s.problem(w, r, err)

@@ -2,15 +2,24 @@ package handlers
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/rs/zerolog"
 
 	"parindex/workflow"
 )
 
+// eMethodNotAllowed is the one code that is HTTP's alone: no domain
+// operation refuses a method, only the router does.
+const eMethodNotAllowed = "method_not_allowed"
+
 // statuses is the one map from error codes to HTTP statuses.
 var statuses = map[string]int{
+	eMethodNotAllowed:      http.StatusMethodNotAllowed,
 	workflow.EBADREQUEST:   http.StatusBadRequest,
 	workflow.EUNAUTHORIZED: http.StatusUnauthorized,
 	workflow.EFORBIDDEN:    http.StatusForbidden,
@@ -27,8 +36,37 @@ var statuses = map[string]int{
 
 var (
 	errNoRoute  = workflow.Errorf(workflow.ENOTFOUND, "No such resource.")
-	errNoMethod = workflow.Errorf(workflow.EBADREQUEST, "Method not allowed on this resource.")
+	errNoMethod = workflow.Errorf(eMethodNotAllowed, "Method not allowed on this resource.")
 )
+
+// internalDetail is the whole of what a client learns of an internal error:
+// the request id to quote; the error itself goes to the log only.
+const internalDetail = "Lỗi nội bộ; mã yêu cầu %s."
+
+// methods are the methods the Allow header may list, in its order.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// handleNoMethod answers 405 with Allow listing the methods the path's route
+// has, as chi finds them; a path no route has (chi sends any method it does
+// not know here, whatever the path) is 404.
+func (s *Server) handleNoMethod(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.RawPath // as chi routes
+	if path == "" {
+		path = r.URL.Path
+	}
+	var allowed []string
+	for _, m := range methods {
+		if s.router.Find(chi.NewRouteContext(), m, path) != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if allowed == nil {
+		s.problem(w, r, errNoRoute)
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	s.problem(w, r, errNoMethod)
+}
 
 // problemJSON is an RFC 9457 problem document.
 type problemJSON struct {
@@ -40,21 +78,17 @@ type problemJSON struct {
 }
 
 // problem answers err as application/problem+json. Only internal errors are
-// logged: everything else is the caller's answer, not ours to log.
+// logged: everything else is the caller's answer, not ours to log. An
+// internal error's text never reaches the client (it may hold a file path, a
+// query, a panic's value): its detail is a fixed sentence with the request id.
 func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	code := workflow.ErrorCode(err)
 	status, ok := statuses[code]
 	if !ok {
-		status = http.StatusInternalServerError
-	}
-	if status == http.StatusInternalServerError {
-		zerolog.Ctx(r.Context()).Error().Err(err).Msg("internal error")
+		code, status = workflow.EINTERNAL, http.StatusInternalServerError
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="parindex"`)
-	}
-	if status == http.StatusMethodNotAllowed || err == errNoMethod {
-		status = http.StatusMethodNotAllowed
 	}
 	p := problemJSON{
 		Type:   "urn:parindex:problem:" + code,
@@ -62,6 +96,10 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 		Status: status,
 		Detail: workflow.ErrorMessage(err),
 		Errors: workflow.ErrorFields(err),
+	}
+	if status == http.StatusInternalServerError {
+		zerolog.Ctx(r.Context()).Error().Err(err).Msg("internal error")
+		p.Detail, p.Errors = fmt.Sprintf(internalDetail, middleware.GetReqID(r.Context())), nil
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)

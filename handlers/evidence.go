@@ -55,19 +55,29 @@ func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request) (*evidence.
 			}
 			continue
 		}
-		name := workflow.NormalizeText(part.FileName())
+		// The name is stored as it will be shown: without the controls and
+		// bidi marks that could make it read as another, and refused, not
+		// cut, when too long (it comes before the file: nothing is read).
+		name := evidence.CleanName(part.FileName())
+		if err := workflow.LimitFileName.Check("file", name); err != nil {
+			return nil, "", err
+		}
 		if name == "" {
-			name = "tai-lieu"
+			name = evidence.DefaultName
 		}
 		up, err := evidence.Receive(part, s.maxUpload, s.bucket.SpoolDir())
-		if err != nil {
+		if errors.Is(err, evidence.ErrBodyRead) {
 			return nil, "", bodyError(err)
+		} else if err != nil {
+			return nil, "", err // a spool that cannot be written is ours, not the caller's
 		}
 		return up, name, nil
 	}
 }
 
-// bodyError turns a body that broke off at the size limit into 413.
+// bodyError turns a body that broke off at the size limit into 413 and one
+// that broke off otherwise, or is malformed, into 400, without the reader's
+// error text (which may name the server's address).
 func bodyError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -76,8 +86,11 @@ func bodyError(err error) error {
 	if workflow.ErrorCode(err) != workflow.EINTERNAL {
 		return err
 	}
-	return workflow.Errorf(workflow.EBADREQUEST, "The upload broke off: %v.", err)
+	return errUploadBroken
 }
+
+// errUploadBroken answers an upload whose body could not be read to its end.
+var errUploadBroken = workflow.Errorf(workflow.EBADREQUEST, "Tệp tải lên bị ngắt giữa chừng hoặc không đúng định dạng multipart.")
 
 // received is a file that passed every check, with its signature report,
 // and is stored under its content address.
@@ -86,6 +99,16 @@ type received struct {
 	name      string
 	signature json.RawMessage
 	report    signature.Report
+}
+
+// pdfError turns a check that went over its budget into the caller's
+// answer: the file is refused, and nothing is stored.
+func pdfError(err error) error {
+	if errors.Is(err, signature.ErrTooComplex) {
+		msg := "Tệp PDF quá phức tạp để kiểm tra chữ ký số trong giới hạn cho phép; hãy xuất lại tệp (in ra PDF) rồi ký số và tải lên."
+		return workflow.Errorf(workflow.EINVALID, "%s", msg).WithFields(workflow.FieldError{Field: "file", Message: msg})
+	}
+	return err
 }
 
 // acceptFile answers the refusal err if there is one (every check that needs
@@ -108,7 +131,10 @@ func (s *Server) acceptFile(w http.ResponseWriter, r *http.Request, err error, o
 		err = workflow.Errorf(workflow.EUNSUPPORTED, "This must be %s; the file is %s.", only, up.MediaType)
 	}
 	if err == nil {
-		f.report, err = signature.Verify(up.File, up.Size, up.MediaType, s.roots)
+		err = s.rendering(r, func() (err error) {
+			f.report, err = signature.Verify(r.Context(), up.File, up.Size, up.MediaType, signature.Options{Trust: s.trust, Timeout: s.pdfTimeout})
+			return pdfError(err)
+		})
 	}
 	if err == nil {
 		f.signature, err = json.Marshal(f.report)
@@ -141,7 +167,14 @@ func (s *Server) handleEvidenceCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.localEvidence(e))
+	writeJSON(w, http.StatusCreated, evidenceJSON{Evidence: s.localEvidence(e), Warning: s.policyWarning(f.report)})
+}
+
+// evidenceJSON is an evidence file as an upload answers it: with a warning,
+// under the report policy, that its untrusted signer was accepted.
+type evidenceJSON struct {
+	*store.Evidence
+	Warning string `json:"warning,omitempty"`
 }
 
 // localEvidence shows an evidence record's times in the province's zone.
@@ -209,10 +242,10 @@ func (s *Server) sendBlob(w http.ResponseWriter, r *http.Request, sha string, si
 	h := w.Header()
 	h.Set("Content-Type", mediaType)
 	h.Set("Content-Length", strconv.FormatInt(size, 10))
-	h.Set("Content-Disposition", evidence.ContentDisposition(filename))
-	h.Set("X-Content-Type-Options", "nosniff")
+	// The extension says what the bytes are: a PNG uploaded as "x.html" is
+	// saved as "x.png". Cache-Control and nosniff are the middleware's.
+	h.Set("Content-Disposition", evidence.ContentDisposition(evidence.DownloadName(filename, mediaType)))
 	h.Set("ETag", `"`+sha+`"`)
-	h.Set("Cache-Control", "private, max-age=0")
 	if _, err := io.Copy(w, rc); err != nil {
 		s.log.Error().Err(err).Str("sha256", sha).Msg("evidence download cut off")
 		panic(http.ErrAbortHandler)

@@ -3,7 +3,9 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -17,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -357,22 +360,22 @@ func TestExportsAndSignedSummary(t *testing.T) {
 		if ss.MatchesVersion != nil {
 			t.Errorf("an unrelated PDF matches version %d", *ss.MatchesVersion)
 		}
-		if p := sign(422); !strings.Contains(p.Detail, "not the export") {
+		if p := sign(422); !strings.Contains(p.Detail, "không phải bảng tổng hợp xuất") {
 			t.Errorf("unrelated: %s", p.Detail)
 		}
 		junk := append(sg.trusted.Sign(t, pdf1.body), []byte("\n% appended after signing\n")...)
 		uploadSigned("approver", junk, 201)
-		if p := sign(422); !strings.Contains(p.Detail, "whole file") {
+		if p := sign(422); !strings.Contains(p.Detail, "không bao trùm toàn bộ tệp") {
 			t.Errorf("appended: %s", p.Detail)
 		}
 		flipped := sg.trusted.Sign(t, pdf1.body)
 		flipped[len(pdf1.body)/2] ^= 0x01
 		uploadSigned("approver", flipped, 201)
-		if p := sign(422); !strings.Contains(p.Detail, "does not verify") {
+		if p := sign(422); !strings.Contains(p.Detail, "không hợp lệ") {
 			t.Errorf("flipped: %s", p.Detail)
 		}
 		uploadSigned("approver", pdf1.body, 201)
-		if p := sign(422); !strings.Contains(p.Detail, "no digital signature") {
+		if p := sign(422); !strings.Contains(p.Detail, "không có chữ ký số") {
 			t.Errorf("unsigned: %s", p.Detail)
 		}
 
@@ -391,7 +394,7 @@ func TestExportsAndSignedSummary(t *testing.T) {
 		e.Fire(t, a.Updater, a, workflow.EventComplete, "")
 		e.Fire(t, a.Approver, a, workflow.EventApprove, "")
 		e.Store.DB().Exec(e.Store.DB().Rebind("DELETE FROM signed_summaries WHERE id <> ?"), good.ID)
-		if p := sign(422); !strings.Contains(p.Detail, "stale") {
+		if p := sign(422); !strings.Contains(p.Detail, "đã cũ") {
 			t.Errorf("stale: %s", p.Detail)
 		}
 		fresh := e.do(t, 200, req{method: "GET", path: base + "/summary.pdf", as: "approver"})
@@ -469,36 +472,212 @@ func TestEvidenceCorruptedOnDisk(t *testing.T) {
 	}
 }
 
-// TestSignedSummaryMatchedByDigest: a signer whose software rewrites the PDF
-// keeps the export's metadata; the digest of the current version in it
-// matches, a stale one does not.
-func TestSignedSummaryMatchedByDigest(t *testing.T) {
-	sg := newSigning(t)
-	e := newEnv(t, storetest.Dialects(t)[0], func(c *handlers.Config) { c.TrustRoots = sg.roots })
+// summaryFlow is a report of the Dept agency brought to reviewed, with
+// helpers to export its summary, upload a signed file and fire sign.
+type summaryFlow struct {
+	e    *env
+	base string
+}
+
+func newSummaryFlow(t *testing.T, e *env) summaryFlow {
+	t.Helper()
 	a := e.Dept
 	e.walk(t, a, workflow.StateEntered)
 	e.Fire(t, a.Approver, a, workflow.EventApprove, "")
-	base := fmt.Sprintf("/api/v1/reports/%d", a.ReportID)
-	pdf := e.do(t, 200, req{method: "GET", path: base + "/summary.pdf", as: "approver"}).body
-	rep, err := signature.Verify(bytes.NewReader(pdf), int64(len(pdf)), "application/pdf", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kw := rep.Info["Keywords"]
-	if _, v, digest, ok := export.ParseKeywords(kw); !ok || v != e.Report(t, a).Version || len(digest) != 64 {
-		t.Fatalf("the export's Keywords %q", kw)
-	}
-	rewritten := sg.trusted.Sign(t, signtest.MinimalPDFWithKeywords(t, "Bang tong hop (in lai)", kw))
-	body, ctype := upload(t, "file", "in lại.pdf", rewritten)
+	return summaryFlow{e: e, base: fmt.Sprintf("/api/v1/reports/%d", a.ReportID)}
+}
+
+func (f summaryFlow) export(t *testing.T) []byte {
+	t.Helper()
+	return f.e.do(t, 200, req{method: "GET", path: f.base + "/summary.pdf", as: "approver"}).body
+}
+
+func (f summaryFlow) upload(t *testing.T, content []byte) (store.SignedSummary, map[string]any) {
+	t.Helper()
+	body, ctype := upload(t, "file", "Bảng tổng hợp (đã ký).pdf", content)
+	res := f.e.do(t, 201, req{method: "POST", path: f.base + "/signed-summary", as: "approver", body: body, ctype: ctype})
 	var ss store.SignedSummary
-	decode(t, e.do(t, 201, req{method: "POST", path: base + "/signed-summary", as: "approver", body: body, ctype: ctype}), &ss)
-	if ss.MatchesVersion == nil || *ss.MatchesVersion != e.Report(t, a).Version {
-		t.Fatalf("a rewritten PDF carrying the digest matches %v", ss.MatchesVersion)
+	decode(t, res, &ss)
+	var raw map[string]any
+	decode(t, res, &raw)
+	return ss, raw
+}
+
+// fire answers an event; a refusal must name signed_summary.
+func (f summaryFlow) fire(t *testing.T, event string, status int) problem {
+	t.Helper()
+	res := f.e.do(t, status, req{method: "POST", path: f.base + "/transitions", as: "approver", body: `{"event":"` + event + `"}`})
+	if status != 200 {
+		return wantProblem(t, res, status, "signed_summary")
 	}
-	stale := strings.Replace(kw, "version=", "version=1", 1) // another version, same digest
-	body, ctype = upload(t, "file", "cũ.pdf", sg.trusted.Sign(t, signtest.MinimalPDFWithKeywords(t, "Bang cu", stale)))
-	decode(t, e.do(t, 201, req{method: "POST", path: base + "/signed-summary", as: "approver", body: body, ctype: ctype}), &ss)
-	if ss.MatchesVersion != nil {
-		t.Fatalf("Keywords of another version matched %d", *ss.MatchesVersion)
-	}
+	return problem{}
+}
+
+// TestSignedSummaryForgeries: a signed summary is the export of this
+// version, byte for byte, plus what a signing tool adds. A PDF that only
+// carries the export's metadata, and exports changed before signing (a
+// content stream replaced, a page added, a font swapped) are refused; a
+// visible signature stamp is accepted. On both stores.
+func TestSignedSummaryForgeries(t *testing.T) {
+	sg := newSigning(t)
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect, func(c *handlers.Config) { c.TrustRoots = sg.roots })
+		f := newSummaryFlow(t, e)
+		pdf := f.export(t)
+		rep, err := signature.Verify(context.Background(), bytes.NewReader(pdf), int64(len(pdf)), "application/pdf", signature.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kw := rep.Info["Keywords"]
+		if _, v, digest, ok := export.ParseKeywords(kw); !ok || v != e.Report(t, e.Dept).Version || len(digest) != 64 {
+			t.Fatalf("the export's Keywords %q", kw)
+		}
+
+		forgeries := map[string]struct {
+			file   []byte
+			detail string
+		}{
+			"metadata only":    {sg.trusted.Sign(t, signtest.MinimalPDFWithKeywords(t, "Bang tong hop (in lai)", kw)), "không phải bảng tổng hợp xuất"},
+			"content replaced": {sg.trusted.Sign(t, signtest.ForgeContent(t, pdf, "Tong diem: 100,00")), "đã bị thay đổi sau khi xuất (nội dung trang"},
+			"page added":       {sg.trusted.Sign(t, signtest.ForgePage(t, pdf, "Trang bo sung")), "(trang"},
+			"font swapped":     {sg.trusted.Sign(t, signtest.ForgeFont(t, pdf)), "đã bị thay đổi sau khi xuất (nội dung trang"},
+		}
+		for name, c := range forgeries {
+			t.Run(name, func(t *testing.T) {
+				ss, _ := f.upload(t, c.file)
+				if ss.MatchesVersion != nil {
+					t.Fatalf("a forgery matches version %d", *ss.MatchesVersion)
+				}
+				if p := f.fire(t, "sign", 422); !strings.Contains(p.Detail, c.detail) {
+					t.Errorf("detail %q, want it to contain %q", p.Detail, c.detail)
+				}
+				if got := e.Report(t, e.Dept).State; got != workflow.StateReviewed {
+					t.Errorf("state %s after a refused sign", got)
+				}
+			})
+		}
+
+		visible := *sg.trusted
+		visible.Visible = true
+		ss, _ := f.upload(t, visible.Sign(t, pdf))
+		if ss.MatchesVersion == nil || len(ss.ExportChanges) != 1 || ss.ExportChanges[0] != signature.ChangeForm {
+			t.Fatalf("a visible signature stamp: matches %v, changes %q", ss.MatchesVersion, ss.ExportChanges)
+		}
+		f.fire(t, "sign", 200)
+		f.fire(t, "submit", 200)
+	})
+}
+
+// TestSignaturePolicy: under require-trusted, sign refuses a summary whose
+// signer does not chain to the trust roots, or was revoked, naming the
+// signer and why; under report it is accepted and the upload answer and
+// /readyz say plainly that it was. Registered signers bind an agency's
+// summary to them. Submit checks the summary again.
+func TestSignaturePolicy(t *testing.T) {
+	sg := newSigning(t)
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		t.Run("report accepts and says so", func(t *testing.T) {
+			e := newEnv(t, dialect, func(c *handlers.Config) { c.TrustRoots = sg.roots })
+			f := newSummaryFlow(t, e)
+			_, raw := f.upload(t, sg.untrusted.Sign(t, f.export(t)))
+			if w, _ := raw["warning"].(string); !strings.Contains(w, "không tin cậy vẫn được chấp nhận") {
+				t.Errorf("upload answer warning %q", w)
+			}
+			var ready map[string]string
+			decode(t, e.do(t, 200, req{method: "GET", path: "/readyz"}), &ready)
+			if ready["signature_policy"] != "report" || !strings.Contains(ready["detail"], "không tin cậy") {
+				t.Errorf("readyz %v", ready)
+			}
+			f.fire(t, "sign", 200)
+		})
+
+		t.Run("require-trusted refuses an untrusted signer", func(t *testing.T) {
+			e := newEnv(t, dialect, func(c *handlers.Config) { c.TrustRoots = sg.roots })
+			e.Store.SetSignaturePolicy(workflow.PolicyRequireTrusted)
+			f := newSummaryFlow(t, e)
+			_, raw := f.upload(t, sg.untrusted.Sign(t, f.export(t)))
+			if _, ok := raw["warning"]; ok {
+				t.Errorf("a warning under require-trusted: %v", raw["warning"])
+			}
+			p := f.fire(t, "sign", 422)
+			if !strings.Contains(p.Detail, "Kẻ giả mạo") || !strings.Contains(p.Detail, "không do tổ chức chứng thực tin cậy cấp") {
+				t.Errorf("detail %q: want the signer and why", p.Detail)
+			}
+			f.upload(t, sg.trusted.Sign(t, f.export(t)))
+			f.fire(t, "sign", 200)
+		})
+
+		t.Run("a revoked signer is refused", func(t *testing.T) {
+			ca := signtest.NewCA(t, "CA có danh sách thu hồi")
+			revoked := ca.Issue(t, "Trần Văn Bị Thu Hồi", "Sở Tư pháp")
+			dir := signtest.WriteRootsDir(t, ca)
+			if err := os.WriteFile(filepath.Join(dir, "ca.crl"), ca.CRL(t, time.Time{}, revoked), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			trust, err := signature.LoadTrust(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newEnv(t, dialect, func(c *handlers.Config) { c.Trust = trust })
+			e.Store.SetSignaturePolicy(workflow.PolicyRequireTrusted)
+			f := newSummaryFlow(t, e)
+			ss, _ := f.upload(t, revoked.Sign(t, f.export(t)))
+			if !strings.Contains(string(ss.Signature), `"revoked":true`) || !strings.Contains(string(ss.Signature), `"status":"revoked"`) {
+				t.Errorf("signature %s: want it reported as revoked", ss.Signature)
+			}
+			if p := f.fire(t, "sign", 422); !strings.Contains(p.Detail, "đã bị thu hồi") {
+				t.Errorf("detail %q", p.Detail)
+			}
+		})
+
+		t.Run("registered signers", func(t *testing.T) {
+			e := newEnv(t, dialect, func(c *handlers.Config) { c.TrustRoots = sg.roots })
+			f := newSummaryFlow(t, e)
+			signers := fmt.Sprintf("/api/v1/agencies/%d/signers", e.Dept.ID)
+			other := sg.untrusted.Cert.Raw
+			sum := sha256.Sum256(other)
+			var created map[string]any
+			decode(t, e.do(t, 201, req{method: "POST", path: signers, as: "admin", body: jsonBody(t, map[string]string{"fingerprint": strings.ToUpper(hex.EncodeToString(sum[:])), "note": "Giám đốc"})}), &created)
+			wantProblem(t, e.do(t, 422, req{method: "POST", path: signers, as: "admin", body: `{"fingerprint":"abc"}`}), 422, "fingerprint")
+			e.do(t, 403, req{method: "POST", path: signers, as: "approver", body: `{"organization":"Sở Tư pháp"}`})
+			e.do(t, 404, req{method: "GET", path: "/api/v1/agencies/999999/signers", as: "admin"})
+
+			f.upload(t, sg.trusted.Sign(t, f.export(t)))
+			if p := f.fire(t, "sign", 422); !strings.Contains(p.Detail, "không phải người ký đã đăng ký") || !strings.Contains(p.Detail, "Nguyễn Văn An") {
+				t.Errorf("detail %q", p.Detail)
+			}
+			decode(t, e.do(t, 201, req{method: "POST", path: signers, as: "admin", body: `{"organization":"sở tư pháp"}`}), &created)
+			var list []map[string]any
+			decode(t, e.do(t, 200, req{method: "GET", path: signers, as: "admin"}), &list)
+			if len(list) != 2 {
+				t.Fatalf("signers %v", list)
+			}
+			f.fire(t, "sign", 200)
+			if n := storetest.Count(t, e.Store, "SELECT COUNT(*) FROM audit_log WHERE kind = 'signer'"); n != 2 {
+				t.Errorf("%d audit rows for signers, want 2", n)
+			}
+			e.do(t, 204, req{method: "DELETE", path: fmt.Sprintf("%s/%v", signers, created["id"]), as: "admin"})
+			e.do(t, 404, req{method: "DELETE", path: fmt.Sprintf("%s/%v", signers, created["id"]), as: "admin"})
+			// Only the fingerprint of another signer is left: submit checks again.
+			if p := f.fire(t, "submit", 422); !strings.Contains(p.Detail, "không phải người ký đã đăng ký") {
+				t.Errorf("submit detail %q", p.Detail)
+			}
+		})
+
+		t.Run("submit checks the content again", func(t *testing.T) {
+			e := newEnv(t, dialect, func(c *handlers.Config) { c.TrustRoots = sg.roots })
+			f := newSummaryFlow(t, e)
+			f.upload(t, sg.trusted.Sign(t, f.export(t)))
+			f.fire(t, "sign", 200)
+			// Nothing in the workflow writes an entry of a signed report;
+			// a change that got there anyway must not be submitted.
+			e.Store.DB().MustExec(e.Store.DB().Rebind("UPDATE entries SET explanation = ? WHERE report_id = ? AND code = ?"), "sửa sau khi ký", e.Dept.ReportID, "1.1.1")
+			if p := f.fire(t, "submit", 422); !strings.Contains(p.Detail, "không còn khớp") {
+				t.Errorf("detail %q", p.Detail)
+			}
+			if got := e.Report(t, e.Dept).State; got != workflow.StateSigned {
+				t.Errorf("state %s", got)
+			}
+		})
+	})
 }

@@ -10,7 +10,6 @@ import (
 
 	"parindex/evidence"
 	"parindex/export"
-	"parindex/signature"
 	"parindex/store"
 	"parindex/workflow"
 )
@@ -21,7 +20,6 @@ import (
 func (s *Server) summaryOf(d *store.ExportData) export.Summary {
 	r := d.Report
 	files := map[string][]export.Evidence{}
-	digests := map[string][]string{}
 	for _, e := range d.Evidence {
 		var sig struct {
 			Present bool `json:"present"`
@@ -29,7 +27,6 @@ func (s *Server) summaryOf(d *store.ExportData) export.Summary {
 		}
 		_ = json.Unmarshal(e.Signature, &sig) // a record without a report counts as unsigned
 		files[e.Code] = append(files[e.Code], export.Evidence{Name: e.Filename, Signed: sig.Present && sig.Valid})
-		digests[e.Code] = append(digests[e.Code], e.SHA256)
 	}
 	entries := map[string]workflow.Entry{}
 	for _, e := range r.Entries {
@@ -40,7 +37,7 @@ func (s *Server) summaryOf(d *store.ExportData) export.Summary {
 		Campaign: d.Campaign.Name, Year: d.Campaign.Year, ReportID: r.ID, Round: r.Round, Version: r.Version,
 		State: string(r.State), GeneratedAt: r.UpdatedAt.In(s.zone),
 		SelfTotal: points2(r.SelfTotal), MaxTotal: points2(r.MaxTotal), Index: workflow.Index(r.SelfTotal, r.MaxTotal),
-		Digest: r.Digest(digests),
+		Digest: r.Digest(d.EvidenceDigests()),
 	}
 	// rows appends c and its subtree and returns the subtree's self and max totals.
 	var rows func(c *workflow.Criterion, depth int, stt string) (workflow.Points, workflow.Points)
@@ -159,9 +156,10 @@ func (s *Server) handleReportPDF(w http.ResponseWriter, r *http.Request) {
 
 // handleSignedSummaryCreate takes the approver's signed summary PDF, checks
 // its signature and whether it is the summary export of the report's current
-// version: the signed revision begins with exactly the exported bytes
-// (incremental signing keeps them), or its metadata carries this version's
-// content digest. Sign is refused later unless it is and the signature holds.
+// version: its signed revision begins with exactly the exported bytes, and
+// what follows them up to the signature only does what signing tools do
+// (export.MatchSigned). Metadata proves nothing. Sign is refused later
+// unless it is, the signature holds and the policy accepts the signer.
 func (s *Server) handleSignedSummaryCreate(w http.ResponseWriter, r *http.Request) {
 	id, _, err := s.visibleReport(r)
 	u := currentUser(r)
@@ -178,38 +176,38 @@ func (s *Server) handleSignedSummaryCreate(w http.ResponseWriter, r *http.Reques
 		s.problem(w, r, err)
 		return
 	}
-	matches, err := s.matchesExport(r, f.Upload, f.report, s.summaryOf(d))
-	if err != nil {
+	sum := s.summaryOf(d)
+	var want bytes.Buffer
+	if err := s.rendering(r, func() error { return export.SummaryPDF(&want, sum) }); err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	ss := &store.SignedSummary{Filename: f.name, Size: f.Size, SHA256: f.SHA256, Signature: f.signature}
-	if err := s.store.AddSignedSummary(r.Context(), u, id, ss, d.Report.Version, matches, meta(r)); err != nil {
+	var m export.Match
+	err = s.rendering(r, func() (err error) {
+		m, err = export.MatchSigned(r.Context(), f.Upload.File, f.report.SignedLength, want.Bytes(), s.pdfTimeout)
+		return err
+	})
+	if err != nil {
+		s.problem(w, r, pdfError(err))
+		return
+	}
+	ss := &store.SignedSummary{Filename: f.name, Size: f.Size, SHA256: f.SHA256, Signature: f.signature, ExportChanges: m.Changes}
+	if m.Matches {
+		ss.Digest = d.ContentDigest()
+	}
+	if err := s.store.AddSignedSummary(r.Context(), u, id, ss, d.Report.Version, m.Matches, meta(r)); err != nil {
 		s.problem(w, r, err)
 		return
 	}
 	ss.UploadedAt = ss.UploadedAt.In(s.zone)
-	writeJSON(w, http.StatusCreated, ss)
+	writeJSON(w, http.StatusCreated, signedSummaryJSON{SignedSummary: ss, Warning: s.policyWarning(f.report)})
 }
 
-// matchesExport reports whether the uploaded file is the summary export of sum.
-func (s *Server) matchesExport(r *http.Request, up *evidence.Upload, rep signature.Report, sum export.Summary) (bool, error) {
-	if _, version, digest, ok := export.ParseKeywords(rep.Info["Keywords"]); ok && version == sum.Version && digest == sum.Digest {
-		return true, nil
-	}
-	var want bytes.Buffer
-	if err := s.rendering(r, func() error { return export.SummaryPDF(&want, sum) }); err != nil {
-		return false, err
-	}
-	n := int64(want.Len())
-	if up.Size < n || (rep.SignedLength > 0 && rep.SignedLength < n) {
-		return false, nil
-	}
-	got := make([]byte, n)
-	if _, err := up.File.ReadAt(got, 0); err != nil {
-		return false, err
-	}
-	return bytes.Equal(got, want.Bytes()), nil
+// signedSummaryJSON is a signed summary as uploads answer it: with a
+// warning, under the report policy, that an untrusted signer was accepted.
+type signedSummaryJSON struct {
+	*store.SignedSummary
+	Warning string `json:"warning,omitempty"`
 }
 
 func (s *Server) handleSignedSummaryGet(w http.ResponseWriter, r *http.Request) {

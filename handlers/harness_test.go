@@ -103,11 +103,11 @@ func (e *env) withServer(t *testing.T, cfg ...func(*handlers.Config)) *env {
 // revokedToken issues an admin token and revokes it.
 func (e *env) revokedToken(t testing.TB) string {
 	t.Helper()
-	tok, err := e.Store.CreateToken(context.Background(), e.Admin.ID, nil)
+	tok, err := e.Store.CreateToken(context.Background(), nil, e.Admin.ID, store.TokenExpiry{}, store.Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Store.RevokeToken(context.Background(), tok.ID); err != nil {
+	if err := e.Store.RevokeToken(context.Background(), nil, tok.ID, store.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	return tok.Token
@@ -297,7 +297,7 @@ func (e *env) freshCampaign(t *testing.T) (int64, map[int64]int64) {
 	ctx := context.Background()
 	c := &workflow.Campaign{Name: "Đợt riêng", Year: 2026, OpensAt: e.Campaign.OpensAt, ClosesAt: e.Campaign.ClosesAt,
 		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: e.DeptSet.ID, workflow.KindDistrict: e.DistSet.ID}}
-	if err := e.Store.CreateCampaign(ctx, c, e.Admin); err != nil {
+	if err := e.Store.CreateCampaign(ctx, c, e.Admin, store.Meta{}); err != nil {
 		t.Fatalf("create campaign: %v", err)
 	}
 	reports, err := e.Store.ListReports(ctx, e.Admin, store.ReportFilter{CampaignID: c.ID})

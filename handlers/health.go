@@ -4,10 +4,24 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"parindex/signature"
+	"parindex/workflow"
 )
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeHealth(w, r, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// writeHealth answers a health check: the JSON for GET, the status alone for
+// HEAD.
+func writeHealth(w http.ResponseWriter, r *http.Request, status int, v any) {
+	if r.Method == http.MethodHead {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, v)
 }
 
 // handleReady is 200 only when the database answers and every migration is applied.
@@ -15,13 +29,39 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": "the database does not answer"})
+		writeHealth(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": "the database does not answer"})
 		return
 	}
 	current, err := s.store.SchemaCurrent(ctx)
 	if err != nil || !current {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": "the database schema is not current"})
+		writeHealth(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": "the database schema is not current"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	ready := map[string]string{"status": "ok", "signature_policy": string(s.store.SignaturePolicy())}
+	if warning := s.policyNotice(); warning != "" {
+		ready["detail"] = warning
+	}
+	writeHealth(w, r, http.StatusOK, ready)
+}
+
+// policyNotice says plainly, under the report policy (the store's, which
+// sign and submit apply), that untrusted signatures are accepted; "" under
+// require-trusted.
+func (s *Server) policyNotice() string {
+	if s.store.SignaturePolicy() == workflow.PolicyRequireTrusted {
+		return ""
+	}
+	if s.trust.Empty() {
+		return "Chính sách chữ ký: report. Chưa cấu hình chứng thư gốc tin cậy (--trust-roots): mọi chữ ký số được chấp nhận mà không xác minh người ký."
+	}
+	return "Chính sách chữ ký: report. Chữ ký số không tin cậy vẫn được chấp nhận, chỉ được ghi nhận."
+}
+
+// policyWarning is the notice for an upload whose signer is not trusted,
+// under the report policy; "" otherwise.
+func (s *Server) policyWarning(rep signature.Report) string {
+	if !rep.Present || rep.Trusted {
+		return ""
+	}
+	return s.policyNotice()
 }

@@ -40,15 +40,56 @@ func TestRequestIDAndClientIP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		e := newEnv(t, dialect)
 
-		t.Run("request id is recorded and echoed", func(t *testing.T) {
+		t.Run("a client's well-formed id is kept beside the server's", func(t *testing.T) {
+			var log syncBuffer
+			logged := e.withServer(t, func(c *handlers.Config) { c.Log = zerolog.New(&log) })
 			a := on(e.Dept, e.freshReports(t)[e.Dept.ID])
-			res := e.complete(t, a, map[string]string{"X-Request-Id": "abc-123"})
-			if got := res.header.Get("X-Request-Id"); got != "abc-123" {
-				t.Errorf("X-Request-Id echoed as %q", got)
+			const client = "Hue-gw_0042.retry-1"
+			res := logged.complete(t, a, map[string]string{"X-Request-Id": client})
+			id := res.header.Get("X-Request-Id")
+			if id == "" || id == client || !serverRequestID.MatchString(id) {
+				t.Errorf("X-Request-Id %q: want the server's own id, not the client's", id)
 			}
 			h := e.lastHistory(t, a.ReportID)
-			if h.Event != string(workflow.EventComplete) || h.RequestID != "abc-123" {
-				t.Errorf("history %+v: want complete with request id abc-123", h)
+			if h.Event != string(workflow.EventComplete) || h.RequestID != id || h.ClientRequestID != client {
+				t.Errorf("history %+v: want complete with request id %q and client request id %q", h, id, client)
+			}
+			line := log.line(t, "request_id", id)
+			if line["client_request_id"] != client {
+				t.Errorf("log line %v: want client_request_id %q", line, client)
+			}
+		})
+
+		t.Run("an ill-formed client id is kept nowhere", func(t *testing.T) {
+			var log syncBuffer
+			logged := e.withServer(t, func(c *handlers.Config) { c.Log = zerolog.New(&log) })
+			for _, bad := range []string{strings.Repeat("a", 65), "abc 123", "<script>", "ab/cd", "xin-chào", "a\tb"} {
+				a := on(e.Dept, e.freshReports(t)[e.Dept.ID])
+				res := logged.complete(t, a, map[string]string{"X-Request-Id": bad})
+				id := res.header.Get("X-Request-Id")
+				if !serverRequestID.MatchString(id) {
+					t.Errorf("%q: X-Request-Id %q is not the server's", bad, id)
+				}
+				h := e.lastHistory(t, a.ReportID)
+				if h.RequestID != id || h.ClientRequestID != "" {
+					t.Errorf("%q: history request id %q, client request id %q; want %q and none", bad, h.RequestID, h.ClientRequestID, id)
+				}
+				if n := storetest.Count(t, e.Store, e.Store.DB().Rebind(`SELECT COUNT(*) FROM history WHERE request_id = ? OR client_request_id = ?`), bad, bad); n != 0 {
+					t.Errorf("%q is in %d history rows", bad, n)
+				}
+				if line := log.line(t, "request_id", id); line["client_request_id"] != nil {
+					t.Errorf("%q: log line %v has a client_request_id", bad, line)
+				}
+				if strings.Contains(log.String(), bad) {
+					t.Errorf("%q reached the log", bad)
+				}
+			}
+			// At the limit of 64 characters it is kept.
+			a := on(e.Dept, e.freshReports(t)[e.Dept.ID])
+			at := strings.Repeat("a", 64)
+			logged.complete(t, a, map[string]string{"X-Request-Id": at})
+			if h := e.lastHistory(t, a.ReportID); h.ClientRequestID != at {
+				t.Errorf("a 64-character id: history client request id %q", h.ClientRequestID)
 			}
 		})
 
@@ -71,21 +112,22 @@ func TestRequestIDAndClientIP(t *testing.T) {
 
 		t.Run("only administrators see where a request came from", func(t *testing.T) {
 			a := on(e.Dept, e.freshReports(t)[e.Dept.ID])
-			e.complete(t, a, map[string]string{"X-Request-Id": "audit-7"})
+			id := e.complete(t, a, map[string]string{"X-Request-Id": "audit-7"}).header.Get("X-Request-Id")
 			path := fmt.Sprintf("/api/v1/reports/%d/history", a.ReportID)
-			for role, want := range map[string]string{"admin": "audit-7", "council": "", "updater": ""} {
+			for role, admin := range map[string]bool{"admin": true, "council": false, "updater": false} {
 				var h []struct {
-					RequestID *string `json:"request_id"`
-					ClientIP  *string `json:"client_ip"`
+					RequestID       *string `json:"request_id"`
+					ClientRequestID *string `json:"client_request_id"`
+					ClientIP        *string `json:"client_ip"`
 				}
 				decode(t, e.do(t, 200, req{method: "GET", path: path, as: role}), &h)
 				last := h[len(h)-1]
-				got := ""
-				if last.RequestID != nil {
-					got = *last.RequestID
-				}
-				if got != want || (want == "") != (last.ClientIP == nil) {
-					t.Errorf("%s sees request_id %q client_ip %v, want request_id %q", role, got, last.ClientIP, want)
+				if admin {
+					if last.RequestID == nil || *last.RequestID != id || last.ClientRequestID == nil || *last.ClientRequestID != "audit-7" || last.ClientIP == nil {
+						t.Errorf("admin sees %+v, want request_id %q, client_request_id audit-7 and client_ip", last, id)
+					}
+				} else if last.RequestID != nil || last.ClientRequestID != nil || last.ClientIP != nil {
+					t.Errorf("%s sees request_id %v, client_request_id %v, client_ip %v: want none", role, last.RequestID, last.ClientRequestID, last.ClientIP)
 				}
 			}
 		})

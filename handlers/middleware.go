@@ -2,8 +2,13 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
+	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -21,16 +26,97 @@ type ctxKey int
 const (
 	userKey ctxKey = iota
 	tokenKey
+	clientRequestIDKey
 )
 
-// logRequests puts a logger carrying chi's request id (the one id of the
-// request, echoed in X-Request-Id) into the context and logs each request once.
+// secureHeaders is the one middleware that sets the headers every answer
+// needs: nosniff on all of them (a browser must never guess a type), and
+// Cache-Control: no-store on everything under /api/v1, problems and file
+// downloads included, which carry personal or report data that no cache
+// between the service and the official may keep.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if apiPath(r) {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apiPath reports whether the request is for /api/v1, where every answer
+// needs a token first.
+func apiPath(r *http.Request) bool {
+	return r.URL.Path == "/api/v1" || strings.HasPrefix(r.URL.Path, "/api/v1/")
+}
+
+// requestIDPrefix begins every request id of this process, as chi's
+// middleware.RequestID makes them: the host and ten random base62 characters,
+// so that ids from several replicas and restarts never collide.
+var requestIDPrefix = func() string {
+	host, err := os.Hostname()
+	if host == "" || err != nil {
+		host = "localhost"
+	}
+	const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	var b [10]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = base62[int(b[i])%len(base62)]
+	}
+	return host + "/" + string(b[:])
+}()
+
+// maxClientRequestID is the longest X-Request-Id a client may send and have kept.
+const maxClientRequestID = 64
+
+// requestID gives every request the server's own id, in the context (chi's
+// middleware.GetReqID reads it) and in the answer's X-Request-Id, whatever the
+// client sent: the history's request id is always ours. A client's own
+// X-Request-Id is kept beside it only when it is at most 64 characters of
+// [A-Za-z0-9._-]; anything else is dropped, never stored or logged.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := fmt.Sprintf("%s-%06d", requestIDPrefix, middleware.NextRequestID())
+		ctx := context.WithValue(r.Context(), middleware.RequestIDKey, id)
+		if c := r.Header.Get(middleware.RequestIDHeader); validClientRequestID(c) {
+			ctx = context.WithValue(ctx, clientRequestIDKey, c)
+		}
+		w.Header().Set(middleware.RequestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// validClientRequestID reports whether a client's X-Request-Id may be kept.
+func validClientRequestID(id string) bool {
+	if id == "" || len(id) > maxClientRequestID {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// clientRequestID is the client's own well-formed X-Request-Id, or "".
+func clientRequestID(r *http.Request) string {
+	id, _ := r.Context().Value(clientRequestIDKey).(string)
+	return id
+}
+
+// logRequests puts a logger carrying the request's id (and the client's own,
+// when it sent a well-formed one) into the context and logs each request once.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := middleware.GetReqID(r.Context())
-		w.Header().Set(middleware.RequestIDHeader, id)
-		log := s.log.With().Str("request_id", id).Logger()
+		lc := s.log.With().Str("request_id", middleware.GetReqID(r.Context()))
+		if c := clientRequestID(r); c != "" {
+			lc = lc.Str("client_request_id", c)
+		}
+		log := lc.Logger()
 		r = r.WithContext(log.WithContext(r.Context()))
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
@@ -70,7 +156,8 @@ func (s *Server) routeLabel(r *http.Request, pattern string) string {
 	return metrics.Unmatched
 }
 
-// recoverPanics turns a panic into a logged 500 instead of a dropped connection.
+// recoverPanics turns a panic into a logged 500 instead of a dropped
+// connection; the panic's value and stack go to the log only.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -78,12 +165,33 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.problem(w, r, workflow.Errorf(workflow.EINTERNAL, "panic: %v", v))
+				s.problem(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
 }
+
+// metricsOnly answers 403 to a peer outside the --metrics-allow networks.
+// It judges the TCP peer's address (r.RemoteAddr), never X-Forwarded-For: a
+// header anyone can write must not open the door, and a reverse proxy in
+// front is itself a peer that must be allowed, or not, as a whole.
+func (s *Server) metricsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+			for _, p := range s.metricsAllow {
+				if p.Contains(ap.Addr().WithZone("").Unmap()) {
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
+		}
+		s.problem(w, r, errMetricsForbidden)
+	})
+}
+
+// errMetricsForbidden refuses /metrics to a network not allowed to read it.
+var errMetricsForbidden = workflow.Errorf(workflow.EFORBIDDEN, "Địa chỉ này không được phép đọc số liệu giám sát.")
 
 // authenticate requires a valid bearer token and puts its user in the context.
 // It reads the database on every request: a revoked token stops at once, on
@@ -224,13 +332,10 @@ func (s *Server) require(p policy) func(http.Handler) http.Handler {
 	}
 }
 
-// meta is what the history records about the request.
-// A client may send its own X-Request-Id; only its first 128 bytes are kept.
+// meta is what the history records about the request: the server's request
+// id and, beside it, the client's own when well-formed (see requestID).
 func meta(r *http.Request) store.Meta {
 	id := middleware.GetReqID(r.Context())
-	if len(id) > 128 {
-		id = id[:128]
-	}
 	ip := middleware.GetClientIP(r.Context())
 	if ip == "" {
 		// A trusted proxy that sent no X-Forwarded-For is itself the client.
@@ -239,5 +344,9 @@ func meta(r *http.Request) store.Meta {
 		}
 	}
 	token, _ := r.Context().Value(tokenKey).(string)
-	return store.Meta{RequestID: id, ClientIP: ip, Token: token}
+	m := store.Meta{RequestID: id, ClientRequestID: clientRequestID(r), ClientIP: ip, Token: token}
+	if u := currentUser(r); u != nil {
+		m.IssuedBy = u.IssuedBy // the admin who issued the caller's token for them
+	}
+	return m
 }

@@ -53,7 +53,7 @@ func (s *Server) handleOfficialsImport(w http.ResponseWriter, r *http.Request) {
 		s.officialsProblem(w, r, err)
 		return
 	}
-	res, err := s.store.ImportOfficials(r.Context(), agencyID, officials)
+	res, err := s.store.ImportOfficials(r.Context(), currentUser(r), agencyID, officials, meta(r))
 	if err != nil {
 		s.officialsProblem(w, r, err)
 		return

@@ -130,6 +130,8 @@ func TestOpenAPIContract(t *testing.T) {
 		// Health, metrics and the document itself.
 		c.call(t, e, 200, req{method: "GET", path: "/healthz"})
 		c.call(t, e, 200, req{method: "GET", path: "/readyz"})
+		c.call(t, e, 200, req{method: "HEAD", path: "/healthz"})
+		c.call(t, e, 200, req{method: "HEAD", path: "/readyz"})
 		c.call(t, e, 200, req{method: "GET", path: "/api/openapi.yaml"})
 		c.call(t, e, 200, req{method: "GET", path: "/metrics"})
 		unmigrated := storetest.OpenURL(t, storetest.URL(t, dialect), e.Clock)
@@ -140,6 +142,7 @@ func TestOpenAPIContract(t *testing.T) {
 		notReady := &env{World: e.World, tokens: e.tokens, srv: httptest.NewServer(h)}
 		t.Cleanup(notReady.srv.Close)
 		c.call(t, notReady, 503, req{method: "GET", path: "/readyz"})
+		c.call(t, notReady, 503, req{method: "HEAD", path: "/readyz"})
 
 		// Administration: an agency, an official, a token.
 		c.call(t, e, 200, req{method: "GET", path: "/api/v1/me", as: "updater"})
@@ -149,6 +152,17 @@ func TestOpenAPIContract(t *testing.T) {
 		c.call(t, e, 409, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"SYT","name":"Sở Y tế","kind":"department"}`})
 		c.call(t, e, 422, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"SXD","name":"Sở Xây dựng","kind":"ward"}`})
 		c.call(t, e, 200, req{method: "GET", path: "/api/v1/agencies", as: "approver"})
+		signers := fmt.Sprintf("/api/v1/agencies/%d/signers", agency.ID)
+		var signer struct {
+			ID int64 `json:"id"`
+		}
+		decode(t, c.call(t, e, 201, req{method: "POST", path: signers, as: "admin", body: `{"organization":"Sở Y tế","note":"Con dấu của Sở"}`}), &signer)
+		c.call(t, e, 409, req{method: "POST", path: signers, as: "admin", body: `{"organization":"Sở Y tế"}`})
+		c.call(t, e, 422, req{method: "POST", path: signers, as: "admin", body: `{"fingerprint":"12:34"}`})
+		c.call(t, e, 200, req{method: "GET", path: signers, as: "admin"})
+		c.call(t, e, 403, req{method: "GET", path: signers, as: "approver"})
+		c.call(t, e, 204, req{method: "DELETE", path: fmt.Sprintf("%s/%d", signers, signer.ID), as: "admin"})
+		c.call(t, e, 404, req{method: "DELETE", path: fmt.Sprintf("%s/%d", signers, signer.ID), as: "admin"})
 		var official workflow.User
 		decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/users", as: "admin", body: fmt.Sprintf(
 			`{"email":"Cap.Nhat@syt.example.vn","name":"Nguyễn Văn A","title":"Chuyên viên","grants":[{"role":"updater","agency_id":%d}]}`, agency.ID)}), &official)
@@ -164,6 +178,15 @@ func TestOpenAPIContract(t *testing.T) {
 		}
 		decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/tokens", as: "admin", body: fmt.Sprintf(`{"user_id":%d}`, official.ID)}), &tok)
 		c.call(t, e, 200, req{method: "GET", path: "/api/v1/me", as: tok.Token})
+		c.call(t, e, 200, req{method: "GET", path: "/api/v1/me/tokens", as: tok.Token})
+		c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/users/%d/tokens", official.ID), as: "admin"})
+		c.call(t, e, 403, req{method: "GET", path: fmt.Sprintf("/api/v1/users/%d/tokens", official.ID), as: "updater"})
+		c.call(t, e, 404, req{method: "GET", path: "/api/v1/users/999999/tokens", as: "admin"})
+		c.call(t, e, 201, req{method: "POST", path: "/api/v1/tokens", as: "admin", body: fmt.Sprintf(`{"user_id":%d,"no_expiry":true}`, official.ID)})
+		c.call(t, e, 422, req{method: "POST", path: "/api/v1/tokens", as: "admin", body: fmt.Sprintf(`{"user_id":%d,"no_expiry":true,"expires_at":"2027-01-01T00:00:00+07:00"}`, official.ID)})
+		c.call(t, e, 200, req{method: "GET", path: "/api/v1/audit?kind=token&limit=10", as: "admin"})
+		c.call(t, e, 400, req{method: "GET", path: "/api/v1/audit?limit=0", as: "admin"}, true)
+		c.call(t, e, 403, req{method: "GET", path: "/api/v1/audit", as: "council"})
 		c.call(t, e, 204, req{method: "DELETE", path: fmt.Sprintf("/api/v1/tokens/%d", tok.ID), as: "admin"})
 		c.call(t, e, 401, req{method: "GET", path: "/api/v1/me", as: tok.Token})
 		c.call(t, e, 401, req{method: "GET", path: "/api/v1/agencies"})
@@ -218,8 +241,9 @@ func TestOpenAPIContract(t *testing.T) {
 		c.call(t, e, 404, req{method: "GET", path: fmt.Sprintf("/api/v1/reports/%d", e.District.ReportID), as: "updater"})
 
 		// Exemptions, then the entries.
-		c.call(t, e, 200, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["3.1"]}`})
-		c.call(t, e, 422, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["1.1.1"]}`})
+		c.call(t, e, 200, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["3.1"],"reason":"Theo Công văn số 15/SNV"}`})
+		c.call(t, e, 422, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["1.1.1"],"reason":"Theo Công văn số 15/SNV"}`})
+		c.call(t, e, 422, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["3.1"]}`}, true)
 		etag := got.header.Get("ETag")
 		c.call(t, e, 412, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", header: map[string]string{"If-Match": etag},
 			body: `{"self_score":1,"explanation":"Ban hành đúng hạn"}`})
@@ -303,6 +327,8 @@ func TestOpenAPIContract(t *testing.T) {
 			body: testdata(t, "officials-department.csv"), ctype: "text/csv"})
 		c.call(t, e, 422, req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/officials", agency.ID), as: "admin",
 			body: testdata(t, "officials-bad.csv"), ctype: "text/csv"})
+		// The audit log of everything above, every kind of row.
+		c.call(t, e, 200, req{method: "GET", path: "/api/v1/audit?limit=1000", as: "admin"})
 
 		// After the deadline.
 		e.Clock.Set(e.Campaign.ClosesAt)

@@ -163,13 +163,14 @@ func (s *Server) handleExemptionsPut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		Codes []string `json:"codes"`
+		Codes  []string `json:"codes"`
+		Reason string   `json:"reason"`
 	}
 	if err := s.decode(w, r, &in); err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	rep, err := s.store.SetExemptions(r.Context(), currentUser(r), id, in.Codes, meta(r))
+	rep, err := s.store.SetExemptions(r.Context(), currentUser(r), id, in.Codes, in.Reason, meta(r))
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -198,7 +199,7 @@ func (s *Server) handleHistoryList(w http.ResponseWriter, r *http.Request) {
 		if !admin {
 			// Where a request came from is for the administrators' audit,
 			// not for every official who may read the report.
-			h[i].RequestID, h[i].ClientIP = "", ""
+			h[i].RequestID, h[i].ClientRequestID, h[i].ClientIP = "", "", ""
 		}
 	}
 	writeJSON(w, http.StatusOK, h)

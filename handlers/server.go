@@ -16,6 +16,7 @@ import (
 
 	"parindex/evidence"
 	"parindex/metrics"
+	"parindex/signature"
 	"parindex/store"
 )
 
@@ -33,9 +34,13 @@ type Config struct {
 	MaxBody int64
 	// Bucket stores evidence files and signed summaries.
 	Bucket *evidence.Bucket
-	// TrustRoots are the CA roots a signature must chain to (never roots
-	// carried in a PDF); nil trusts nothing.
+	// Trust holds the CA roots a signature must chain to (never roots
+	// carried in a PDF) and the revocation lists; nil trusts nothing.
+	Trust *signature.Trust
+	// TrustRoots, when Trust is nil, are the roots alone (tests).
 	TrustRoots *x509.CertPool
+	// PDFTimeout bounds one PDF check (signature.DefaultTimeout when 0).
+	PDFTimeout time.Duration
 	// MaxUpload caps one uploaded file in bytes (default 50 MB).
 	MaxUpload int64
 	// Province is printed at the head of every export.
@@ -46,7 +51,14 @@ type Config struct {
 	// Metrics counts requests and transitions and is served at GET /metrics
 	// (nil: neither).
 	Metrics *metrics.Metrics
+	// MetricsAllow are the CIDR prefixes of the networks /metrics answers,
+	// judged on the TCP peer's address, never on X-Forwarded-For; empty is
+	// DefaultMetricsAllow. Others are answered 403.
+	MetricsAllow []string
 }
+
+// DefaultMetricsAllow is who may read /metrics unless configured: this host.
+var DefaultMetricsAllow = []string{"127.0.0.0/8", "::1/128"}
 
 // Server routes and answers HTTP requests.
 type Server struct {
@@ -59,13 +71,15 @@ type Server struct {
 
 	deadlinesChanged func()
 	bucket           *evidence.Bucket
-	roots            *x509.CertPool
+	trust            *signature.Trust
+	pdfTimeout       time.Duration
 	maxUpload        int64
 	province         string
 	renders          chan struct{} // a slot per core for rendering exports
 	users            userCache     // callers of routes that check their token again in SQL
 	metrics          *metrics.Metrics
 	routes           map[string]bool // every registered route pattern
+	metricsAllow     []netip.Prefix
 }
 
 // New builds the server and its routes.
@@ -82,25 +96,38 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("trusted proxy %q: want a CIDR prefix such as 10.0.0.0/8: %w", p, err)
 		}
 	}
+	if len(cfg.MetricsAllow) == 0 {
+		cfg.MetricsAllow = DefaultMetricsAllow
+	}
+	var metricsAllow []netip.Prefix
+	for _, p := range cfg.MetricsAllow {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("metrics allow %q: want a CIDR prefix such as 127.0.0.0/8: %w", p, err)
+		}
+		metricsAllow = append(metricsAllow, prefix.Masked())
+	}
 	doc, err := OpenAPIDocument()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{store: cfg.Store, log: cfg.Log, zone: cfg.Zone, maxBody: cfg.MaxBody, openapi: doc, deadlinesChanged: cfg.DeadlinesChanged}
-	s.bucket, s.roots, s.maxUpload, s.province = cfg.Bucket, cfg.TrustRoots, cfg.MaxUpload, cfg.Province
-	s.metrics = cfg.Metrics
+	s.bucket, s.trust, s.maxUpload, s.province = cfg.Bucket, cfg.Trust, cfg.MaxUpload, cfg.Province
+	s.pdfTimeout = cfg.PDFTimeout
+	s.metrics, s.metricsAllow = cfg.Metrics, metricsAllow
 	s.renders = make(chan struct{}, runtime.GOMAXPROCS(0))
 	if s.maxUpload <= 0 {
 		s.maxUpload = 50 << 20
 	}
-	if s.roots == nil {
-		s.roots = x509.NewCertPool()
+	if s.trust == nil {
+		s.trust = &signature.Trust{Roots: cfg.TrustRoots}
 	}
 	if s.deadlinesChanged == nil {
 		s.deadlinesChanged = func() {}
 	}
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID)
+	r.Use(secureHeaders)
+	r.Use(requestID)
 	if len(cfg.TrustedProxies) > 0 {
 		r.Use(middleware.ClientIPFromXFF(cfg.TrustedProxies...))
 	} else {
@@ -109,15 +136,26 @@ func New(cfg Config) (*Server, error) {
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, errNoRoute) })
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, errNoMethod) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		// chi sends here a method it does not know (PROPFIND) whatever the
+		// path: under /api/v1 that too is 401 before 404 and 405.
+		if apiPath(r) {
+			s.authenticate(http.HandlerFunc(s.handleNoMethod)).ServeHTTP(w, r)
+			return
+		}
+		s.handleNoMethod(w, r)
+	})
 
+	// HEAD, for load balancers that probe without a body.
 	r.Get("/healthz", s.handleHealth)
+	r.Head("/healthz", s.handleHealth)
 	r.Get("/readyz", s.handleReady)
+	r.Head("/readyz", s.handleReady)
 	r.Get("/api/openapi.yaml", s.handleOpenAPI)
 	if s.metrics != nil {
-		// Unauthenticated, like the health checks: keep it off the public
-		// side of the reverse proxy.
-		r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
+		// Unauthenticated, like the health checks, so answered only to the
+		// networks of --metrics-allow.
+		r.With(s.metricsOnly).Method(http.MethodGet, "/metrics", s.metrics.Handler())
 	}
 
 	r.Route("/api/v1", func(r chi.Router) {
@@ -129,7 +167,7 @@ func New(cfg Config) (*Server, error) {
 		// Unknown routes and methods answer 401 before 404 and 405, as
 		// everything under /api/v1 does.
 		r.NotFound(s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, errNoRoute) })).ServeHTTP)
-		r.MethodNotAllowed(s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, errNoMethod) })).ServeHTTP)
+		r.MethodNotAllowed(s.authenticate(http.HandlerFunc(s.handleNoMethod)).ServeHTTP)
 	})
 	s.router = r
 	s.routes = map[string]bool{}
@@ -157,10 +195,16 @@ func (s *Server) authenticatedRoutes(r chi.Router) {
 
 	r.Get("/agencies", s.handleAgencyList)
 	r.With(s.require(adminOnly)).Post("/agencies", s.handleAgencyCreate)
+	r.With(s.require(adminOnly)).Get("/agencies/{id}/signers", s.handleSignerList)
+	r.With(s.require(adminOnly)).Post("/agencies/{id}/signers", s.handleSignerCreate)
+	r.With(s.require(adminOnly)).Delete("/agencies/{id}/signers/{signer_id}", s.handleSignerDelete)
 	r.With(s.require(adminOnly)).Post("/agencies/{id}/officials", s.handleOfficialsImport)
 	r.With(s.require(adminOnly)).Post("/users", s.handleUserCreate)
 	r.With(s.require(adminOnly)).Post("/tokens", s.handleTokenCreate)
 	r.With(s.require(adminOnly)).Delete("/tokens/{id}", s.handleTokenDelete)
+	r.Get("/me/tokens", s.handleMyTokenList)
+	r.Get("/users/{id}/tokens", s.handleUserTokenList) // admin, or the user themself
+	r.With(s.require(adminOnly)).Get("/audit", s.handleAuditList)
 
 	r.Get("/criteria-sets", s.handleCriteriaSetList)
 	r.Get("/criteria-sets/{id}", s.handleCriteriaSetGet)

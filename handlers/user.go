@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"parindex/store"
 	"parindex/workflow"
 )
 
@@ -30,36 +31,40 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	if err := s.store.CreateUser(r.Context(), &in); err != nil {
+	if err := s.store.CreateUser(r.Context(), currentUser(r), &in, meta(r)); err != nil {
 		s.problem(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, userJSON(&in))
 }
 
+// handleTokenCreate issues a token for a user, recording the caller as its
+// issuer. Without expires_at or no_expiry it lasts the server's token
+// lifetime (serve --token-ttl); naming both is 422.
 func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		UserID    int64   `json:"user_id"`
 		ExpiresAt *string `json:"expires_at"`
+		NoExpiry  bool    `json:"no_expiry"`
 	}
 	if err := s.decode(w, r, &in); err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	var expires *time.Time
+	exp := store.TokenExpiry{Never: in.NoExpiry}
 	if in.ExpiresAt != nil {
 		t, err := s.parseTime(*in.ExpiresAt, "expires_at")
 		if err != nil {
 			s.problem(w, r, err)
 			return
 		}
-		expires = &t
+		exp.At = &t
 	}
 	if in.UserID <= 0 {
 		s.problem(w, r, workflow.Errorf(workflow.EINVALID, "user_id is required.").WithFields(workflow.FieldError{Field: "user_id", Message: "required"}))
 		return
 	}
-	t, err := s.store.CreateToken(r.Context(), in.UserID, expires)
+	t, err := s.store.CreateToken(r.Context(), currentUser(r), in.UserID, exp, meta(r))
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -71,10 +76,53 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, t)
 }
 
+// handleUserTokenList lists a user's tokens for an administrator or for the
+// user themself; anyone else is refused before the user is looked up, so the
+// answer says nothing about which users exist.
+func (s *Server) handleUserTokenList(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if u := currentUser(r); u.ID != id && !u.Has(workflow.RoleAdmin, 0) {
+		s.problem(w, r, workflow.Errorf(workflow.EFORBIDDEN, "Chỉ quản trị viên hoặc chính người dùng đó được xem danh sách mã truy cập."))
+		return
+	}
+	s.writeTokens(w, r, id)
+}
+
+// handleMyTokenList lists the caller's own tokens.
+func (s *Server) handleMyTokenList(w http.ResponseWriter, r *http.Request) {
+	s.writeTokens(w, r, currentUser(r).ID)
+}
+
+// writeTokens answers a user's tokens with their times in the province's zone.
+func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, userID int64) {
+	list, err := s.store.ListTokens(r.Context(), userID)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	local := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		v := t.In(s.zone)
+		return &v
+	}
+	for i := range list {
+		t := &list[i]
+		t.CreatedAt = t.CreatedAt.In(s.zone)
+		t.LastUsedAt, t.ExpiresAt, t.RevokedAt = local(t.LastUsedAt), local(t.ExpiresAt), local(t.RevokedAt)
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
 func (s *Server) handleTokenDelete(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err == nil {
-		err = s.store.RevokeToken(r.Context(), id)
+		err = s.store.RevokeToken(r.Context(), currentUser(r), id, meta(r))
 	}
 	if err != nil {
 		s.problem(w, r, err)

@@ -68,7 +68,7 @@ func BenchmarkDeadlineLag(b *testing.B) {
 				all = append(all, d)
 				c := &workflow.Campaign{Name: fmt.Sprintf("Đợt %d", i), Year: 2026, OpensAt: time.Now().Add(-time.Hour), ClosesAt: d,
 					CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-				if err := s.CreateCampaign(ctx, c, w.Admin); err != nil {
+				if err := s.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
 					b.Fatal(err)
 				}
 				reports, err := s.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})

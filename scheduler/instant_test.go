@@ -151,7 +151,7 @@ func TestSweepAcrossDaylightSaving(t *testing.T) {
 				w := storetest.NewWorld(t, s, clock)
 				c := &workflow.Campaign{Name: "Đợt giờ mùa hè", Year: 2026, OpensAt: from.Add(-time.Hour), ClosesAt: d,
 					CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-				if err := s.CreateCampaign(ctx, c, w.Admin); err != nil {
+				if err := s.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
 					t.Fatal(err)
 				}
 				reports, err := s.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})
@@ -241,7 +241,7 @@ func TestPlanSweepsAnInstantMissedWhilePlanning(t *testing.T) {
 		now := time.Now()
 		c := &workflow.Campaign{Name: "Đợt trễ", Year: 2026, OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(-time.Second),
 			CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-		if err := s.CreateCampaign(ctx, c, w.Admin); err != nil {
+		if err := s.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		runs := make(chan Run, 10)

@@ -493,7 +493,7 @@ func TestRemindersOnce(t *testing.T) {
 		closes := start.Add(96 * time.Hour)
 		c := &workflow.Campaign{Name: "Đợt nhắc hạn", Year: 2026, OpensAt: start, ClosesAt: closes,
 			CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-		if err := w.Store.CreateCampaign(ctx, c, w.Admin); err != nil {
+		if err := w.Store.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		reports, err := w.Store.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})
@@ -620,7 +620,7 @@ func addCampaign(t *testing.T, w *storetest.World, delay time.Duration) []int64 
 	now := time.Now()
 	c := &workflow.Campaign{Name: "Đợt " + delay.String(), Year: 2026, OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(delay),
 		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-	if err := w.Store.CreateCampaign(ctx, c, w.Admin); err != nil {
+	if err := w.Store.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	reports, err := w.Store.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})

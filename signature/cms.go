@@ -39,11 +39,25 @@ var (
 type cmsCheck struct {
 	valid       bool
 	trusted     bool
+	revoked     bool
 	signer      *x509.Certificate
 	signedAt    *time.Time
 	timestampAt *time.Time
+	checkedAt   time.Time // the time the chain was checked at
+	untrusted   string    // why the signer is not trusted: one of the Trust* codes
 	problems    []string
 }
+
+// Why a signer is not trusted, as codes that the service turns into words.
+const (
+	TrustNoRoots     = "no_roots"     // no trust roots are configured
+	TrustNotChained  = "not_chained"  // the certificate does not chain to a configured root
+	TrustExpired     = "expired"      // the certificate was not valid at the signing time
+	TrustKeyUsage    = "key_usage"    // the certificate is not meant for signing
+	TrustRevoked     = "revoked"      // a revocation list lists the certificate
+	TrustFutureTime  = "future_time"  // the claimed signing time lies ahead of the server's clock
+	TrustNotVerified = "not_verified" // the signature itself does not verify
+)
 
 func (c *cmsCheck) problem(format string, args ...any) {
 	c.problems = append(c.problems, fmt.Sprintf(format, args...))
@@ -53,7 +67,7 @@ func (c *cmsCheck) problem(format string, args ...any) {
 // of s, which the caller has checked lies inside the file. It does what
 // pkcs7's Verify does, except that it hashes the signed bytes straight from
 // r instead of holding them in memory, and that trust comes from roots alone.
-func checkCMS(r io.ReaderAt, s *sigDict, contents []byte, roots *x509.CertPool, now time.Time) (cmsCheck, error) {
+func checkCMS(r io.ReaderAt, s *sigDict, contents []byte, trust *Trust, now time.Time) (cmsCheck, error) {
 	var c cmsCheck
 	p7, err := pkcs7.Parse(contents)
 	if err != nil {
@@ -94,7 +108,7 @@ func checkCMS(r io.ReaderAt, s *sigDict, contents []byte, roots *x509.CertPool, 
 	if c.valid {
 		c.readTimestamp(unsignedAttrs, si.EncryptedDigest)
 	}
-	c.checkTrust(p7.Certificates, roots, now)
+	c.checkTrust(p7.Certificates, trust, now)
 	return c, nil
 }
 
@@ -224,37 +238,98 @@ func (c *cmsCheck) readTimestamp(attrs []cmsAttribute, sig []byte) {
 	}
 }
 
-// checkTrust verifies the signer's chain up to roots, now. Certificates the
+// clockSkew is how far a claimed signing time may lie ahead of the server's
+// clock before it is taken for a lie.
+const clockSkew = 5 * time.Minute
+
+// signingTime is the time the chain is checked at: the timestamp's when a
+// timestamp authority vouches for one, else the time the signer claims, else
+// now. A claimed time is only as good as the signer; a revocation is held
+// against a signature unless a timestamp proves it was made before.
+func (c *cmsCheck) signingTime(now time.Time) time.Time {
+	switch {
+	case c.timestampAt != nil:
+		return *c.timestampAt
+	case c.signedAt != nil:
+		return *c.signedAt
+	}
+	return now
+}
+
+// checkTrust verifies the signer's chain up to trust's roots at the signing
+// time, then the key usage and the revocation lists. Certificates the
 // signature carries may serve as intermediates, never as roots: a PDF that
 // brings its own root proves nothing.
-func (c *cmsCheck) checkTrust(carried []*x509.Certificate, roots *x509.CertPool, now time.Time) {
+func (c *cmsCheck) checkTrust(carried []*x509.Certificate, trust *Trust, now time.Time) {
+	c.checkedAt = c.signingTime(now)
+	if c.checkedAt.After(now.Add(clockSkew)) {
+		c.distrust(TrustFutureTime, "the claimed signing time lies in the future")
+		return
+	}
+	if trust.Empty() {
+		c.distrust(TrustNoRoots, "no trust roots are configured, so no signer is trusted")
+		return
+	}
 	intermediates := x509.NewCertPool()
 	for _, cert := range carried {
 		intermediates.AddCert(cert)
 	}
-	_, err := c.signer.Verify(x509.VerifyOptions{
-		Roots:         roots,
+	chains, err := c.signer.Verify(x509.VerifyOptions{
+		Roots:         trust.Roots,
 		Intermediates: intermediates,
-		CurrentTime:   now,
+		CurrentTime:   c.checkedAt,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 	})
 	var invalid x509.CertificateInvalidError
 	switch {
 	case err == nil:
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		c.problem("the signer's certificate has expired or is not yet valid")
+		c.distrust(TrustExpired, "the signer's certificate was not valid at the signing time (expired or not yet valid)")
 		return
 	default:
-		c.problem("the signer's certificate does not chain to a trusted root")
+		c.distrust(TrustNotChained, "the signer's certificate does not chain to a trusted root")
 		return
 	}
 	if ku := c.signer.KeyUsage; ku != 0 && ku&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		c.problem("the signer's certificate is not meant for signing")
+		c.distrust(TrustKeyUsage, "the signer's certificate is not meant for signing")
 		return
 	}
-	if c.signedAt != nil && (c.signedAt.Before(c.signer.NotBefore) || c.signedAt.After(c.signer.NotAfter)) {
-		c.problem("the claimed signing time lies outside the certificate's validity")
-		return
+	if revoked, at := revokedIn(chains, trust.CRLs); revoked {
+		// Without a timestamp the signing time is only claimed: a revoked
+		// key could claim any time, so the revocation counts whenever it was.
+		if c.timestampAt == nil || !at.After(*c.timestampAt) {
+			c.revoked = true
+			c.distrust(TrustRevoked, "the signer's certificate has been revoked")
+			return
+		}
 	}
 	c.trusted = true
+}
+
+// distrust records why the signer is not trusted.
+func (c *cmsCheck) distrust(code, problem string) {
+	c.untrusted = code
+	c.problem("%s", problem)
+}
+
+// revokedIn reports whether a certificate of any verified chain (the root
+// aside) is listed in a revocation list that its issuer signed, and when it
+// was revoked.
+func revokedIn(chains [][]*x509.Certificate, crls []*x509.RevocationList) (bool, time.Time) {
+	for _, chain := range chains {
+		for i := 0; i+1 < len(chain); i++ {
+			cert, issuer := chain[i], chain[i+1]
+			for _, crl := range crls {
+				if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || crl.CheckSignatureFrom(issuer) != nil {
+					continue
+				}
+				for _, e := range crl.RevokedCertificateEntries {
+					if e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+						return true, e.RevocationTime
+					}
+				}
+			}
+		}
+	}
+	return false, time.Time{}
 }

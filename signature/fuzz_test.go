@@ -2,6 +2,9 @@ package signature
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -20,14 +23,24 @@ func FuzzVerify(f *testing.F) {
 	f.Add(signed)
 	f.Add(append(bytes.Clone(signed), "junk"...))
 	f.Add(compressedPDF(f, "<< /Title (x) >>"))
-	roots, err := LoadRoots(signtest.WriteRootsDir(f, ca))
+	trust, err := LoadTrust(signtest.WriteRootsDir(f, ca))
 	if err != nil {
 		f.Fatal(err)
 	}
 	now := time.Now()
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rep, err := check(bytes.NewReader(data), int64(len(data)), roots, now)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b := newBudget(context.Background(), int64(len(data)))
+		rep, err := check(guardedReader{bytes.NewReader(data), b}, int64(len(data)), trust, now, b)
+		runtime.ReadMemStats(&after)
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > allocBudget(len(data)) {
+			t.Fatalf("a %d-byte file allocated %d MB, over the budget of %d MB", len(data), alloc>>20, allocBudget(len(data))>>20)
+		}
+		if errors.Is(err, ErrTooComplex) {
+			return // refused within the budget
+		}
 		if err != nil {
 			t.Fatalf("check: %v", err)
 		}

@@ -12,22 +12,25 @@ import (
 // decoded data of an object stream, keeping track of the file offset.
 type lexer struct {
 	r      *bufio.Reader
-	pos    int64 // offset of the next unread byte
-	back   []any // tokens pushed back; the last one is read first
-	values int   // values read so far, against maxValues
+	pos    int64   // offset of the next unread byte
+	back   []any   // tokens pushed back; the last one is read first
+	values int     // values read so far, against maxValues
+	b      *budget // the document's, shared by all its lexers
 }
 
 // newLexer reads r from off up to end; an offset outside the file gives a
-// lexer that reports a syntax error instead of asking r for it.
-func newLexer(r io.ReaderAt, off, end int64) *lexer {
+// lexer that reports a syntax error instead of asking r for it. r should be
+// the document's guardedReader, so that reading is charged to b.
+func newLexer(r io.ReaderAt, off, end int64, b *budget) *lexer {
 	if off < 0 || off > end {
-		return &lexer{r: bufio.NewReader(errReader{syntaxf("offset %d is outside the file", off)}), pos: off}
+		return &lexer{r: bufio.NewReader(errReader{syntaxf("offset %d is outside the file", off)}), pos: off, b: b}
 	}
-	return &lexer{r: bufio.NewReader(io.NewSectionReader(r, off, end-off)), pos: off}
+	return &lexer{r: bufio.NewReader(io.NewSectionReader(r, off, end-off)), pos: off, b: b}
 }
 
-func newBytesLexer(b []byte) *lexer {
-	return &lexer{r: bufio.NewReader(bytes.NewReader(b))}
+// newBytesLexer reads decoded data (an object stream's) in memory.
+func newBytesLexer(data []byte, b *budget) *lexer {
+	return &lexer{r: bufio.NewReader(tickingReader{bytes.NewReader(data), b}), b: b}
 }
 
 type errReader struct{ err error }
@@ -65,8 +68,22 @@ func isDelim(c byte) bool {
 	return false
 }
 
+// skipSpace returns the next byte that is not white space. It reads bytes,
+// so it must not be used while tokens are pushed back.
+func (l *lexer) skipSpace() (byte, error) {
+	for {
+		c, err := l.readByte()
+		if err != nil || !isSpace(c) {
+			return c, err
+		}
+	}
+}
+
 // token returns the next token: int64, float64, pdfName, pdfString or pdfKeyword.
 func (l *lexer) token() (any, error) {
+	if err := l.b.tick(); err != nil {
+		return nil, err
+	}
 	if n := len(l.back); n > 0 {
 		tok := l.back[n-1]
 		l.back = l.back[:n-1]
@@ -171,12 +188,39 @@ func (l *lexer) name() (pdfName, error) {
 	return pdfName(out), nil
 }
 
+// stringLimit is how long a string may grow: maxString, or less when the
+// document's budget for strings is nearly spent.
+func (l *lexer) stringLimit() int {
+	return int(min(maxString, max(l.b.strings, 0)))
+}
+
+// strBuf collects a string's bytes, doubling as it grows: append's gentler
+// growth for large slices would allocate five times a long string's length.
+type strBuf struct{ b []byte }
+
+func (s *strBuf) Len() int { return len(s.b) }
+
+func (s *strBuf) add(c byte) {
+	if len(s.b) == cap(s.b) {
+		grown := make([]byte, len(s.b), max(64, 2*cap(s.b)))
+		copy(grown, s.b)
+		s.b = grown
+	}
+	s.b = append(s.b, c)
+}
+
+// endString charges a finished string to the budget.
+func (l *lexer) endString(buf *strBuf) (pdfString, error) {
+	return pdfString(buf.b), spend(&l.b.strings, int64(buf.Len()))
+}
+
 func (l *lexer) literal() (pdfString, error) {
-	var buf []byte
+	var buf strBuf
 	depth := 1
+	limit := l.stringLimit()
 	for {
-		if len(buf) > maxString {
-			return "", syntaxf("string longer than %d bytes", maxString)
+		if buf.Len() > limit {
+			return "", l.stringTooLong()
 		}
 		c, err := l.readByte()
 		if err != nil {
@@ -187,7 +231,7 @@ func (l *lexer) literal() (pdfString, error) {
 			depth++
 		case ')':
 			if depth--; depth == 0 {
-				return pdfString(buf), nil
+				return l.endString(&buf)
 			}
 		case '\r':
 			// An end of line inside a string is a line feed, whatever its bytes.
@@ -233,12 +277,22 @@ func (l *lexer) literal() (pdfString, error) {
 				c = byte(v)
 			}
 		}
-		buf = append(buf, c)
+		buf.add(c)
 	}
 }
 
+// stringTooLong is the error of a string over maxString (a syntax error) or
+// over what is left of the budget.
+func (l *lexer) stringTooLong() error {
+	if l.b.strings < maxString {
+		return errOver()
+	}
+	return syntaxf("string longer than %d bytes", maxString)
+}
+
 func (l *lexer) hex() (pdfString, error) {
-	var buf []byte
+	var buf strBuf
+	limit := l.stringLimit()
 	half, odd := byte(0), false
 	for {
 		c, err := l.readByte()
@@ -249,9 +303,9 @@ func (l *lexer) hex() (pdfString, error) {
 		switch {
 		case c == '>':
 			if odd {
-				buf = append(buf, half<<4)
+				buf.add(half << 4)
 			}
-			return pdfString(buf), nil
+			return l.endString(&buf)
 		case isSpace(c):
 			continue
 		case c >= '0' && c <= '9':
@@ -264,10 +318,10 @@ func (l *lexer) hex() (pdfString, error) {
 			return "", syntaxf("bad character %q in hex string", c)
 		}
 		if odd {
-			if len(buf) == maxString {
-				return "", syntaxf("string longer than %d bytes", maxString)
+			if buf.Len() == limit {
+				return "", l.stringTooLong()
 			}
-			buf = append(buf, half<<4|v)
+			buf.add(half<<4 | v)
 		}
 		half, odd = v, !odd
 	}

@@ -12,7 +12,7 @@ import (
 const (
 	maxDepth   = 32       // nested arrays and dictionaries in one object
 	maxValues  = 100_000  // values in one parsed object
-	maxString  = 32 << 20 // bytes in one string: a signature's /Contents
+	maxString  = 8 << 20  // bytes in one string: a signature's /Contents (certificates and revocation data included)
 	maxToken   = 4096     // bytes in one name, number or keyword
 	maxDecoded = 64 << 20 // bytes of one decoded xref or object stream
 )
@@ -62,6 +62,9 @@ func (l *lexer) object() (any, error) {
 func (l *lexer) objectFrom(tok any, depth int) (any, error) {
 	if l.values++; l.values > maxValues {
 		return nil, syntaxf("object holds more than %d values", maxValues)
+	}
+	if err := spend(&l.b.values, 1); err != nil {
+		return nil, err
 	}
 	if depth > maxDepth {
 		return nil, syntaxf("objects nest deeper than %d", maxDepth)

@@ -3,6 +3,7 @@ package signature
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"fmt"
 	"reflect"
 	"testing"
@@ -22,13 +23,13 @@ func TestLexerObjects(t *testing.T) {
 		"% comment\n 7":                                 int64(7),
 	}
 	for in, want := range cases {
-		got, err := newBytesLexer([]byte(in)).object()
+		got, err := newBytesLexer([]byte(in), newBudget(context.Background(), 0)).object()
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("object(%q) = %#v, %v; want %#v", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "<< /A", "(unclosed", "<12 zz>", ">", "<< 1 2 >>", "[" + string(bytes.Repeat([]byte("["), maxDepth+1))} {
-		if got, err := newBytesLexer([]byte(in)).object(); err == nil {
+		if got, err := newBytesLexer([]byte(in), newBudget(context.Background(), 0)).object(); err == nil {
 			t.Errorf("object(%q) = %#v, want an error", in, got)
 		}
 	}

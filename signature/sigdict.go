@@ -37,12 +37,12 @@ func (s *sigDict) end() int64 {
 // /Contents must sit in the file unencoded for its /ByteRange to leave it
 // out, so its dictionary is never compressed, and a signature an update
 // dropped from the form still shows the file was signed.
-func findSignatures(r io.ReaderAt, size int64) (sigs []*sigDict, markers int, err error) {
+func findSignatures(r io.ReaderAt, size int64, b *budget) (sigs []*sigDict, markers int, err error) {
 	err = eachIndex(r, size, []byte("/ByteRange"), func(at int64) error {
 		if markers++; markers > maxByteRanges {
 			return nil
 		}
-		br, ok, err := readByteRange(newLexer(r, at+int64(len("/ByteRange")), size))
+		br, ok, err := readByteRange(newLexer(r, at+int64(len("/ByteRange")), size, b))
 		if err != nil {
 			return err
 		} else if !ok {
@@ -92,12 +92,12 @@ func readByteRange(l *lexer) (br [4]int64, ok bool, err error) {
 // lastSignature reads the dictionaries of the candidates in order and
 // returns the first that is a signature; a document timestamp (/Type
 // /DocTimeStamp) is not one and is skipped, which timestamped reports.
-func lastSignature(r io.ReaderAt, size int64, sigs []*sigDict) (last *sigDict, timestamped bool, err error) {
+func lastSignature(r io.ReaderAt, size int64, sigs []*sigDict, b *budget) (last *sigDict, timestamped bool, err error) {
 	for i, s := range sigs {
 		if i == maxSigDicts {
 			break
 		}
-		if s.dict, err = enclosingDict(r, size, s); err != nil {
+		if s.dict, err = enclosingDict(r, size, s, b); err != nil {
 			return nil, false, err
 		}
 		if s.dict != nil && (s.dict["Type"] == pdfName("DocTimeStamp") || s.dict["SubFilter"] == pdfName("ETSI.RFC3161")) {
@@ -114,7 +114,7 @@ var objHeader = regexp.MustCompile(`\d+[\x00\t\n\f\r ]+\d+[\x00\t\n\f\r ]+obj`)
 // enclosingDict reads the dictionary that holds s's /ByteRange: the object
 // whose header comes last before it (or before /Contents, which some writers
 // put first) and whose /ByteRange is the same. Nil when there is none.
-func enclosingDict(r io.ReaderAt, size int64, s *sigDict) (pdfDict, error) {
+func enclosingDict(r io.ReaderAt, size int64, s *sigDict, b *budget) (pdfDict, error) {
 	before := s.at
 	if gap := s.byteRange[0] + s.byteRange[1]; gap < before && before-gap <= 2*maxString {
 		before = gap
@@ -128,7 +128,7 @@ func enclosingDict(r io.ReaderAt, size int64, s *sigDict) (pdfDict, error) {
 	}
 	matches := objHeader.FindAllIndex(buf, -1)
 	for i := len(matches) - 1; i >= 0 && i >= len(matches)-headerTries; i-- {
-		_, v, err := newLexer(r, start+int64(matches[i][0]), size).indirect()
+		_, v, err := newLexer(r, start+int64(matches[i][0]), size, b).indirect()
 		if isReadError(err) {
 			return nil, err
 		}

@@ -12,7 +12,9 @@ package signature
 
 import (
 	"bytes"
-	"crypto/x509"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -24,24 +26,33 @@ const (
 	StatusValid      = "valid"      // signed, verifies, covers the file, trusted signer
 	StatusUntrusted  = "untrusted"  // verifies, but nobody in the trust store vouches for the signer
 	StatusInvalid    = "invalid"    // a signature is there but does not verify
+	StatusRevoked    = "revoked"    // verifies, but the signer's certificate has been revoked
 	StatusIncomplete = "incomplete" // verifies and is trusted, but the file goes on after what was signed
 	StatusScan       = "scan"       // no signature: an unsigned PDF, an image, an office file
 )
 
 // Report is what the service stores and shows about a file's digital signature.
 type Report struct {
-	Present      bool              `json:"present"`                // the PDF has at least one signature dictionary
-	Valid        bool              `json:"valid"`                  // the last signature's CMS signature and its message digest over the /ByteRange verify
-	CoversFile   bool              `json:"covers_file"`            // the last signature's /ByteRange runs from 0 to the very end of the file, and the gap is exactly the /Contents hex string
-	Signer       string            `json:"signer"`                 // signer certificate subject CommonName
-	Organization string            `json:"organization"`           // signer certificate subject O
-	SignedAt     *time.Time        `json:"signed_at"`              // claimed signing time (CMS signingTime attribute, or /M)
-	TimestampAt  *time.Time        `json:"timestamp_at,omitempty"` // RFC 3161 timestamp token time, when there is one
-	Trusted      bool              `json:"trusted"`                // the signer chain verifies up to a root in the configured trust store
-	Status       string            `json:"status"`                 // one of the Status constants
-	Problems     []string          `json:"problems,omitempty"`     // short English sentences
-	SignedLength int64             `json:"-"`                      // end of the signed revision (ByteRange end); 0 when no signature
-	Info         map[string]string `json:"-"`                      // the document information dictionary of the final trailer
+	Present      bool       `json:"present"`                // the PDF has at least one signature dictionary
+	Valid        bool       `json:"valid"`                  // the last signature's CMS signature and its message digest over the /ByteRange verify
+	CoversFile   bool       `json:"covers_file"`            // the last signature's /ByteRange runs from 0 to the very end of the file, and the gap is exactly the /Contents hex string
+	Signer       string     `json:"signer"`                 // signer certificate subject CommonName
+	Organization string     `json:"organization"`           // signer certificate subject O
+	SignedAt     *time.Time `json:"signed_at"`              // claimed signing time (CMS signingTime attribute, or /M)
+	TimestampAt  *time.Time `json:"timestamp_at,omitempty"` // RFC 3161 timestamp token time, when there is one
+	Fingerprint  string     `json:"fingerprint,omitempty"`  // hex SHA-256 of the signer certificate, as registered signers are named
+	Trusted      bool       `json:"trusted"`                // the signer chain verifies up to a root in the configured trust store, at the signing time, and is not revoked
+	Revoked      bool       `json:"revoked"`                // a revocation list in the trust store lists the signer's certificate (or an issuer's)
+	Untrusted    string     `json:"untrusted,omitempty"`    // why the signer is not trusted: a Trust* code
+	CheckedAt    *time.Time `json:"checked_at,omitempty"`   // the time the chain was checked at: the timestamp's, else the claimed signing time, else the check's
+	// ModifiedAfterSigning says what an incremental update after the signed
+	// revision changed (ChangeContent, ChangePages, ChangeAnnotations, …);
+	// empty when the file ends where the signature does.
+	ModifiedAfterSigning []string          `json:"modified_after_signing,omitempty"`
+	Status               string            `json:"status"`             // one of the Status constants
+	Problems             []string          `json:"problems,omitempty"` // short English sentences
+	SignedLength         int64             `json:"-"`                  // end of the signed revision (ByteRange end); 0 when no signature
+	Info                 map[string]string `json:"-"`                  // the document information dictionary of the final trailer
 }
 
 func (rep *Report) problem(format string, args ...any) {
@@ -57,6 +68,8 @@ func (rep *Report) status() string {
 		return StatusScan
 	case !rep.Valid:
 		return StatusInvalid
+	case rep.Revoked:
+		return StatusRevoked
 	case !rep.Trusted:
 		return StatusUntrusted
 	case !rep.CoversFile:
@@ -65,24 +78,44 @@ func (rep *Report) status() string {
 	return StatusValid
 }
 
-// Verify reads a file of the given media type and reports its signature.
-// Non-PDF media types get Status "scan" without reading. A malformed PDF is
-// not an error: it is Present=false or Valid=false with a Problem; the error
-// is only for failures of r. Trust comes from roots alone, never from the
-// system store or from certificates in the file; nil roots trusts nobody.
-// The certificate chain is checked at the current time. Verify streams the
-// file: it holds the signature value and, when it needs them, decoded
-// cross-reference and object streams (each capped), never the whole file.
-func Verify(r io.ReaderAt, size int64, mediaType string, roots *x509.CertPool) (Report, error) {
-	return verify(r, size, mediaType, roots, time.Now())
+// Options are what a check trusts and how long it may take.
+type Options struct {
+	// Trust holds the roots a signer must chain to and the revocation
+	// lists; nil trusts nobody.
+	Trust *Trust
+	// Timeout bounds the check (DefaultTimeout when 0); it also ends when
+	// ctx does, when the client goes away.
+	Timeout time.Duration
+	// Now is the check's clock (time.Now when nil).
+	Now func() time.Time
 }
 
-func verify(r io.ReaderAt, size int64, mediaType string, roots *x509.CertPool, now time.Time) (rep Report, err error) {
+// Verify reads a file of the given media type and reports its signature.
+// Non-PDF media types get Status "scan" without reading. A malformed PDF is
+// not an error: it is Present=false or Valid=false with a Problem. The
+// errors are a failure of r, ctx's error when ctx ends, and ErrTooComplex
+// (wrapped) for a file over one document's budget of memory, work and time:
+// such a file is to be refused. Trust comes from opts.Trust alone, never
+// from the system store or from certificates in the file. Verify streams
+// the file: it holds the signature value and, when it needs them, decoded
+// cross-reference and object streams (all of them within the budget),
+// never the whole file.
+func Verify(ctx context.Context, r io.ReaderAt, size int64, mediaType string, opts Options) (Report, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	return verify(ctx, r, size, mediaType, opts.Trust, now())
+}
+
+func verify(ctx context.Context, r io.ReaderAt, size int64, mediaType string, trust *Trust, now time.Time) (rep Report, err error) {
 	if !isPDF(mediaType) {
 		return Report{Status: StatusScan}, nil
-	}
-	if roots == nil {
-		roots = x509.NewCertPool() // a nil pool would mean the system roots
 	}
 	defer func() {
 		// A bug on hostile input must not take the service down; the file
@@ -93,7 +126,24 @@ func verify(r io.ReaderAt, size int64, mediaType string, roots *x509.CertPool, n
 			rep.Status, err = rep.status(), nil
 		}
 	}()
-	return check(r, size, roots, now)
+	b := newBudget(ctx, size)
+	rep, err = check(guardedReader{r, b}, size, trust, now, b)
+	if err != nil {
+		return Report{}, unwrapRead(err)
+	}
+	return rep, nil
+}
+
+// unwrapRead turns the budget's and the context's errors, which travel as
+// read errors inside the parser, back into what they are.
+func unwrapRead(err error) error {
+	for {
+		re, ok := err.(*readError)
+		if !ok {
+			return err
+		}
+		err = re.err
+	}
 }
 
 func isPDF(mediaType string) bool {
@@ -102,7 +152,8 @@ func isPDF(mediaType string) bool {
 }
 
 // check is Verify without the recover, so that the fuzz test sees panics.
-func check(r io.ReaderAt, size int64, roots *x509.CertPool, now time.Time) (Report, error) {
+// r is a guardedReader charging b.
+func check(r io.ReaderAt, size int64, trust *Trust, now time.Time, b *budget) (Report, error) {
 	rep := Report{Info: map[string]string{}}
 	if size <= 0 {
 		rep.problem("the file is empty")
@@ -118,7 +169,7 @@ func check(r io.ReaderAt, size int64, roots *x509.CertPool, now time.Time) (Repo
 		return rep, nil
 	}
 
-	doc, err := openDocument(r, size)
+	doc, err := openDocument(r, size, b)
 	if isReadError(err) {
 		return Report{}, err
 	} else if err != nil {
@@ -131,19 +182,24 @@ func check(r io.ReaderAt, size int64, roots *x509.CertPool, now time.Time) (Repo
 		rep.Info = info
 	}
 
-	sigs, markers, err := findSignatures(r, size)
+	sigs, markers, err := findSignatures(r, size, b)
 	if err != nil {
 		return Report{}, err
 	}
-	sig, timestamped, err := lastSignature(r, size, sigs)
+	sig, timestamped, err := lastSignature(r, size, sigs, b)
 	if err != nil {
 		return Report{}, err
 	}
 	switch {
 	case sig != nil:
 		rep.Present = true
-		if err := checkSignature(&rep, r, size, doc, sig, roots, now); err != nil {
+		if err := checkSignature(&rep, r, size, doc, sig, trust, now); err != nil {
 			return Report{}, err
+		}
+		if rep.SignedLength > 0 && rep.SignedLength < size {
+			if rep.ModifiedAfterSigning, err = changes(r, rep.SignedLength, size, b); err != nil {
+				return Report{}, err
+			}
 		}
 		if timestamped {
 			rep.problem("a document timestamp follows the signature; it was not checked")
@@ -159,7 +215,7 @@ func check(r io.ReaderAt, size int64, roots *x509.CertPool, now time.Time) (Repo
 }
 
 // checkSignature fills rep from the signature dictionary sig.
-func checkSignature(rep *Report, r io.ReaderAt, size int64, doc *document, sig *sigDict, roots *x509.CertPool, now time.Time) error {
+func checkSignature(rep *Report, r io.ReaderAt, size int64, doc *document, sig *sigDict, trust *Trust, now time.Time) error {
 	a, b, c := sig.byteRange[0], sig.byteRange[1], sig.byteRange[2]
 	end := sig.end()
 	if end < 0 || end > size || a > c || b > c-a {
@@ -192,15 +248,24 @@ func checkSignature(rep *Report, r io.ReaderAt, size int64, doc *document, sig *
 		}
 	}
 
-	cms, err := checkCMS(r, sig, []byte(contents), roots, now)
+	cms, err := checkCMS(r, sig, []byte(contents), trust, now)
 	if err != nil {
 		return err
 	}
-	rep.Valid, rep.Trusted = cms.valid, cms.trusted
+	rep.Valid, rep.Trusted, rep.Revoked, rep.Untrusted = cms.valid, cms.trusted, cms.revoked, cms.untrusted
+	if !cms.valid {
+		rep.Untrusted = TrustNotVerified
+	}
 	rep.Problems = append(rep.Problems, cms.problems...)
 	if cms.signer != nil {
 		rep.Signer = cms.signer.Subject.CommonName
 		rep.Organization = strings.Join(cms.signer.Subject.Organization, ", ")
+		sum := sha256.Sum256(cms.signer.Raw)
+		rep.Fingerprint = hex.EncodeToString(sum[:])
+	}
+	if !cms.checkedAt.IsZero() {
+		t := cms.checkedAt.UTC()
+		rep.CheckedAt = &t
 	}
 	rep.SignedAt, rep.TimestampAt = cms.signedAt, cms.timestampAt
 	if rep.SignedAt == nil {

@@ -2,7 +2,9 @@ package signature
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -19,22 +21,22 @@ import (
 type fixture struct {
 	ca     *signtest.CA
 	signer *signtest.Signer
-	roots  *x509.CertPool
+	roots  *Trust
 }
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
 	ca := signtest.NewCA(t, "Parindex Test Root")
-	roots, err := LoadRoots(signtest.WriteRootsDir(t, ca))
+	roots, err := LoadTrust(signtest.WriteRootsDir(t, ca))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fixture{ca: ca, signer: ca.Issue(t, "Ana Example", "Province of Example"), roots: roots}
 }
 
-func mustVerify(t *testing.T, file []byte, roots *x509.CertPool) Report {
+func mustVerify(t *testing.T, file []byte, trust *Trust) Report {
 	t.Helper()
-	rep, err := Verify(bytes.NewReader(file), int64(len(file)), "application/pdf", roots)
+	rep, err := Verify(context.Background(), bytes.NewReader(file), int64(len(file)), "application/pdf", Options{Trust: trust})
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -102,20 +104,20 @@ func TestVerifySignedLengthKeepsOriginalPrefix(t *testing.T) {
 func TestVerifyUntrustedRoot(t *testing.T) {
 	f := newFixture(t)
 	signed := f.signer.Sign(t, signtest.MinimalPDF(t, "hello"))
-	other, err := LoadRoots(signtest.WriteRootsDir(t, signtest.NewCA(t, "Someone Else")))
+	other, err := LoadTrust(signtest.WriteRootsDir(t, signtest.NewCA(t, "Someone Else")))
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// The signature carries its own root; neither another store nor no store
 	// at all may make it trusted.
-	for name, roots := range map[string]*x509.CertPool{"other root": other, "nil pool": nil} {
+	for name, roots := range map[string]*Trust{"other root": other, "no trust store": nil} {
 		t.Run(name, func(t *testing.T) {
 			rep := mustVerify(t, signed, roots)
 			if rep.Status != StatusUntrusted || !rep.Valid || !rep.CoversFile || rep.Trusted {
 				t.Fatalf("report = %+v, want valid but untrusted", rep)
 			}
-			if !hasProblem(rep, "trusted root") {
+			if !hasProblem(rep, "trusted root") && !hasProblem(rep, "no trust roots") {
 				t.Errorf("problems = %q, want one about the root", rep.Problems)
 			}
 			if rep.Signer != "Ana Example" {
@@ -125,16 +127,100 @@ func TestVerifyUntrustedRoot(t *testing.T) {
 	}
 }
 
-func TestVerifyExpiredCertificate(t *testing.T) {
+// The chain is checked at the signing time: a certificate that was valid
+// then still makes a trusted signature when it has expired since, and one
+// that had expired (or was not yet valid) when it signed does not.
+func TestVerifyChainAtSigningTime(t *testing.T) {
 	f := newFixture(t)
 	signed := f.signer.Sign(t, signtest.MinimalPDF(t, "hello"))
-	rep, err := verify(bytes.NewReader(signed), int64(len(signed)), "application/pdf", f.roots, time.Now().AddDate(2, 0, 0))
+	later := func() time.Time { return time.Now().AddDate(2, 0, 0) }
+	rep, err := Verify(context.Background(), bytes.NewReader(signed), int64(len(signed)), "application/pdf", Options{Trust: f.roots, Now: later})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Status != StatusUntrusted || !rep.Valid || rep.Trusted || !hasProblem(rep, "expired") {
-		t.Fatalf("report = %+v, want untrusted because the certificate expired", rep)
+	if rep.Status != StatusValid || !rep.Trusted || rep.CheckedAt == nil || rep.CheckedAt.After(time.Now()) {
+		t.Fatalf("two years on: report = %+v, want trusted, checked at the signing time", rep)
 	}
+
+	expired := f.ca.IssueWith(t, "Old Signer", "Province of Example", func(c *x509.Certificate) {
+		c.NotBefore, c.NotAfter = time.Now().AddDate(-2, 0, 0), time.Now().AddDate(-1, 0, 0)
+	})
+	rep = mustVerify(t, expired.Sign(t, signtest.MinimalPDF(t, "hello")), f.roots)
+	if rep.Status != StatusUntrusted || !rep.Valid || rep.Trusted || !hasProblem(rep, "not valid at the signing time") {
+		t.Fatalf("expired at signing: report = %+v, want untrusted because the certificate had expired", rep)
+	}
+}
+
+func TestVerifyKeyUsage(t *testing.T) {
+	f := newFixture(t)
+	enc := f.ca.IssueWith(t, "Encryption Only", "Province of Example", func(c *x509.Certificate) {
+		c.KeyUsage = x509.KeyUsageKeyAgreement
+	})
+	rep := mustVerify(t, enc.Sign(t, signtest.MinimalPDF(t, "hello")), f.roots)
+	if rep.Trusted || !hasProblem(rep, "not meant for signing") {
+		t.Fatalf("report = %+v, want untrusted: the key is not for signing", rep)
+	}
+}
+
+// A revocation list in the trust directory is honoured: the revoked signer
+// is refused and said to be revoked; another signer of the same CA is not.
+// A list signed by someone else than the issuer counts for nothing.
+func TestVerifyRevoked(t *testing.T) {
+	f := newFixture(t)
+	revoked := f.ca.Issue(t, "Revoked Signer", "Province of Example")
+	dir := signtest.WriteRootsDir(t, f.ca)
+	if err := os.WriteFile(filepath.Join(dir, "province.crl"), f.ca.CRL(t, time.Time{}, revoked), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	forger := signtest.NewCA(t, "Forger")
+	forged := forger.CRL(t, time.Time{}, f.signer)
+	if err := os.WriteFile(filepath.Join(dir, "forged.crl"), pemBlock("X509 CRL", forged), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	trust, err := LoadTrust(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trust.CRLs) != 2 {
+		t.Fatalf("CRLs = %d, want the DER one and the PEM one", len(trust.CRLs))
+	}
+
+	rep := mustVerify(t, revoked.Sign(t, signtest.MinimalPDF(t, "hello")), trust)
+	if rep.Status != StatusRevoked || !rep.Revoked || rep.Trusted || !hasProblem(rep, "revoked") {
+		t.Fatalf("revoked signer: report = %+v", rep)
+	}
+	rep = mustVerify(t, f.signer.Sign(t, signtest.MinimalPDF(t, "hello")), trust)
+	if rep.Status != StatusValid || rep.Revoked {
+		t.Fatalf("signer listed only by a forged list: report = %+v, want valid", rep)
+	}
+
+	// A timestamp from before the revocation proves the signature was made
+	// while the certificate was good.
+	before := f.ca.Issue(t, "Signed Before", "Province of Example")
+	before.TSA = signtest.NewTSA(t, f.ca, time.Now().Add(-10*time.Minute))
+	dir2 := signtest.WriteRootsDir(t, f.ca)
+	if err := os.WriteFile(filepath.Join(dir2, "late.crl"), f.ca.CRL(t, time.Now().Add(-time.Minute), before), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	trust2, err := LoadTrust(dir2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = mustVerify(t, before.Sign(t, signtest.MinimalPDF(t, "hello")), trust2)
+	if rep.Status != StatusValid || rep.Revoked {
+		t.Fatalf("timestamped before the revocation: report = %+v, want valid", rep)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir2, "broken.crl"), []byte("not a list"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadTrust(dir2); workflow.ErrorCode(err) != workflow.EINVALID || !strings.Contains(err.Error(), "broken.crl") {
+		t.Errorf("err = %v, want EINVALID naming broken.crl", err)
+	}
+}
+
+func pemBlock(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
 
 func TestVerifyByteFlipped(t *testing.T) {
@@ -208,12 +294,12 @@ func TestVerifyNotPDF(t *testing.T) {
 	signed := f.signer.Sign(t, signtest.MinimalPDF(t, "hello"))
 	for _, mediaType := range []string{"image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ""} {
 		// Even a signed PDF is not read when the caller says it is something else.
-		rep, err := Verify(failingReader{}, int64(len(signed)), mediaType, f.roots)
+		rep, err := Verify(context.Background(), failingReader{}, int64(len(signed)), mediaType, Options{Trust: f.roots})
 		if err != nil || rep.Status != StatusScan || rep.Present {
 			t.Errorf("%q: report = %+v, err = %v, want scan without reading", mediaType, rep, err)
 		}
 	}
-	rep, err := Verify(bytes.NewReader(signed), int64(len(signed)), "application/pdf; charset=binary", f.roots)
+	rep, err := Verify(context.Background(), bytes.NewReader(signed), int64(len(signed)), "application/pdf; charset=binary", Options{Trust: f.roots})
 	if err != nil || rep.Status != StatusValid {
 		t.Errorf("media type with parameters: report = %+v, err = %v", rep, err)
 	}
@@ -238,7 +324,7 @@ func TestVerifyKeywords(t *testing.T) {
 
 func TestVerifyTimestamp(t *testing.T) {
 	f := newFixture(t)
-	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	at := time.Now().Add(-10 * time.Minute).UTC().Truncate(time.Second)
 	f.signer.TSA = signtest.NewTSA(t, f.ca, at)
 	signed := f.signer.Sign(t, signtest.MinimalPDF(t, "hello"))
 
@@ -251,6 +337,9 @@ func TestVerifyTimestamp(t *testing.T) {
 	}
 	if rep.SignedAt == nil {
 		t.Error("signed at is missing")
+	}
+	if rep.CheckedAt == nil || !rep.CheckedAt.Equal(at) {
+		t.Errorf("checked at = %v, want the timestamp's %v", rep.CheckedAt, at)
 	}
 }
 
@@ -297,7 +386,7 @@ func TestVerifyMalformed(t *testing.T) {
 }
 
 func TestVerifyReadError(t *testing.T) {
-	_, err := Verify(failingReader{}, 1000, "application/pdf", nil)
+	_, err := Verify(context.Background(), failingReader{}, 1000, "application/pdf", Options{})
 	if !errors.Is(err, errDisk) {
 		t.Fatalf("err = %v, want the reader's error", err)
 	}
@@ -353,7 +442,7 @@ func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errDisk }
 // whose /Prev points at the previous one.
 func appendInfoUpdate(t *testing.T, doc []byte, info map[string]string) []byte {
 	t.Helper()
-	d, err := openDocument(bytes.NewReader(doc), int64(len(doc)))
+	d, err := openDocument(bytes.NewReader(doc), int64(len(doc)), newBudget(context.Background(), int64(len(doc))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,11 @@ func (d *document) streamData(s *pdfStream) ([]byte, error) {
 	if !ok || length < 0 || length > maxDecoded || s.offset+length > d.size {
 		return nil, syntaxf("stream at offset %d has a bad /Length", s.offset)
 	}
+	// What the check holds in memory is charged to the document's budget,
+	// the raw bytes as well as what they decode to.
+	if err := spend(&d.b.decoded, length); err != nil {
+		return nil, err
+	}
 	raw := make([]byte, length)
 	if n, err := d.r.ReadAt(raw, s.offset); err != nil && err != io.EOF {
 		return nil, &readError{err}
@@ -38,24 +43,33 @@ func (d *document) streamData(s *pdfStream) ([]byte, error) {
 		if i < len(plist) {
 			p, _ = plist[i].(pdfDict)
 		}
-		if data, err = inflate(data, p); err != nil {
+		if data, err = inflate(data, p, d.b); err != nil {
 			return nil, err
 		}
 	}
 	return data, nil
 }
 
-// inflate undoes FlateDecode and the PNG predictors xref streams use.
-func inflate(b []byte, params pdfDict) ([]byte, error) {
+// inflate undoes FlateDecode and the PNG predictors xref streams use; what
+// it decodes is charged to bud, and it stops as soon as that runs out.
+func inflate(b []byte, params pdfDict, bud *budget) ([]byte, error) {
 	zr, err := zlib.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, syntaxf("bad compressed stream: %v", err)
 	}
-	out, err := io.ReadAll(io.LimitReader(zr, maxDecoded+1))
-	if err != nil {
+	limit := min(maxDecoded, max(bud.decoded, 0))
+	out, err := io.ReadAll(io.LimitReader(tickingReader{zr, bud}, limit+1))
+	if isReadError(err) {
+		return nil, err
+	} else if err != nil {
 		return nil, syntaxf("bad compressed stream: %v", err)
+	} else if int64(len(out)) > limit && limit < maxDecoded {
+		return nil, errOver()
 	} else if len(out) > maxDecoded {
 		return nil, syntaxf("stream decodes to more than %d bytes", maxDecoded)
+	}
+	if err := spend(&bud.decoded, int64(len(out))); err != nil {
+		return nil, err
 	}
 	predictor, _ := params["Predictor"].(int64)
 	if predictor <= 1 {
@@ -78,18 +92,25 @@ func inflate(b []byte, params pdfDict) ([]byte, error) {
 	if columns < 1 || colors < 1 || bits < 1 || columns > 1<<16 || colors > 32 || bits > 16 {
 		return nil, syntaxf("bad predictor parameters")
 	}
-	return unpredict(out, int(columns*colors*bits+7)/8, max(1, int(colors*bits)/8))
+	if err := spend(&bud.decoded, int64(len(out))); err != nil {
+		return nil, err
+	}
+	return unpredict(out, int(columns*colors*bits+7)/8, max(1, int(colors*bits)/8), bud)
 }
 
 // unpredict reverses PNG row filters: each row is a filter byte and width bytes.
-func unpredict(b []byte, width, bpp int) ([]byte, error) {
+func unpredict(b []byte, width, bpp int, bud *budget) ([]byte, error) {
 	out := make([]byte, 0, len(b))
 	prev := make([]byte, width)
 	for len(b) > 0 {
+		if err := bud.tick(); err != nil {
+			return nil, err
+		}
 		if len(b) < width+1 {
 			return nil, syntaxf("predicted stream ends inside a row")
 		}
-		filter, row := b[0], append([]byte(nil), b[1:width+1]...)
+		filter, row := b[0], out[len(out):len(out)+width]
+		copy(row, b[1:width+1])
 		b = b[width+1:]
 		for i := range row {
 			var left, upLeft byte
@@ -110,7 +131,7 @@ func unpredict(b []byte, width, bpp int) ([]byte, error) {
 				return nil, syntaxf("bad PNG filter %d", filter)
 			}
 		}
-		out = append(out, row...)
+		out = out[:len(out)+width]
 		prev = row
 	}
 	return out, nil

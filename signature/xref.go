@@ -1,34 +1,47 @@
 package signature
 
-import "io"
+import (
+	"io"
+	"slices"
+)
 
 const (
 	maxSections = 1024 // cross-reference sections in one /Prev chain
 	maxResolve  = 8    // references followed to reach one value
-	maxLookups  = 64   // objects looked up in one document; each may read every table
+	maxLookups  = 4096 // objects looked up in one document
 )
 
 // document is the cross-reference structure of a PDF as its final trailer
-// sees it, enough to fetch single objects; it reads lazily and holds no
-// object data.
+// sees it, enough to fetch single objects. Each section is parsed once, when
+// the document is opened; objects are read lazily and not kept.
 type document struct {
-	r         io.ReaderAt
+	r         io.ReaderAt // a guardedReader: every read is charged to b
+	b         *budget
 	size      int64
-	startxref int64       // where the last cross-reference section starts
-	trailer   pdfDict     // the final trailer: the last revision's view
-	sections  []*xrefPart // newest first, in the order a reader consults them
-	depth     int         // references being followed, against maxResolve
-	lookups   int         // objects looked up so far, against maxLookups
+	startxref int64             // where the last cross-reference section starts
+	trailer   pdfDict           // the final trailer: the last revision's view
+	sections  []*xrefPart       // newest first, in the order a reader consults them
+	depth     int               // references being followed, against maxResolve
+	lookups   int               // objects looked up so far, against maxLookups
+	objStms   map[int64]*objStm // decoded object streams, by object number
 }
 
-// xrefPart is one cross-reference section: a classic table, read again on
-// each lookup so that a large table costs no memory, or a decoded xref stream.
+// xrefPart is one cross-reference section: a classic table, parsed into its
+// subsections, or a decoded xref stream.
 type xrefPart struct {
-	table  int64 // offset of the "xref" keyword, or -1 for a stream
+	offset int64     // where the section starts: "xref" or the stream object
+	table  bool      // a classic table (subs) rather than a stream (rows)
+	subs   []xrefSub // a table's subsections, in file order
 	rows   []byte
 	w      [3]int
-	index  []int64 // pairs of first object number and count
-	stream int64   // offset of the xref stream object, for messages
+	index  []int64 // a stream's pairs of first object number and count
+}
+
+// xrefSub is one subsection of a classic table: the offsets of objects
+// first, first+1, …; a free entry is -1.
+type xrefSub struct {
+	first   int64
+	offsets []int64
 }
 
 // xrefEntry is where one object lives.
@@ -38,7 +51,7 @@ type xrefEntry struct {
 }
 
 // openDocument finds the last startxref and follows the /Prev chain.
-func openDocument(r io.ReaderAt, size int64) (*document, error) {
+func openDocument(r io.ReaderAt, size int64, b *budget) (*document, error) {
 	// Readers look for startxref near the end; 1 MB leaves room for junk
 	// appended after it (which the coverage check reports) without reading
 	// a large non-PDF whole.
@@ -48,7 +61,7 @@ func openDocument(r io.ReaderAt, size int64) (*document, error) {
 	} else if at < 0 {
 		return nil, syntaxf("no startxref")
 	}
-	l := newLexer(r, at+int64(len("startxref")), size)
+	l := newLexer(r, at+int64(len("startxref")), size, b)
 	tok, err := l.token()
 	if err != nil {
 		return nil, err
@@ -57,7 +70,7 @@ func openDocument(r io.ReaderAt, size int64) (*document, error) {
 	if !ok {
 		return nil, syntaxf("startxref is not followed by an offset")
 	}
-	d := &document{r: r, size: size, startxref: start}
+	d := &document{r: r, b: b, size: size, startxref: start}
 	seen := map[int64]bool{}
 	for off := start; ; {
 		if seen[off] {
@@ -86,7 +99,7 @@ func openDocument(r io.ReaderAt, size int64) (*document, error) {
 // readSection appends the section at off (and a hybrid file's /XRefStm) to
 // d.sections and returns its trailer dictionary.
 func (d *document) readSection(off int64) (pdfDict, error) {
-	l := newLexer(d.r, off, d.size)
+	l := newLexer(d.r, off, d.size, d.b)
 	tok, err := l.token()
 	if err != nil {
 		return nil, err
@@ -99,7 +112,8 @@ func (d *document) readSection(off int64) (pdfDict, error) {
 		d.sections = append(d.sections, part)
 		return hdr, nil
 	}
-	if _, err := scanTable(l, -1); err != nil {
+	part := &xrefPart{offset: off, table: true}
+	if part.subs, err = parseTable(l, d.b); err != nil {
 		return nil, err
 	}
 	v, err := l.object()
@@ -110,7 +124,7 @@ func (d *document) readSection(off int64) (pdfDict, error) {
 	if !ok {
 		return nil, syntaxf("the cross-reference table at %d has no trailer", off)
 	}
-	d.sections = append(d.sections, &xrefPart{table: off})
+	d.sections = append(d.sections, part)
 	if stm, ok := trailer["XRefStm"].(int64); ok {
 		part, _, err := d.readXrefStream(stm)
 		if err != nil {
@@ -121,17 +135,18 @@ func (d *document) readSection(off int64) (pdfDict, error) {
 	return trailer, nil
 }
 
-// scanTable reads the subsections of a classic table after "xref" up to and
-// including "trailer", returning the entry of object num if it is listed.
-func scanTable(l *lexer, num int64) (*xrefEntry, error) {
-	var found *xrefEntry
+// parseTable reads the subsections of a classic table after "xref" up to
+// and including "trailer". Every entry and subsection is charged to b: a
+// table is parsed once, however often it is consulted.
+func parseTable(l *lexer, b *budget) ([]xrefSub, error) {
+	var subs []xrefSub
 	for {
 		tok, err := l.token()
 		if err != nil {
 			return nil, err
 		}
 		if tok == pdfKeyword("trailer") {
-			return found, nil
+			return subs, nil
 		}
 		first, ok1 := tok.(int64)
 		tok, err = l.token()
@@ -139,33 +154,66 @@ func scanTable(l *lexer, num int64) (*xrefEntry, error) {
 			return nil, err
 		}
 		count, ok2 := tok.(int64)
-		if !ok1 || !ok2 || first < 0 || count < 0 {
+		if !ok1 || !ok2 || first < 0 || count < 0 || first > 1<<40 {
 			return nil, syntaxf("malformed cross-reference table")
 		}
-		for i := int64(0); i < count; i++ {
-			var row [3]any
-			for j := range row {
-				if row[j], err = l.token(); err != nil {
-					return nil, err
-				}
-			}
-			off, ok1 := row[0].(int64)
-			_, ok2 := row[1].(int64)
-			if !ok1 || !ok2 || row[2] != pdfKeyword("n") && row[2] != pdfKeyword("f") {
-				return nil, syntaxf("malformed cross-reference entry")
-			}
-			if first+i == num && found == nil {
-				found = &xrefEntry{}
-				if row[2] == pdfKeyword("n") {
-					found = &xrefEntry{kind: 1, offset: off}
-				}
+		if err := spend(&b.entries, 1+int(min(count, budgetEntries+1))); err != nil {
+			return nil, err
+		}
+		sub := xrefSub{first: first, offsets: make([]int64, count)}
+		for i := range sub.offsets {
+			if sub.offsets[i], err = tableRow(l); err != nil {
+				return nil, err
 			}
 		}
+		subs = append(subs, sub)
 	}
 }
 
+// tableRow reads one entry of a classic table, "nnnnnnnnnn ggggg n", byte by
+// byte rather than as three tokens: a large table has millions of them. It
+// returns the offset of an in-use entry, -1 for a free one.
+func tableRow(l *lexer) (int64, error) {
+	var fields [2]int64
+	for i := range fields {
+		c, err := l.skipSpace()
+		if err != nil {
+			return 0, err
+		}
+		digits := 0
+		for ; c >= '0' && c <= '9'; digits++ {
+			if digits == 10 {
+				return 0, syntaxf("malformed cross-reference entry")
+			}
+			fields[i] = fields[i]*10 + int64(c-'0')
+			if c, err = l.readByte(); err != nil {
+				return 0, err
+			}
+		}
+		if digits == 0 || !isSpace(c) {
+			return 0, syntaxf("malformed cross-reference entry")
+		}
+	}
+	c, err := l.skipSpace()
+	if err != nil {
+		return 0, err
+	}
+	if next, err := l.readByte(); err == nil && !isSpace(next) {
+		return 0, syntaxf("malformed cross-reference entry")
+	} else if isReadError(err) {
+		return 0, err
+	}
+	switch c {
+	case 'n':
+		return fields[0], nil
+	case 'f':
+		return -1, nil
+	}
+	return 0, syntaxf("malformed cross-reference entry")
+}
+
 func (d *document) readXrefStream(off int64) (*xrefPart, pdfDict, error) {
-	_, v, err := newLexer(d.r, off, d.size).indirect()
+	_, v, err := newLexer(d.r, off, d.size, d.b).indirect()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -173,7 +221,7 @@ func (d *document) readXrefStream(off int64) (*xrefPart, pdfDict, error) {
 	if !ok || s.hdr["Type"] != pdfName("XRef") {
 		return nil, nil, syntaxf("no cross-reference section at offset %d", off)
 	}
-	part := &xrefPart{table: -1, stream: off}
+	part := &xrefPart{offset: off}
 	w, ok := s.hdr["W"].(pdfArray)
 	if !ok || len(w) != 3 {
 		return nil, nil, syntaxf("xref stream at %d has no /W", off)
@@ -203,6 +251,9 @@ func (d *document) readXrefStream(off int64) (*xrefPart, pdfDict, error) {
 			return nil, nil, syntaxf("xref stream at %d has a bad /Index", off)
 		}
 	}
+	if err := spend(&d.b.entries, len(part.index)); err != nil {
+		return nil, nil, err
+	}
 	if part.rows, err = d.streamData(s); err != nil {
 		return nil, nil, err
 	}
@@ -212,50 +263,67 @@ func (d *document) readXrefStream(off int64) (*xrefPart, pdfDict, error) {
 // lookup finds object num in the newest section that lists it.
 func (d *document) lookup(num int64) (xrefEntry, error) {
 	if d.lookups++; d.lookups > maxLookups {
-		return xrefEntry{}, syntaxf("more than %d objects referenced", maxLookups)
+		return xrefEntry{}, errOver()
 	}
 	for _, part := range d.sections {
-		if part.table >= 0 {
-			l := newLexer(d.r, part.table, d.size)
-			if _, err := l.token(); err != nil { // "xref"
-				return xrefEntry{}, err
-			}
-			e, err := scanTable(l, num)
-			if err != nil {
-				return xrefEntry{}, err
-			} else if e != nil {
-				return *e, nil
-			}
-			continue
-		}
-		rowLen := part.w[0] + part.w[1] + part.w[2]
-		row := int64(0)
-		for i := 0; i < len(part.index); i += 2 {
-			first, count := part.index[i], part.index[i+1]
-			if num < first || num-first >= count {
-				row += count
-				continue
-			}
-			at := (row + num - first) * int64(rowLen)
-			if rowLen == 0 || at+int64(rowLen) > int64(len(part.rows)) {
-				return xrefEntry{}, syntaxf("xref stream at %d is shorter than its /Index", part.stream)
-			}
-			f := part.rows[at : at+int64(rowLen)]
-			kind := int64(1) // a zero-width type field means type 1
-			if part.w[0] > 0 {
-				kind = bigEndian(f[:part.w[0]])
-			}
-			f2 := bigEndian(f[part.w[0] : part.w[0]+part.w[1]])
-			switch kind {
-			case 1:
-				return xrefEntry{kind: 1, offset: f2}, nil
-			case 2:
-				return xrefEntry{kind: 2, offset: f2}, nil
-			}
-			return xrefEntry{}, nil
+		if e, ok, err := part.find(num, d.b); err != nil || ok {
+			return e, err
 		}
 	}
 	return xrefEntry{}, nil
+}
+
+// find looks num up in this one section; ok says whether the section lists it.
+func (part *xrefPart) find(num int64, b *budget) (e xrefEntry, ok bool, err error) {
+	if part.table {
+		for _, sub := range part.subs {
+			if err := b.tick(); err != nil {
+				return e, false, err
+			}
+			if num >= sub.first && num-sub.first < int64(len(sub.offsets)) {
+				if off := sub.offsets[num-sub.first]; off >= 0 {
+					return xrefEntry{kind: 1, offset: off}, true, nil
+				}
+				return xrefEntry{}, true, nil
+			}
+		}
+		return e, false, nil
+	}
+	rowLen := part.w[0] + part.w[1] + part.w[2]
+	row := int64(0)
+	for i := 0; i < len(part.index); i += 2 {
+		if err := b.tick(); err != nil {
+			return e, false, err
+		}
+		first, count := part.index[i], part.index[i+1]
+		if num < first || num-first >= count {
+			row += count
+			continue
+		}
+		return part.entry(row+num-first, rowLen)
+	}
+	return e, false, nil
+}
+
+// entry decodes row i of an xref stream.
+func (part *xrefPart) entry(i int64, rowLen int) (xrefEntry, bool, error) {
+	at := i * int64(rowLen)
+	if rowLen == 0 || at < 0 || at+int64(rowLen) > int64(len(part.rows)) {
+		return xrefEntry{}, false, syntaxf("xref stream at %d is shorter than its /Index", part.offset)
+	}
+	f := part.rows[at : at+int64(rowLen)]
+	kind := int64(1) // a zero-width type field means type 1
+	if part.w[0] > 0 {
+		kind = bigEndian(f[:part.w[0]])
+	}
+	f2 := bigEndian(f[part.w[0] : part.w[0]+part.w[1]])
+	switch kind {
+	case 1:
+		return xrefEntry{kind: 1, offset: f2}, true, nil
+	case 2:
+		return xrefEntry{kind: 2, offset: f2}, true, nil
+	}
+	return xrefEntry{}, true, nil
 }
 
 func bigEndian(b []byte) int64 {
@@ -283,7 +351,7 @@ func (d *document) resolve(v any) (any, error) {
 	}
 	switch e.kind {
 	case 1:
-		num, v, err := newLexer(d.r, e.offset, d.size).indirect()
+		num, v, err := newLexer(d.r, e.offset, d.size, d.b).indirect()
 		if err != nil {
 			return nil, err
 		} else if num != ref.num {
@@ -296,9 +364,47 @@ func (d *document) resolve(v any) (any, error) {
 	return nil, nil
 }
 
+// objStm is a decoded object stream: where each object it holds starts and
+// ends in its data, and the values read from it so far, by offset.
+type objStm struct {
+	data   []byte
+	spans  map[int64][2]int64 // object number → [start, end) in data
+	values map[int64]any      // start → value
+}
+
 // compressed reads object num from object stream stm. The index the
 // cross-reference gives is only a hint; the stream's own header decides.
+// Each stream is decoded and its header read once; each object is read
+// once, from its start to where the next one starts, so that no lookup can
+// make the checker read the stream again.
 func (d *document) compressed(stm, num int64) (any, error) {
+	os, ok := d.objStms[stm]
+	if !ok {
+		var err error
+		if os, err = d.readObjStm(stm); err != nil {
+			return nil, err
+		}
+		if d.objStms == nil {
+			d.objStms = map[int64]*objStm{}
+		}
+		d.objStms[stm] = os
+	}
+	span, ok := os.spans[num]
+	if !ok {
+		return nil, syntaxf("object %d is not in object stream %d", num, stm)
+	}
+	if v, ok := os.values[span[0]]; ok {
+		return v, nil
+	}
+	v, err := newBytesLexer(os.data[span[0]:span[1]], d.b).object()
+	if err != nil {
+		return nil, err
+	}
+	os.values[span[0]] = v
+	return v, nil
+}
+
+func (d *document) readObjStm(stm int64) (*objStm, error) {
 	v, err := d.resolve(pdfRef{num: stm})
 	if err != nil {
 		return nil, err
@@ -318,7 +424,12 @@ func (d *document) compressed(stm, num int64) (any, error) {
 	} else if first > int64(len(data)) {
 		return nil, syntaxf("object stream %d is shorter than its /First", stm)
 	}
-	header := newBytesLexer(data[:first])
+	if err := spend(&d.b.entries, int(min(n, budgetEntries+1))); err != nil {
+		return nil, err
+	}
+	header := newBytesLexer(data[:first], d.b)
+	starts := map[int64]int64{}
+	var offsets []int64
 	for i := int64(0); i < n; i++ {
 		a, err := header.token()
 		if err != nil {
@@ -333,9 +444,19 @@ func (d *document) compressed(stm, num int64) (any, error) {
 		if !ok1 || !ok2 || off < 0 || first+off > int64(len(data)) {
 			return nil, syntaxf("object stream %d has a bad header", stm)
 		}
-		if objnum == num {
-			return newBytesLexer(data[first+off:]).object()
+		if _, dup := starts[objnum]; !dup {
+			starts[objnum] = first + off
 		}
+		offsets = append(offsets, first+off)
 	}
-	return nil, syntaxf("object %d is not in object stream %d", num, stm)
+	slices.Sort(offsets)
+	os := &objStm{data: data, spans: make(map[int64][2]int64, len(starts)), values: map[int64]any{}}
+	for num, start := range starts {
+		end := int64(len(data))
+		if i, _ := slices.BinarySearch(offsets, start+1); i < len(offsets) {
+			end = offsets[i]
+		}
+		os.spans[num] = [2]int64{start, end}
+	}
+	return os, nil
 }

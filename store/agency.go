@@ -2,27 +2,38 @@ package store
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
 
 	"parindex/workflow"
 )
 
-// CreateAgency stores a new agency. Returns EINVALID for bad fields and
-// ECONFLICT when the code is taken.
-func (s *Store) CreateAgency(ctx context.Context, a *workflow.Agency) error {
+// CreateAgency stores a new agency and the audit row saying who created it
+// (actor; nil at the server), in one transaction. Returns EINVALID for bad
+// fields and ECONFLICT when the code is taken.
+func (s *Store) CreateAgency(ctx context.Context, actor *workflow.User, a *workflow.Agency, meta Meta) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	return s.withTx(ctx, func(tx *sqlx.Tx) error {
-		id, err := insertID(ctx, tx, `INSERT INTO agencies (code, name, kind, created_at) VALUES (?, ?, ?, ?)`,
+	var id int64
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		id, err = insertID(ctx, tx, `INSERT INTO agencies (code, name, kind, created_at) VALUES (?, ?, ?, ?)`,
 			a.Code, a.Name, a.Kind, s.ts(s.now()))
 		if err != nil {
 			return s.duplicate(err, "code", "An agency with code %s already exists.", a.Code)
 		}
-		a.ID = id
-		return nil
+		created := *a
+		created.ID = id
+		return s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditAgency, Action: "create", Target: strconv.FormatInt(id, 10),
+			Detail: created, Meta: meta})
 	})
+	if err != nil {
+		return err
+	}
+	a.ID = id
+	return nil
 }
 
 // ListAgencies returns every agency ordered by kind and code.

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -20,7 +21,7 @@ func TestAgencies(t *testing.T) {
 			{Code: " SCT ", Name: "Sở Công Thương", Kind: workflow.KindDepartment},
 		} {
 			a := a
-			if err := s.CreateAgency(ctx, &a); err != nil {
+			if err := s.CreateAgency(ctx, nil, &a, store.Meta{}); err != nil {
 				t.Fatalf("create %s: %v", a.Code, err)
 			}
 			if a.ID == 0 {
@@ -43,7 +44,7 @@ func TestAgencies(t *testing.T) {
 		t.Run("duplicate code", func(t *testing.T) {
 			// The same code after trimming is a duplicate, whatever the name.
 			dup := workflow.Agency{Code: "SYT ", Name: "Sở Y tế (trùng)", Kind: workflow.KindDistrict}
-			err := s.CreateAgency(ctx, &dup)
+			err := s.CreateAgency(ctx, nil, &dup, store.Meta{})
 			wantCode(t, err, workflow.ECONFLICT)
 			if f := fieldNames(err); !reflect.DeepEqual(f, []string{"code"}) {
 				t.Fatalf("fields = %q, want [code]", f)
@@ -61,7 +62,7 @@ func TestAgencies(t *testing.T) {
 
 		t.Run("invalid kind", func(t *testing.T) {
 			bad := workflow.Agency{Code: "SXD", Name: "Sở Xây dựng", Kind: "ward"}
-			err := s.CreateAgency(ctx, &bad)
+			err := s.CreateAgency(ctx, nil, &bad, store.Meta{})
 			wantCode(t, err, workflow.EINVALID)
 			if f := fieldNames(err); !reflect.DeepEqual(f, []string{"kind"}) {
 				t.Fatalf("fields = %q, want [kind]", f)
@@ -70,7 +71,7 @@ func TestAgencies(t *testing.T) {
 				t.Fatal("an agency of an unknown kind was stored")
 			}
 			// Every missing field is named at once.
-			err = s.CreateAgency(ctx, &workflow.Agency{Code: "  ", Kind: ""})
+			err = s.CreateAgency(ctx, nil, &workflow.Agency{Code: "  ", Kind: ""}, store.Meta{})
 			wantCode(t, err, workflow.EINVALID)
 			if f := fieldNames(err); !reflect.DeepEqual(f, []string{"code", "name", "kind"}) {
 				t.Fatalf("fields = %q, want [code name kind]", f)

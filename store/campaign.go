@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -13,10 +14,12 @@ import (
 	"parindex/workflow"
 )
 
-// CreateCampaign stores a campaign, freezes its criteria sets and creates one
-// draft report (round 0) per agency of each kind, all in one transaction.
-// Returns EINVALID for a bad window or a set that is unknown or of the wrong kind.
-func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor *workflow.User) error {
+// CreateCampaign stores a campaign, freezes its criteria sets, creates one
+// draft report (round 0) per agency of each kind and writes the audit row
+// saying who created it (actor, an admin or nil at the server), all in one
+// transaction. Returns EINVALID for a bad window or a set that is unknown or
+// of the wrong kind.
+func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor *workflow.User, meta Meta) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -50,23 +53,43 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 			return workflow.Errorf(workflow.EINVALID, "The campaign's criteria sets are not valid.").WithFields(fields...)
 		}
 		now := s.ts(s.now())
+		var createdBy *int64
+		if actor != nil {
+			createdBy = &actor.ID
+		}
 		var err error
 		id, err = insertID(ctx, tx, `INSERT INTO campaigns (name, year, opens_at, closes_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			c.Name, c.Year, s.ts(c.OpensAt), s.ts(c.ClosesAt), actor.ID, now)
+			c.Name, c.Year, s.ts(c.OpensAt), s.ts(c.ClosesAt), createdBy, now)
 		if err != nil {
 			return err
 		}
+		var reports int64
 		for _, kind := range kinds {
 			setID := c.CriteriaSets[kind]
 			if _, err := exec(ctx, tx, `INSERT INTO campaign_criteria_sets (campaign_id, agency_kind, criteria_set_id) VALUES (?, ?, ?)`, id, kind, setID); err != nil {
 				return err
 			}
-			if _, err := exec(ctx, tx, `INSERT INTO reports (campaign_id, agency_id, criteria_set_id, state, round, version, created_at, updated_at)
-				SELECT ?, id, ?, ?, 0, 1, ?, ? FROM agencies WHERE kind = ?`, id, setID, workflow.StateDraft, now, now, kind); err != nil {
+			res, err := exec(ctx, tx, `INSERT INTO reports (campaign_id, agency_id, criteria_set_id, state, round, version, created_at, updated_at)
+				SELECT ?, id, ?, ?, 0, 1, ?, ? FROM agencies WHERE kind = ?`, id, setID, workflow.StateDraft, now, now, kind)
+			if err != nil {
 				return err
 			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			reports += n
 		}
-		return nil
+		return s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditCampaign, Action: "create", Target: strconv.FormatInt(id, 10),
+			Detail: struct {
+				Name         string                        `json:"name"`
+				Year         int                           `json:"year"`
+				OpensAt      time.Time                     `json:"opens_at"`
+				ClosesAt     time.Time                     `json:"closes_at"`
+				CriteriaSets map[workflow.AgencyKind]int64 `json:"criteria_sets"`
+				Reports      int64                         `json:"reports"`
+			}{c.Name, c.Year, c.OpensAt.UTC().Truncate(time.Microsecond), c.ClosesAt.UTC().Truncate(time.Microsecond), c.CriteriaSets, reports},
+			Meta: meta})
 	})
 	if err != nil {
 		return err

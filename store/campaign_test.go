@@ -67,7 +67,7 @@ func TestCreateCampaign(t *testing.T) {
 		s := p.s
 
 		both := p.campaign(nfd("Chỉ số CCHC 2026"), map[workflow.AgencyKind]int64{workflow.KindDepartment: p.dept.ID, workflow.KindDistrict: p.dist.ID})
-		if err := s.CreateCampaign(ctx, both, p.admin); err != nil {
+		if err := s.CreateCampaign(ctx, both, p.admin, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		want := []string{
@@ -80,7 +80,7 @@ func TestCreateCampaign(t *testing.T) {
 		}
 
 		deptOnly := p.campaign("Chỉ số CCHC sở 2026", map[workflow.AgencyKind]int64{workflow.KindDepartment: p.dept.ID})
-		if err := s.CreateCampaign(ctx, deptOnly, p.admin); err != nil {
+		if err := s.CreateCampaign(ctx, deptOnly, p.admin, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		if got := reportRows(t, s, deptOnly.ID); !reflect.DeepEqual(got, want[:2]) {
@@ -141,7 +141,7 @@ func TestCreateCampaignRefusals(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				c := p.campaign("Chỉ số CCHC 2026", tc.sets)
-				err := s.CreateCampaign(ctx, c, p.admin)
+				err := s.CreateCampaign(ctx, c, p.admin, store.Meta{})
 				wantCode(t, err, workflow.EINVALID)
 				if f := fieldNames(err); !reflect.DeepEqual(f, tc.fields) {
 					t.Fatalf("fields = %q, want %q", f, tc.fields)
@@ -155,7 +155,7 @@ func TestCreateCampaignRefusals(t *testing.T) {
 		t.Run("bad window", func(t *testing.T) {
 			c := p.campaign("Chỉ số CCHC 2026", map[workflow.AgencyKind]int64{workflow.KindDepartment: p.dept.ID})
 			c.ClosesAt = c.OpensAt
-			err := s.CreateCampaign(ctx, c, p.admin)
+			err := s.CreateCampaign(ctx, c, p.admin, store.Meta{})
 			wantCode(t, err, workflow.EINVALID)
 			if f := fieldNames(err); !reflect.DeepEqual(f, []string{"closes_at"}) {
 				t.Fatalf("fields = %q", f)
@@ -168,7 +168,7 @@ func TestCreateCampaignRefusals(t *testing.T) {
 		t.Run("all or nothing", func(t *testing.T) {
 			refuseReportsOf(t, s, p.dist.ID)
 			c := p.campaign("Chỉ số CCHC 2026", map[workflow.AgencyKind]int64{workflow.KindDepartment: p.dept.ID, workflow.KindDistrict: p.dist.ID})
-			err := s.CreateCampaign(ctx, c, p.admin)
+			err := s.CreateCampaign(ctx, c, p.admin, store.Meta{})
 			if err == nil {
 				t.Fatal("the trigger did not refuse the district reports")
 			}

@@ -275,7 +275,7 @@ func TestCampaignFreezeRacesReplace(t *testing.T) {
 		outcomes := map[string]int{}
 		for i := range 30 {
 			set := smallSet(t, fmt.Sprintf("SET-%d", i), "1")
-			if err := s.CreateCriteriaSet(ctx, set); err != nil {
+			if err := s.CreateCriteriaSet(ctx, nil, set, store.Meta{}); err != nil {
 				t.Fatal(err)
 			}
 			next := smallSet(t, fmt.Sprintf("SET-%d", i), "1")
@@ -286,8 +286,12 @@ func TestCampaignFreezeRacesReplace(t *testing.T) {
 			var wg sync.WaitGroup
 			gun := make(chan struct{})
 			wg.Add(2)
-			go func() { defer wg.Done(); <-gun; errReplace = s.ReplaceCriteriaSet(ctx, set.ID, next) }()
-			go func() { defer wg.Done(); <-gun; errCampaign = s.CreateCampaign(ctx, c, admin) }()
+			go func() {
+				defer wg.Done()
+				<-gun
+				errReplace = s.ReplaceCriteriaSet(ctx, nil, set.ID, next, store.Meta{})
+			}()
+			go func() { defer wg.Done(); <-gun; errCampaign = s.CreateCampaign(ctx, c, admin, store.Meta{}) }()
 			close(gun)
 			wg.Wait()
 

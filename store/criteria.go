@@ -4,59 +4,108 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
 
 	"parindex/workflow"
 )
 
-// CreateCriteriaSet stores a parsed set. Returns ECONFLICT when the code is taken.
-func (s *Store) CreateCriteriaSet(ctx context.Context, set *workflow.CriteriaSet) error {
-	return s.withTx(ctx, func(tx *sqlx.Tx) error {
-		id, err := insertID(ctx, tx, `INSERT INTO criteria_sets (code, name, agency_kind, max_points, created_at) VALUES (?, ?, ?, ?, ?)`,
+// CreateCriteriaSet stores a parsed set (a criteria import) and the audit
+// row saying who imported it (actor; nil at the server), in one transaction.
+// Returns ECONFLICT when the code is taken.
+func (s *Store) CreateCriteriaSet(ctx context.Context, actor *workflow.User, set *workflow.CriteriaSet, meta Meta) error {
+	var id int64
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		id, err = insertID(ctx, tx, `INSERT INTO criteria_sets (code, name, agency_kind, max_points, created_at) VALUES (?, ?, ?, ?, ?)`,
 			set.Code, set.Name, set.AgencyKind, set.MaxPoints, s.ts(s.now()))
 		if err != nil {
 			return s.duplicate(err, "code", "A criteria set with code %s already exists.", set.Code)
 		}
-		set.ID = id
-		return insertCriteria(ctx, tx, set)
+		if err := insertCriteria(ctx, tx, id, set); err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditCriteriaSet, Action: "create", Target: strconv.FormatInt(id, 10),
+			Detail: newSetDetail(set), Meta: meta})
 	})
+	if err != nil {
+		return err
+	}
+	set.ID = id
+	return nil
 }
 
-// ReplaceCriteriaSet replaces the tree of a set no campaign uses yet. Returns
-// ENOTFOUND, ECONFLICT when the set is frozen or the new code is taken.
-func (s *Store) ReplaceCriteriaSet(ctx context.Context, id int64, set *workflow.CriteriaSet) error {
-	return s.withTx(ctx, func(tx *sqlx.Tx) error {
-		// The guarded UPDATE takes the row lock that campaign creation also
-		// takes when it freezes the set, so the two cannot interleave.
-		res, err := exec(ctx, tx, `UPDATE criteria_sets SET code = ?, name = ?, agency_kind = ?, max_points = ? WHERE id = ? AND frozen = ?`,
-			set.Code, set.Name, set.AgencyKind, set.MaxPoints, id, false)
+// setDetail is a criteria set as the audit log records it: its heading, not
+// its tree.
+type setDetail struct {
+	Code       string              `json:"code" db:"code"`
+	Name       string              `json:"name" db:"name"`
+	AgencyKind workflow.AgencyKind `json:"agency_kind" db:"agency_kind"`
+	MaxPoints  workflow.Points     `json:"max_points" db:"max_points"`
+	Leaves     int                 `json:"leaves" db:"leaves"`
+}
+
+func newSetDetail(set *workflow.CriteriaSet) setDetail {
+	return setDetail{Code: set.Code, Name: set.Name, AgencyKind: set.AgencyKind, MaxPoints: set.MaxPoints, Leaves: set.Leaves}
+}
+
+// ReplaceCriteriaSet replaces the tree of a set no campaign uses yet and
+// records the old and the new heading in the audit log, in one transaction.
+// Returns ENOTFOUND, ECONFLICT when the set is frozen or the new code is taken.
+func (s *Store) ReplaceCriteriaSet(ctx context.Context, actor *workflow.User, id int64, set *workflow.CriteriaSet, meta Meta) error {
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		// The UPDATE takes the row lock that campaign creation also takes
+		// when it freezes the set, so the two cannot interleave, and what is
+		// read next is the set as it is until this commits.
+		res, err := exec(ctx, tx, `UPDATE criteria_sets SET frozen = frozen WHERE id = ?`, id)
 		if err != nil {
-			return s.duplicate(err, "code", "A criteria set with code %s already exists.", set.Code)
+			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			var frozen bool
-			err := tx.GetContext(ctx, &frozen, tx.Rebind(`SELECT frozen FROM criteria_sets WHERE id = ?`), id)
-			if errors.Is(err, sql.ErrNoRows) {
-				return workflow.Errorf(workflow.ENOTFOUND, "Criteria set %d not found.", id)
-			} else if err != nil {
-				return err
-			}
+			return workflow.Errorf(workflow.ENOTFOUND, "Criteria set %d not found.", id)
+		}
+		var old struct {
+			setDetail
+			Frozen bool `db:"frozen"`
+		}
+		if err := tx.GetContext(ctx, &old, tx.Rebind(`SELECT s.code, s.name, s.agency_kind, s.max_points, s.frozen,
+			(SELECT COUNT(*) FROM criteria c WHERE c.set_id = s.id AND NOT EXISTS
+				(SELECT 1 FROM criteria k WHERE k.set_id = s.id AND k.parent_code = c.code)) AS leaves
+			FROM criteria_sets s WHERE s.id = ?`), id); err != nil {
+			return err
+		}
+		if old.Frozen {
 			return workflow.Errorf(workflow.ECONFLICT, "Criteria set %d is used by a campaign and can no longer change.", id)
+		}
+		if _, err := exec(ctx, tx, `UPDATE criteria_sets SET code = ?, name = ?, agency_kind = ?, max_points = ? WHERE id = ?`,
+			set.Code, set.Name, set.AgencyKind, set.MaxPoints, id); err != nil {
+			return s.duplicate(err, "code", "A criteria set with code %s already exists.", set.Code)
 		}
 		if _, err := exec(ctx, tx, `DELETE FROM criteria WHERE set_id = ?`, id); err != nil {
 			return err
 		}
-		set.ID = id
-		return insertCriteria(ctx, tx, set)
+		if err := insertCriteria(ctx, tx, id, set); err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditCriteriaSet, Action: "replace", Target: strconv.FormatInt(id, 10),
+			Detail: struct {
+				Old setDetail `json:"old"`
+				New setDetail `json:"new"`
+			}{old.setDetail, newSetDetail(set)}, Meta: meta})
 	})
+	if err != nil {
+		return err
+	}
+	set.ID = id
+	return nil
 }
 
-func insertCriteria(ctx context.Context, tx *sqlx.Tx, set *workflow.CriteriaSet) error {
+func insertCriteria(ctx context.Context, tx *sqlx.Tx, setID int64, set *workflow.CriteriaSet) error {
 	for i, c := range set.Flatten() {
 		if _, err := exec(ctx, tx, `INSERT INTO criteria (set_id, code, parent_code, position, title, max_points, method, step, exemptible, evidence, rule, ord)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			set.ID, c.Code, c.Parent, c.Position, c.Title, c.MaxPoints, c.Method, c.Step, c.Exemptible, c.Evidence, c.Rule, i); err != nil {
+			setID, c.Code, c.Parent, c.Position, c.Title, c.MaxPoints, c.Method, c.Step, c.Exemptible, c.Evidence, c.Rule, i); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -74,7 +75,7 @@ func TestCriteriaSets(t *testing.T) {
 		s := storetest.Open(t, dialect, clock)
 
 		small := smallSet(t, "THU-2026", "1.5")
-		if err := s.CreateCriteriaSet(ctx, small); err != nil {
+		if err := s.CreateCriteriaSet(ctx, nil, small, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		dept := storetest.MustCriteriaSet(t, s, "criteria-department.yaml")
@@ -121,7 +122,7 @@ func TestCriteriaSets(t *testing.T) {
 
 		t.Run("duplicate code", func(t *testing.T) {
 			dup := smallSet(t, "THU-2026", "2")
-			err := s.CreateCriteriaSet(ctx, dup)
+			err := s.CreateCriteriaSet(ctx, nil, dup, store.Meta{})
 			wantCode(t, err, workflow.ECONFLICT)
 			if f := fieldNames(err); !reflect.DeepEqual(f, []string{"code"}) {
 				t.Fatalf("fields = %q", f)
@@ -162,7 +163,7 @@ func TestCriteriaSets(t *testing.T) {
 				{Code: "3.1", Title: "Khảo sát", MaxPoints: 500, Method: workflow.MethodSurvey, Step: workflow.DefaultStep},
 			}, MaxPoints: 500})
 			next.BuildTree(next.Flatten())
-			if err := s.ReplaceCriteriaSet(ctx, small.ID, next); err != nil {
+			if err := s.ReplaceCriteriaSet(ctx, nil, small.ID, next, store.Meta{}); err != nil {
 				t.Fatal(err)
 			}
 			got, err := s.GetCriteriaSet(ctx, small.ID)
@@ -175,8 +176,8 @@ func TestCriteriaSets(t *testing.T) {
 
 			// Taking another set's code is a conflict that changes nothing.
 			clash := smallSet(t, "SO-2021", "1")
-			wantCode(t, s.ReplaceCriteriaSet(ctx, small.ID, clash), workflow.ECONFLICT)
-			wantCode(t, s.ReplaceCriteriaSet(ctx, dist.ID+1000, smallSet(t, "X", "1")), workflow.ENOTFOUND)
+			wantCode(t, s.ReplaceCriteriaSet(ctx, nil, small.ID, clash, store.Meta{}), workflow.ECONFLICT)
+			wantCode(t, s.ReplaceCriteriaSet(ctx, nil, dist.ID+1000, smallSet(t, "X", "1"), store.Meta{}), workflow.ENOTFOUND)
 			if got, _ := s.GetCriteriaSet(ctx, small.ID); got.Code != "THU-2026B" || got.Leaves != 4 {
 				t.Fatalf("a refused replace changed the set: %s leaves=%d", got.Code, got.Leaves)
 			}
@@ -185,10 +186,10 @@ func TestCriteriaSets(t *testing.T) {
 			admin := storetest.MustUser(t, s, "admin@x.vn", workflow.Grant{Role: workflow.RoleAdmin})
 			c := &workflow.Campaign{Name: "Thử", Year: 2026, OpensAt: start, ClosesAt: start.Add(240 * time.Hour),
 				CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: small.ID}}
-			if err := s.CreateCampaign(ctx, c, admin); err != nil {
+			if err := s.CreateCampaign(ctx, c, admin, store.Meta{}); err != nil {
 				t.Fatal(err)
 			}
-			err = s.ReplaceCriteriaSet(ctx, small.ID, smallSet(t, "THU-2026C", "1"))
+			err = s.ReplaceCriteriaSet(ctx, nil, small.ID, smallSet(t, "THU-2026C", "1"), store.Meta{})
 			wantCode(t, err, workflow.ECONFLICT)
 			got, _ = s.GetCriteriaSet(ctx, small.ID)
 			if got.Code != "THU-2026B" || got.Leaves != 4 || !got.Frozen {

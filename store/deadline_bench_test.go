@@ -48,7 +48,7 @@ func BenchmarkLockDue100k(b *testing.B) {
 	}
 	c := &workflow.Campaign{Name: "Đợt 100k", Year: 2026, OpensAt: start.Add(-time.Hour), ClosesAt: start.Add(time.Hour),
 		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: set.ID}}
-	if err := s.CreateCampaign(ctx, c, admin); err != nil {
+	if err := s.CreateCampaign(ctx, c, admin, store.Meta{}); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := db.Exec(`ANALYZE`); err != nil {

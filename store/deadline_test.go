@@ -141,7 +141,7 @@ func mustCampaign(t testing.TB, w *storetest.World, name string, opens, closes t
 	t.Helper()
 	c := &workflow.Campaign{Name: name, Year: 2026, OpensAt: opens, ClosesAt: closes,
 		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-	if err := w.Store.CreateCampaign(ctx, c, w.Admin); err != nil {
+	if err := w.Store.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
 		t.Fatalf("create campaign %s: %v", name, err)
 	}
 	reports, err := w.Store.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})
@@ -400,7 +400,7 @@ func TestLockDueConcurrent(t *testing.T) {
 		w := storetest.NewWorld(t, s1, clock)
 		for i := range 30 {
 			a := &workflow.Agency{Code: fmt.Sprintf("SO%02d", i), Name: fmt.Sprintf("Sở số %d", i), Kind: workflow.KindDepartment}
-			if err := s1.CreateAgency(ctx, a); err != nil {
+			if err := s1.CreateAgency(ctx, nil, a, store.Meta{}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -201,22 +202,64 @@ func (s *Store) ReferencedBlobs(ctx context.Context, shas []string) (map[string]
 }
 
 // SignedSummary is an uploaded, signed summary table. MatchesVersion is the
-// report version whose export it is, or nil when it matches none.
+// report version whose export it is, or nil when it matches none; then
+// ExportChanges says what it changed after the export's bytes, when it
+// began with them. Digest is the content digest of the matched version.
 type SignedSummary struct {
 	ID             int64           `json:"id" db:"id"`
 	ReportID       int64           `json:"report_id" db:"report_id"`
 	Round          int             `json:"round" db:"round"`
 	ReportVersion  int64           `json:"report_version" db:"report_version"`
 	MatchesVersion *int64          `json:"matches_version" db:"matches_version"`
+	ExportChanges  []string        `json:"changed_after_export,omitempty" db:"-"`
 	Filename       string          `json:"filename" db:"filename"`
 	Size           int64           `json:"size" db:"size"`
 	SHA256         string          `json:"sha256" db:"sha256"`
 	Signature      json.RawMessage `json:"signature" db:"-"`
 	UploadedBy     *int64          `json:"uploaded_by" db:"uploaded_by"`
 	UploadedAt     time.Time       `json:"uploaded_at" db:"-"`
+	Digest         string          `json:"-" db:"digest"`
 
 	RawSignature string `json:"-" db:"signature"`
 	RawUploaded  dbTime `json:"-" db:"uploaded_at"`
+	RawChanges   string `json:"-" db:"export_changes"`
+}
+
+func (ss *SignedSummary) fill() {
+	ss.Signature, ss.UploadedAt = json.RawMessage(ss.RawSignature), ss.RawUploaded.Time
+	ss.ExportChanges = splitList(ss.RawChanges)
+}
+
+// verdict is what sign and submit judge the summary by.
+func (ss *SignedSummary) verdict() (workflow.SignedSummary, error) {
+	var sig struct {
+		Present              bool     `json:"present"`
+		Valid                bool     `json:"valid"`
+		CoversFile           bool     `json:"covers_file"`
+		Trusted              bool     `json:"trusted"`
+		Revoked              bool     `json:"revoked"`
+		Untrusted            string   `json:"untrusted"`
+		Signer               string   `json:"signer"`
+		Organization         string   `json:"organization"`
+		Fingerprint          string   `json:"fingerprint"`
+		ModifiedAfterSigning []string `json:"modified_after_signing"`
+	}
+	if err := json.Unmarshal(ss.Signature, &sig); err != nil {
+		return workflow.SignedSummary{}, err
+	}
+	return workflow.SignedSummary{
+		ID: ss.ID, Filename: ss.Filename, Present: sig.Present, Valid: sig.Valid, CoversFile: sig.CoversFile,
+		Trusted: sig.Trusted, Revoked: sig.Revoked, Untrusted: sig.Untrusted, Signer: sig.Signer, Organization: sig.Organization,
+		Fingerprint: sig.Fingerprint, ModifiedAfterSigning: sig.ModifiedAfterSigning,
+		Matches: ss.MatchesVersion, ExportChanges: ss.ExportChanges, Digest: ss.Digest,
+	}, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // CheckSignedSummaryUpload answers, before the file is read, whether the user
@@ -244,8 +287,10 @@ func checkSummaryUpload(u *workflow.User, r *workflow.Report, now time.Time) err
 }
 
 // AddSignedSummary records a signed summary already in blob storage.
-// matches says whether it is the export of version atVersion; if the report
-// moved on meanwhile, the summary is recorded as matching nothing.
+// matches says whether it is the export of version atVersion (ss.Digest
+// then holds that version's content digest, ss.ExportChanges what it changed
+// otherwise); if the report moved on meanwhile, the summary is recorded as
+// matching nothing.
 func (s *Store) AddSignedSummary(ctx context.Context, u *workflow.User, id int64, ss *SignedSummary, atVersion int64, matches bool, meta Meta) error {
 	ss.Filename = workflow.NormalizeText(ss.Filename)
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
@@ -269,11 +314,14 @@ func (s *Store) AddSignedSummary(ctx context.Context, u *workflow.User, id int64
 		if matches && r.Version == atVersion {
 			v := r.Version
 			ss.MatchesVersion = &v
+		} else {
+			ss.Digest = ""
 		}
 		ss.ReportID, ss.Round, ss.ReportVersion, ss.UploadedBy, ss.UploadedAt = id, r.Round, r.Version, &u.ID, now
-		ss.ID, err = insertID(ctx, tx, `INSERT INTO signed_summaries (report_id, round, report_version, matches_version, filename, size, sha256, signature, uploaded_by, uploaded_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, r.Round, r.Version, ss.MatchesVersion, ss.Filename, ss.Size, ss.SHA256, string(ss.Signature), u.ID, s.ts(now))
+		ss.ID, err = insertID(ctx, tx, `INSERT INTO signed_summaries (report_id, round, report_version, matches_version, filename, size, sha256, signature, uploaded_by, uploaded_at, digest, export_changes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, r.Round, r.Version, ss.MatchesVersion, ss.Filename, ss.Size, ss.SHA256, string(ss.Signature), u.ID, s.ts(now),
+			ss.Digest, strings.Join(ss.ExportChanges, ","))
 		if err != nil {
 			return err
 		}
@@ -287,24 +335,36 @@ func (s *Store) AddSignedSummary(ctx context.Context, u *workflow.User, id int64
 	}
 	// The newest summary, as sign will judge it; sign's write is guarded on
 	// no newer one, so a replica that missed a later upload finds out there.
-	var sig struct {
-		Present    bool `json:"present"`
-		Valid      bool `json:"valid"`
-		CoversFile bool `json:"covers_file"`
-	}
-	if json.Unmarshal(ss.Signature, &sig) == nil {
-		s.cacheSummary(id, summaryVerdict{ID: ss.ID, Matches: ss.MatchesVersion, Filename: ss.Filename, Present: sig.Present, Valid: sig.Valid, CoversFile: sig.CoversFile})
+	if v, err := ss.verdict(); err == nil {
+		s.cacheSummary(id, v)
 	} else {
 		s.forgetSummary(id)
 	}
 	return nil
 }
 
-// checkSignedSummary is sign's guard: the latest signed summary must carry a
-// valid signature covering the whole file and be the export of the report's
-// current version. Each refusal is EINVALID on the field signed_summary. It
-// returns the summary's id: sign's write is guarded on no newer one arriving,
-// which is also what makes the cached verdict (fresh false) safe to use.
+// SetSignaturePolicy sets the policy sign and submit apply to the signer of
+// a signed summary (PolicyReport until set).
+func (s *Store) SetSignaturePolicy(p workflow.SignaturePolicy) { s.signaturePolicy = p }
+
+// SignaturePolicy is the policy sign and submit apply.
+func (s *Store) SignaturePolicy() workflow.SignaturePolicy {
+	if s.signaturePolicy == "" {
+		return workflow.PolicyReport
+	}
+	return s.signaturePolicy
+}
+
+// summaryRules reads what a signed summary is judged by besides itself.
+func (s *Store) summaryRules(ctx context.Context, q sqlx.QueryerContext, agencyID int64) (workflow.SummaryRules, error) {
+	signers, err := s.registeredSigners(ctx, q, agencyID)
+	return workflow.SummaryRules{Policy: s.SignaturePolicy(), Signers: signers}, err
+}
+
+// checkSignedSummary is sign's guard: the latest signed summary, judged by
+// workflow.SignedSummary.CheckForSign. It returns the summary's id: sign's
+// write is guarded on no newer one arriving, which is also what makes the
+// cached verdict (fresh false) safe to use.
 func (s *Store) checkSignedSummary(ctx context.Context, q sqlx.QueryerContext, r *workflow.Report, fresh bool) (int64, error) {
 	v, ok := s.cachedSummary(r.ID)
 	if fresh || !ok {
@@ -314,61 +374,80 @@ func (s *Store) checkSignedSummary(ctx context.Context, q sqlx.QueryerContext, r
 		}
 		s.cacheSummary(r.ID, v)
 	}
-	refuse := func(format string, args ...any) error {
-		msg := fmt.Sprintf(format, args...)
-		return workflow.Errorf(workflow.EINVALID, "%s", msg).WithFields(workflow.FieldError{Field: "signed_summary", Message: msg})
+	rules, err := s.summaryRules(ctx, q, r.AgencyID)
+	if err != nil {
+		return 0, err
 	}
-	switch {
-	case v.ID == 0:
-		return 0, refuse("No signed summary table is attached: export summary.pdf, sign it and upload it first.")
-	case !v.Present:
-		return 0, refuse("The signed summary %q carries no digital signature.", v.Filename)
-	case !v.Valid:
-		return 0, refuse("The signature of %q does not verify: the file was changed after signing.", v.Filename)
-	case !v.CoversFile:
-		return 0, refuse("The signature of %q does not cover the whole file: something was added after signing.", v.Filename)
-	case v.Matches == nil:
-		return 0, refuse("The signed summary %q is not the export of this report: export summary.pdf again and sign that file.", v.Filename)
-	case *v.Matches != r.Version:
-		return 0, refuse("The signed summary %q is stale: it is the export of version %d, and the report is now at version %d. Export it again, sign and upload.", v.Filename, *v.Matches, r.Version)
+	if err := v.CheckForSign(r.Version, rules); err != nil {
+		return 0, err
 	}
 	return v.ID, nil
 }
 
-// summaryVerdict is what sign needs of a report's latest signed summary;
-// ID 0 means there is none.
-type summaryVerdict struct {
-	ID         int64
-	Matches    *int64
-	Filename   string
-	Present    bool
-	Valid      bool
-	CoversFile bool
+// checkSubmittedSummary is submit's guard: the latest signed summary, read
+// afresh, still passes the policy and the registered signers, and the
+// report's content is still the content it was signed with. It returns the
+// summary's id, which the write is guarded on like sign's.
+func (s *Store) checkSubmittedSummary(ctx context.Context, q sqlx.ExtContext, r *workflow.Report) (int64, error) {
+	v, err := s.latestSummaryVerdict(ctx, q, r.ID)
+	if err != nil {
+		return 0, err
+	}
+	digest, err := s.contentDigest(ctx, q, r)
+	if err != nil {
+		return 0, err
+	}
+	rules, err := s.summaryRules(ctx, q, r.AgencyID)
+	if err != nil {
+		return 0, err
+	}
+	if err := v.CheckForSubmit(digest, rules); err != nil {
+		return 0, err
+	}
+	return v.ID, nil
 }
 
-func (s *Store) latestSummaryVerdict(ctx context.Context, q sqlx.QueryerContext, reportID int64) (summaryVerdict, error) {
-	var row struct {
-		ID        int64  `db:"id"`
-		Matches   *int64 `db:"matches_version"`
-		Signature string `db:"signature"`
-		Filename  string `db:"filename"`
+// contentDigest is the digest of a report's content now: entries,
+// exemptions and current evidence files (workflow.Report.ContentDigest).
+func (s *Store) contentDigest(ctx context.Context, q sqlx.ExtContext, r *workflow.Report) (string, error) {
+	set, err := s.criteriaSet(ctx, q, r.CriteriaSetID)
+	if err != nil {
+		return "", err
 	}
-	err := sqlx.GetContext(ctx, q, &row, s.db.Rebind(`SELECT id, matches_version, signature, filename FROM signed_summaries WHERE report_id = ? ORDER BY id DESC LIMIT 1`), reportID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return summaryVerdict{}, nil
-	} else if err != nil {
-		return summaryVerdict{}, err
+	values, err := loadEntryValues(ctx, q, r.ID)
+	if err != nil {
+		return "", err
 	}
-	var sig struct {
-		Present    bool `json:"present"`
-		Valid      bool `json:"valid"`
-		CoversFile bool `json:"covers_file"`
+	full := *r
+	full.Fill(set, values)
+	var rows []struct {
+		Code   string `db:"code"`
+		SHA256 string `db:"sha256"`
 	}
-	if err := json.Unmarshal([]byte(row.Signature), &sig); err != nil {
-		return summaryVerdict{}, err
+	err = sqlx.SelectContext(ctx, q, &rows, s.db.Rebind(`SELECT code, sha256 FROM evidence WHERE report_id = ? AND deleted_at IS NULL ORDER BY code, id`), r.ID)
+	if err != nil {
+		return "", err
 	}
-	return summaryVerdict{ID: row.ID, Matches: row.Matches, Filename: row.Filename, Present: sig.Present, Valid: sig.Valid, CoversFile: sig.CoversFile}, nil
+	digests := map[string][]string{}
+	for _, e := range rows {
+		digests[e.Code] = append(digests[e.Code], e.SHA256)
+	}
+	return full.ContentDigest(digests), nil
 }
+
+func (s *Store) latestSummaryVerdict(ctx context.Context, q sqlx.QueryerContext, reportID int64) (workflow.SignedSummary, error) {
+	var ss SignedSummary
+	err := sqlx.GetContext(ctx, q, &ss, s.db.Rebind(signedSummarySelect+` WHERE report_id = ? ORDER BY id DESC LIMIT 1`), reportID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return workflow.SignedSummary{}, nil
+	} else if err != nil {
+		return workflow.SignedSummary{}, err
+	}
+	ss.fill()
+	return ss.verdict()
+}
+
+const signedSummarySelect = `SELECT id, report_id, round, report_version, matches_version, filename, size, sha256, signature, uploaded_by, uploaded_at, digest, export_changes FROM signed_summaries`
 
 // LatestSignedSummary returns the report's latest signed summary, or ENOTFOUND.
 func (s *Store) LatestSignedSummary(ctx context.Context, u *workflow.User, id int64) (*SignedSummary, error) {
@@ -376,14 +455,13 @@ func (s *Store) LatestSignedSummary(ctx context.Context, u *workflow.User, id in
 		return nil, s.dbError(err)
 	}
 	var ss SignedSummary
-	err := s.db.GetContext(ctx, &ss, s.db.Rebind(`SELECT id, report_id, round, report_version, matches_version, filename, size, sha256, signature, uploaded_by, uploaded_at
-		FROM signed_summaries WHERE report_id = ? ORDER BY id DESC LIMIT 1`), id)
+	err := s.db.GetContext(ctx, &ss, s.db.Rebind(signedSummarySelect+` WHERE report_id = ? ORDER BY id DESC LIMIT 1`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "Report %d has no signed summary.", id)
 	} else if err != nil {
 		return nil, s.dbError(err)
 	}
-	ss.Signature, ss.UploadedAt = json.RawMessage(ss.RawSignature), ss.RawUploaded.Time
+	ss.fill()
 	return &ss, nil
 }
 
@@ -396,6 +474,20 @@ type ExportData struct {
 	Agency   workflow.Agency
 	Evidence []Evidence // current files, by code then upload order
 }
+
+// EvidenceDigests maps each leaf to the digests of its current files, as
+// the report's digests take them.
+func (d *ExportData) EvidenceDigests() map[string][]string {
+	out := map[string][]string{}
+	for _, e := range d.Evidence {
+		out[e.Code] = append(out[e.Code], e.SHA256)
+	}
+	return out
+}
+
+// ContentDigest is the digest of this version's content, which submit
+// compares with the report's content then.
+func (d *ExportData) ContentDigest() string { return d.Report.ContentDigest(d.EvidenceDigests()) }
 
 // ExportData reads a report the user may see for export, or ENOTFOUND.
 func (s *Store) ExportData(ctx context.Context, u *workflow.User, id int64) (*ExportData, error) {

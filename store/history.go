@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"parindex/workflow"
@@ -37,7 +38,15 @@ type HistoryEntry struct {
 	Reason    string         `json:"reason"`
 	ClosesAt  *time.Time     `json:"closes_at,omitempty"` // the deadline set by open_round or extend
 	RequestID string         `json:"request_id,omitempty"`
-	ClientIP  string         `json:"client_ip,omitempty"`
+	// ClientRequestID is the client's own X-Request-Id, kept beside ours.
+	ClientRequestID string `json:"client_request_id,omitempty"`
+	ClientIP        string `json:"client_ip,omitempty"`
+	// IssuedBy is the administrator who issued the token the actor used,
+	// when that was someone else: the change was made on the actor's behalf.
+	IssuedBy *Actor `json:"issued_by,omitempty"`
+	// Detail is what changed beyond the state, as a JSON object (exemptions:
+	// codes_before, codes_after, max_before, max_after); nil when nothing.
+	Detail json.RawMessage `json:"detail,omitempty"`
 }
 
 // History returns a report's audit trail, oldest first, or ENOTFOUND.
@@ -57,17 +66,26 @@ func (s *Store) History(ctx context.Context, u *workflow.User, id int64) ([]Hist
 		Reason    string         `db:"reason"`
 		ClosesAt  *dbTime        `db:"closes_at"`
 		RequestID string         `db:"request_id"`
+		ClientRID string         `db:"client_request_id"`
 		ClientIP  string         `db:"client_ip"`
+		IssuedBy  *int64         `db:"issued_by"`
+		Issuer    *string        `db:"issuer_email"`
+		Detail    string         `db:"detail"`
 	}{}
-	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT h.at, h.actor_id, u.email, h.role, h.event, h.from_state, h.to_state, h.round, h.reason, h.closes_at, h.request_id, h.client_ip
-		FROM history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.report_id = ? ORDER BY h.id`), id)
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT h.at, h.actor_id, u.email, h.role, h.event, h.from_state, h.to_state, h.round, h.reason, h.closes_at, h.request_id, h.client_request_id, h.client_ip,
+		h.issued_by, i.email AS issuer_email, h.detail
+		FROM history h LEFT JOIN users u ON u.id = h.actor_id LEFT JOIN users i ON i.id = h.issued_by WHERE h.report_id = ? ORDER BY h.id`), id)
 	if err != nil {
 		return nil, s.dbError(err)
 	}
 	out := make([]HistoryEntry, len(rows))
 	for i, r := range rows {
 		out[i] = HistoryEntry{At: r.At.Time, Actor: actor(r.ActorID, r.Email), Role: r.Role, Event: r.Event, From: r.From, To: r.To,
-			Round: r.Round, Reason: r.Reason, ClosesAt: r.ClosesAt.ptr(), RequestID: r.RequestID, ClientIP: r.ClientIP}
+			Round: r.Round, Reason: r.Reason, ClosesAt: r.ClosesAt.ptr(), RequestID: r.RequestID, ClientRequestID: r.ClientRID, ClientIP: r.ClientIP,
+			IssuedBy: actor(r.IssuedBy, r.Issuer)}
+		if r.Detail != "" {
+			out[i].Detail = json.RawMessage(r.Detail)
+		}
 	}
 	return out, nil
 }
@@ -82,6 +100,9 @@ type Revision struct {
 	NewScore       *workflow.Points `json:"new_score"`
 	OldExplanation string           `json:"old_explanation"`
 	NewExplanation string           `json:"new_explanation"`
+	// IssuedBy is the administrator who issued the token the actor used,
+	// when that was someone else.
+	IssuedBy *Actor `json:"issued_by,omitempty"`
 }
 
 // Revisions returns every entry change of a report (of one code when code is
@@ -90,8 +111,9 @@ func (s *Store) Revisions(ctx context.Context, u *workflow.User, id int64, code 
 	if _, err := s.loadReport(ctx, s.db, u, id); err != nil {
 		return nil, s.dbError(err)
 	}
-	query := `SELECT v.code, v.round, v.at, v.actor_id, u.email, v.old_score, v.new_score, v.old_explanation, v.new_explanation
-		FROM entry_revisions v LEFT JOIN users u ON u.id = v.actor_id WHERE v.report_id = ?`
+	query := `SELECT v.code, v.round, v.at, v.actor_id, u.email, v.old_score, v.new_score, v.old_explanation, v.new_explanation,
+		v.issued_by, i.email AS issuer_email
+		FROM entry_revisions v LEFT JOIN users u ON u.id = v.actor_id LEFT JOIN users i ON i.id = v.issued_by WHERE v.report_id = ?`
 	args := []any{id}
 	if code != "" {
 		query, args = query+` AND v.code = ?`, append(args, workflow.NormalizeText(code))
@@ -106,6 +128,8 @@ func (s *Store) Revisions(ctx context.Context, u *workflow.User, id int64, code 
 		NewScore       *workflow.Points `db:"new_score"`
 		OldExplanation string           `db:"old_explanation"`
 		NewExplanation string           `db:"new_explanation"`
+		IssuedBy       *int64           `db:"issued_by"`
+		Issuer         *string          `db:"issuer_email"`
 	}{}
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query+` ORDER BY v.id`), args...); err != nil {
 		return nil, s.dbError(err)
@@ -113,7 +137,8 @@ func (s *Store) Revisions(ctx context.Context, u *workflow.User, id int64, code 
 	out := make([]Revision, len(rows))
 	for i, r := range rows {
 		out[i] = Revision{Code: r.Code, Round: r.Round, At: r.At.Time, Actor: actor(r.ActorID, r.Email),
-			OldScore: r.OldScore, NewScore: r.NewScore, OldExplanation: r.OldExplanation, NewExplanation: r.NewExplanation}
+			OldScore: r.OldScore, NewScore: r.NewScore, OldExplanation: r.OldExplanation, NewExplanation: r.NewExplanation,
+			IssuedBy: actor(r.IssuedBy, r.Issuer)}
 	}
 	return out, nil
 }

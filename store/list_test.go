@@ -19,7 +19,7 @@ func TestListReports(t *testing.T) {
 		// A second, department-only campaign with a later window.
 		later := &workflow.Campaign{Name: "Chỉ số CCHC 2027", Year: 2027, OpensAt: start.Add(-time.Hour), ClosesAt: start.Add(30 * 24 * time.Hour),
 			CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID}}
-		if err := s.CreateCampaign(ctx, later, w.Admin); err != nil {
+		if err := s.CreateCampaign(ctx, later, w.Admin, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		all, err := s.ListReports(ctx, w.Admin, store.ReportFilter{})
@@ -47,7 +47,7 @@ func TestListReports(t *testing.T) {
 		w.Put(t, w.Dept2, "3.1", "2", "c")
 		w.Put(t, w.Dept2, "1.2", "1", "d")
 		w.Put(t, w.Dept2, "1.2", "", "d")
-		if _, err := s.SetExemptions(ctx, w.Admin, w.Dept2.ReportID, []string{"3.1", "3.6"}, store.Meta{}); err != nil {
+		if _, err := s.SetExemptions(ctx, w.Admin, w.Dept2.ReportID, []string{"3.1", "3.6"}, "Theo đề nghị của cơ quan", store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		walk(t, w, w.District, workflow.StateEntered)

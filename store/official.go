@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
 
@@ -28,10 +29,14 @@ type ImportResult struct {
 // An import never removes a grant: an official who left is not "missing from
 // the list" but removed on purpose, elsewhere.
 //
+// The import writes one audit row (kind import) saying who imported the list
+// (actor: an admin over the API, nil at the server's command line), the
+// counts and the ids of the users created and updated.
+//
 // Returns ENOTFOUND for an unknown agency and EINVALID, naming rows as
 // ParseOfficials does, for a list that does not validate. Two imports racing
 // to create the same user answer ECONFLICT to the loser, which may retry.
-func (s *Store) ImportOfficials(ctx context.Context, agencyID int64, officials []workflow.Official) (ImportResult, error) {
+func (s *Store) ImportOfficials(ctx context.Context, actor *workflow.User, agencyID int64, officials []workflow.Official, meta Meta) (ImportResult, error) {
 	var res ImportResult
 	// Validate a copy: normalising must not rewrite the caller's rows.
 	list := append([]workflow.Official(nil), officials...)
@@ -44,20 +49,29 @@ func (s *Store) ImportOfficials(ctx context.Context, agencyID int64, officials [
 		} else if !ok {
 			return workflow.Errorf(workflow.ENOTFOUND, "Agency %d not found.", agencyID)
 		}
+		createdIDs, updatedIDs := []int64{}, []int64{}
 		for _, o := range list {
-			created, changed, err := s.importOfficial(ctx, tx, agencyID, o)
+			id, created, changed, err := s.importOfficial(ctx, tx, agencyID, o)
 			switch {
 			case err != nil:
 				return err
 			case created:
 				res.Created++
+				createdIDs = append(createdIDs, id)
 			case changed:
 				res.Updated++
+				updatedIDs = append(updatedIDs, id)
 			default:
 				res.Unchanged++
 			}
 		}
-		return nil
+		return s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditImport, Action: "officials", Target: strconv.FormatInt(agencyID, 10),
+			Detail: struct {
+				AgencyID int64 `json:"agency_id"`
+				ImportResult
+				CreatedIDs []int64 `json:"created_ids"`
+				UpdatedIDs []int64 `json:"updated_ids"`
+			}{agencyID, res, createdIDs, updatedIDs}, Meta: meta})
 	})
 	if err != nil {
 		return ImportResult{}, err
@@ -65,8 +79,9 @@ func (s *Store) ImportOfficials(ctx context.Context, agencyID int64, officials [
 	return res, nil
 }
 
-// importOfficial creates or updates one official and adds their grant.
-func (s *Store) importOfficial(ctx context.Context, tx *sqlx.Tx, agencyID int64, o workflow.Official) (created, changed bool, err error) {
+// importOfficial creates or updates one official, adds their grant and
+// returns their user id.
+func (s *Store) importOfficial(ctx context.Context, tx *sqlx.Tx, agencyID int64, o workflow.Official) (id int64, created, changed bool, err error) {
 	var u struct {
 		ID    int64  `db:"id"`
 		Name  string `db:"name"`
@@ -79,28 +94,28 @@ func (s *Store) importOfficial(ctx context.Context, tx *sqlx.Tx, agencyID int64,
 		u.ID, err = insertID(ctx, tx, `INSERT INTO users (email, name, title, created_at) VALUES (?, ?, ?, ?)`,
 			o.Email, o.Name, o.Title, s.ts(s.now()))
 		if err != nil {
-			return false, false, err
+			return 0, false, false, err
 		}
 	case err != nil:
-		return false, false, err
+		return 0, false, false, err
 	case u.Name != o.Name || u.Title != o.Title:
 		changed = true
 		if _, err := exec(ctx, tx, `UPDATE users SET name = ?, title = ? WHERE id = ?`, o.Name, o.Title, u.ID); err != nil {
-			return false, false, err
+			return 0, false, false, err
 		}
 	}
 	var n int
 	if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM grants WHERE user_id = ? AND role = ? AND agency_id = ?`),
 		u.ID, o.Role, agencyID); err != nil {
-		return false, false, err
+		return 0, false, false, err
 	}
 	if n == 0 {
 		changed = true
 		if _, err := exec(ctx, tx, `INSERT INTO grants (user_id, role, agency_id) VALUES (?, ?, ?)`, u.ID, o.Role, agencyID); err != nil {
-			return false, false, err
+			return 0, false, false, err
 		}
 	}
-	return created, changed, nil
+	return u.ID, created, changed, nil
 }
 
 // AgencyByCode finds an agency by its code (as typed: trimmed, NFC, exact

@@ -113,7 +113,7 @@ func TestImportOfficials(t *testing.T) {
 		s, stp := w.Store, w.Dept.ID
 		list := officialsSample(t, "officials-department.csv")
 
-		res, err := s.ImportOfficials(ctx, stp, list)
+		res, err := s.ImportOfficials(ctx, nil, stp, list, store.Meta{})
 		wantImport(t, res, err, store.ImportResult{Created: 4})
 		an := officialByEmail(t, s, "an.nv@so-tuphap.example.vn")
 		if an.Name != "Nguyễn Văn An" || an.Title != "Phó Giám đốc" || !slices.Equal(grantNames(an), []string{fmt.Sprintf("approver@%d", stp)}) {
@@ -129,7 +129,7 @@ func TestImportOfficials(t *testing.T) {
 
 		// The same list again changes nothing.
 		before := officialsPeople(t, s)
-		res, err = s.ImportOfficials(ctx, stp, list)
+		res, err = s.ImportOfficials(ctx, nil, stp, list, store.Meta{})
 		wantImport(t, res, err, store.ImportResult{Unchanged: 4})
 		if after := officialsPeople(t, s); after != before {
 			t.Fatalf("re-importing the same list changed people:\n%s\n%s", before, after)
@@ -142,7 +142,7 @@ func TestImportOfficials(t *testing.T) {
 		next[2].Role = workflow.RoleApprover
 		next[3].Name, next[3].Email = nfd(next[3].Name), strings.ToUpper(next[3].Email)
 		next = append(next, workflow.Official{Row: 6, Name: "Hoàng Thị Én", Title: "Chuyên viên", Email: "en.ht@so-tuphap.example.vn", Role: workflow.RoleUpdater})
-		res, err = s.ImportOfficials(ctx, stp, next)
+		res, err = s.ImportOfficials(ctx, nil, stp, next, store.Meta{})
 		wantImport(t, res, err, store.ImportResult{Created: 1, Updated: 2, Unchanged: 2})
 		if an := officialByEmail(t, s, "an.nv@so-tuphap.example.vn"); an.Title != "Giám đốc" {
 			t.Errorf("title not updated: %+v", an)
@@ -160,11 +160,11 @@ func TestImportOfficials(t *testing.T) {
 		// Officials who already hold grants keep them: the other agency's
 		// updater, the agency's own updater (now approver too), the admin.
 		other, own := w.Dept2.Updater, w.Dept.Updater
-		res, err = s.ImportOfficials(ctx, stp, []workflow.Official{
+		res, err = s.ImportOfficials(ctx, nil, stp, []workflow.Official{
 			{Row: 2, Name: "Cán bộ hai đơn vị", Title: "Chuyên viên", Email: other.Email, Role: workflow.RoleUpdater},
 			{Row: 3, Name: own.Name, Email: own.Email, Role: workflow.RoleApprover},
 			{Row: 4, Name: w.Admin.Name, Email: w.Admin.Email, Role: workflow.RoleApprover},
-		})
+		}, store.Meta{})
 		wantImport(t, res, err, store.ImportResult{Updated: 3})
 		for u, want := range map[*workflow.User][]string{
 			other:   {fmt.Sprintf("updater@%d", w.Dept2.ID), fmt.Sprintf("updater@%d", stp)},
@@ -187,7 +187,7 @@ func TestImportOfficialsRefused(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t, dialect)
 		s, stp := w.Store, w.Dept.ID
-		if _, err := s.ImportOfficials(ctx, stp, officialsSample(t, "officials-department.csv")); err != nil {
+		if _, err := s.ImportOfficials(ctx, nil, stp, officialsSample(t, "officials-department.csv"), store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		before := officialsPeople(t, s)
@@ -211,7 +211,7 @@ func TestImportOfficialsRefused(t *testing.T) {
 			workflow.Official{Row: 4, Name: "", Email: "x@so-tuphap.example.vn", Role: workflow.RoleUpdater},
 			workflow.Official{Row: 5, Name: "Hội đồng", Email: "hd@so-tuphap.example.vn", Role: workflow.RoleCouncil},
 			workflow.Official{Row: 6, Name: "Lặp", Email: "MOI@so-tuphap.example.vn", Role: workflow.RoleApprover})
-		_, err := s.ImportOfficials(ctx, stp, bad)
+		_, err := s.ImportOfficials(ctx, nil, stp, bad, store.Meta{})
 		wantCode(t, err, workflow.EINVALID)
 		if got, want := fieldNames(err), []string{"rows/4/name", "rows/5/permission", "rows/6/email"}; !slices.Equal(got, want) {
 			t.Errorf("fields %v, want %v", got, want)
@@ -219,7 +219,7 @@ func TestImportOfficialsRefused(t *testing.T) {
 		unchanged("a list with bad rows")
 
 		// An unknown agency.
-		_, err = s.ImportOfficials(ctx, 987654, changed)
+		_, err = s.ImportOfficials(ctx, nil, 987654, changed, store.Meta{})
 		wantCode(t, err, workflow.ENOTFOUND)
 		unchanged("an import into an unknown agency")
 
@@ -237,15 +237,15 @@ func TestImportOfficialsRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		_, err = s.ImportOfficials(ctx, stp, append(slices.Clone(changed),
-			workflow.Official{Row: 4, Name: "Boom", Email: "boom@so-tuphap.example.vn", Role: workflow.RoleUpdater}))
+		_, err = s.ImportOfficials(ctx, nil, stp, append(slices.Clone(changed),
+			workflow.Official{Row: 4, Name: "Boom", Email: "boom@so-tuphap.example.vn", Role: workflow.RoleUpdater}), store.Meta{})
 		if err == nil {
 			t.Fatal("the refused insert succeeded")
 		}
 		unchanged("an import the database refused halfway")
 
 		// Still the same list, without the refused row, goes through.
-		res, err := s.ImportOfficials(ctx, stp, changed)
+		res, err := s.ImportOfficials(ctx, nil, stp, changed, store.Meta{})
 		wantImport(t, res, err, store.ImportResult{Created: 1, Updated: 1})
 	})
 }

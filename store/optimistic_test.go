@@ -144,7 +144,7 @@ func TestTransitionRevokedTokenOfCachedCaller(t *testing.T) {
 		w := newWorld(t, dialect)
 		s, a := w.Store, w.Dept
 		w.FillEntries(t, a)
-		tok, err := s.CreateToken(ctx, a.Updater.ID, nil)
+		tok, err := s.CreateToken(ctx, nil, a.Updater.ID, store.TokenExpiry{}, store.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestTransitionRevokedTokenOfCachedCaller(t *testing.T) {
 		if err := fire(workflow.EventComplete); err != nil {
 			t.Fatalf("complete with a valid token: %v", err)
 		}
-		if err := s.RevokeToken(ctx, tok.ID); err != nil {
+		if err := s.RevokeToken(ctx, nil, tok.ID, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		before := snapshot(t, s, a.ReportID)
@@ -165,7 +165,7 @@ func TestTransitionRevokedTokenOfCachedCaller(t *testing.T) {
 		// A token whose grant is gone is refused the same way: another
 		// updater's token, presented with this agency's updater as the
 		// cached caller, holds no grant on this report.
-		other, err := s.CreateToken(ctx, w.Dept2.Updater.ID, nil)
+		other, err := s.CreateToken(ctx, nil, w.Dept2.Updater.ID, store.TokenExpiry{}, store.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -304,9 +306,11 @@ func (s *Store) PutEntry(ctx context.Context, u *workflow.User, id int64, code s
 			id, code, v.SelfScore, v.Explanation, r.Round, u.ID, now); err != nil {
 			return err
 		}
-		if _, err := exec(ctx, tx, `INSERT INTO entry_revisions (report_id, code, round, actor_id, at, old_score, new_score, old_explanation, new_explanation, request_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, code, r.Round, u.ID, now, old.SelfScore, v.SelfScore, old.Explanation, v.Explanation, meta.RequestID); err != nil {
+		if _, err := exec(ctx, tx, `INSERT INTO entry_revisions (report_id, code, round, actor_id, at, old_score, new_score, old_explanation, new_explanation,
+				request_id, client_request_id, client_ip, issued_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, code, r.Round, u.ID, now, old.SelfScore, v.SelfScore, old.Explanation, v.Explanation,
+			meta.RequestID, meta.ClientRequestID, meta.ClientIP, meta.IssuedBy); err != nil {
 			return err
 		}
 		version = r.Version + 1
@@ -363,9 +367,14 @@ func checkOneRow(res sql.Result, ifMatch bool) error {
 	return nil
 }
 
-// SetExemptions replaces the report's exempt leaves (admin only, before
-// submission), raises its version and records who did it in the history.
-func (s *Store) SetExemptions(ctx context.Context, u *workflow.User, id int64, codes []string, meta Meta) (*workflow.Report, error) {
+// SetExemptions replaces the report's exempt leaves for an admin, with the
+// reason, raises its version and records it in the history (the reason, and
+// in detail the codes and max_total before and after) and in the audit log,
+// in one transaction. The window and the state are checked at the instant
+// written. Returns, in the API's order: ENOTFOUND, EFORBIDDEN, ELOCKED (a
+// locked report, a window closed or not yet open), ECONFLICT (signed or
+// submitted), EINVALID (codes, reason).
+func (s *Store) SetExemptions(ctx context.Context, u *workflow.User, id int64, codes []string, reason string, meta Meta) (*workflow.Report, error) {
 	var out *workflow.Report
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		r, err := s.loadReport(ctx, tx, u, id)
@@ -379,11 +388,17 @@ func (s *Store) SetExemptions(ctx context.Context, u *workflow.User, id int64, c
 		if err != nil {
 			return err
 		}
-		codes, err := r.CheckExemptions(set, codes)
+		at := s.now()
+		codes, reason, err := r.CheckExemptions(set, codes, reason, at)
 		if err != nil {
 			return err
 		}
-		now := s.ts(s.now())
+		r.Fill(set, nil) // the maximum before: only the exemptions count
+		change := exemptionChange{CodesBefore: r.Exemptions, CodesAfter: codes, MaxBefore: pointsFixed(r.MaxTotal)}
+		if change.CodesAfter == nil {
+			change.CodesAfter = []string{}
+		}
+		now := s.ts(at)
 		if err := s.bumpVersion(ctx, tx, r, false, now); err != nil {
 			return err
 		}
@@ -395,18 +410,45 @@ func (s *Store) SetExemptions(ctx context.Context, u *workflow.User, id int64, c
 				return err
 			}
 		}
-		reason := "exempt: " + strings.Join(codes, ", ")
-		if len(codes) == 0 {
-			reason = "no exemptions"
-		}
-		if err := insertHistory(ctx, tx, historyRow{ReportID: id, At: now, ActorID: &u.ID, Role: workflow.RoleAdmin, Event: "exemptions",
-			From: r.State, To: r.State, Round: r.Round, Reason: reason, Meta: meta}); err != nil {
+		if out, err = s.fullReport(ctx, tx, nil, id); err != nil {
 			return err
 		}
-		out, err = s.fullReport(ctx, tx, nil, id)
-		return err
+		change.MaxAfter = pointsFixed(out.MaxTotal)
+		detail, err := json.Marshal(change)
+		if err != nil {
+			return err
+		}
+		if err := insertHistory(ctx, tx, historyRow{ReportID: id, At: now, ActorID: &u.ID, Role: workflow.RoleAdmin, Event: "exemptions",
+			From: r.State, To: r.State, Round: r.Round, Reason: reason, Detail: string(detail), Meta: meta}); err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, auditRow{Actor: u, Kind: AuditExemption, Action: "update", Target: strconv.FormatInt(id, 10),
+			Detail: struct {
+				ReportID int64  `json:"report_id"`
+				Reason   string `json:"reason"`
+				exemptionChange
+			}{id, reason, change}, Meta: meta})
 	})
 	return out, err
+}
+
+// exemptionChange is what an exemptions history row's detail holds: the
+// codes and the report's max_total before and after, the maxima as strings
+// with two decimals ("95.00"), exact as points are.
+type exemptionChange struct {
+	CodesBefore []string `json:"codes_before"`
+	CodesAfter  []string `json:"codes_after"`
+	MaxBefore   string   `json:"max_before"`
+	MaxAfter    string   `json:"max_after"`
+}
+
+// pointsFixed writes points with exactly two decimals: "95.00", "0.75".
+func pointsFixed(p workflow.Points) string {
+	sign, n := "", int64(p)
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
 }
 
 // criteriaSet reads a set through the cache, inside or outside a transaction.

@@ -19,7 +19,7 @@ import (
 type reportCache struct {
 	mu        sync.Mutex
 	reports   map[int64]cachedReport
-	summaries map[int64]summaryVerdict // the latest signed summary, as sign judges it
+	summaries map[int64]workflow.SignedSummary // the latest signed summary, as sign judges it
 }
 
 type cachedReport struct {
@@ -85,7 +85,7 @@ func (s *Store) forgetReport(id int64) {
 	delete(c.reports, id)
 }
 
-func (s *Store) cachedSummary(reportID int64) (summaryVerdict, bool) {
+func (s *Store) cachedSummary(reportID int64) (workflow.SignedSummary, bool) {
 	c := &s.reportCache
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -93,12 +93,12 @@ func (s *Store) cachedSummary(reportID int64) (summaryVerdict, bool) {
 	return v, ok
 }
 
-func (s *Store) cacheSummary(reportID int64, v summaryVerdict) {
+func (s *Store) cacheSummary(reportID int64, v workflow.SignedSummary) {
 	c := &s.reportCache
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.summaries == nil || len(c.summaries) >= maxCachedReports {
-		c.summaries = map[int64]summaryVerdict{}
+		c.summaries = map[int64]workflow.SignedSummary{}
 	}
 	c.summaries[reportID] = v
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -125,7 +126,21 @@ func (s *Store) OpenCampaignRound(ctx context.Context, u *workflow.User, campaig
 		_, err := exec(ctx, tx, `INSERT INTO campaign_rounds (campaign_id, number, opens_at, closes_at, agency_ids, criteria, note, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			campaignID, res.Number, s.ts(rr.OpensAt), s.ts(rr.ClosesAt), string(agencies), criteria, rr.Note, u.ID, s.ts(s.now()))
-		return err
+		if err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, auditRow{Actor: u, Kind: AuditCampaign, Action: "open_round", Target: strconv.FormatInt(campaignID, 10),
+			Detail: struct {
+				Number    int           `json:"number"`
+				OpensAt   time.Time     `json:"opens_at"`
+				ClosesAt  time.Time     `json:"closes_at"`
+				AgencyIDs []int64       `json:"agency_ids"`
+				Criteria  []string      `json:"criteria"`
+				Note      string        `json:"note"`
+				Opened    []int64       `json:"opened"`
+				Skipped   []SkippedOpen `json:"skipped"`
+			}{res.Number, res.OpensAt, res.ClosesAt, opened, rr.Criteria, rr.Note, res.Opened, res.Skipped},
+			Meta: meta})
 	})
 	if err != nil {
 		return nil, err

@@ -286,7 +286,7 @@ func TestLockedReport(t *testing.T) {
 		wantCode(t, err, workflow.ELOCKED)
 		wantCode(t, fire(w, a.Updater, a, workflow.EventReopen, ""), workflow.ELOCKED)
 		wantCode(t, fire(w, a.Approver, a, workflow.EventApprove, ""), workflow.ELOCKED)
-		_, err = s.SetExemptions(ctx, w.Admin, a.ReportID, []string{"3.1"}, store.Meta{})
+		_, err = s.SetExemptions(ctx, w.Admin, a.ReportID, []string{"3.1"}, "Theo đề nghị của cơ quan", store.Meta{})
 		wantCode(t, err, workflow.ELOCKED) // 423: the report is locked
 		unchanged(t, s, a.ReportID, before, "writes to a locked report")
 

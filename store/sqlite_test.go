@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -87,5 +89,38 @@ func TestSQLiteTwoProcesses(t *testing.T) {
 		if r.Version != 1+writers {
 			t.Errorf("report %d is at version %d, want %d: a write was lost", a.ReportID, r.Version, 1+writers)
 		}
+	}
+}
+
+// TestSQLiteFilesArePrivate: a database the service creates, and the WAL and
+// shared-memory files beside it, are the service user's alone (0600); an
+// existing file keeps its permissions.
+func TestSQLiteFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "parindex.db")
+	s := storetest.OpenURL(t, "sqlite:"+path, nil)
+	if _, err := s.MigrateUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(t.Context(), `CREATE TABLE probe (x INTEGER); INSERT INTO probe VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("%s: mode %o, want 600", filepath.Base(p), got)
+		}
+	}
+
+	existing := filepath.Join(dir, "existing.db")
+	if err := os.WriteFile(existing, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	storetest.OpenURL(t, "sqlite:"+existing, nil)
+	if fi, err := os.Stat(existing); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("existing database: %v, %v; want its mode 640 kept", fi.Mode(), err)
 	}
 }

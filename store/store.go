@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -55,9 +57,28 @@ type Store struct {
 	// writes are guarded, so a stale one is caught (see reportcache.go).
 	reportCache reportCache
 
+	// signaturePolicy is what sign and submit require of a signed
+	// summary's signer (workflow.PolicyReport until set).
+	signaturePolicy workflow.SignaturePolicy
+
 	// beforeWrite, when set by a test, runs between a transition's decision
 	// and its write: where a concurrent change or a deadline can fall.
 	beforeWrite func()
+
+	// tokenTTL is how long a token issued without an explicit expiry lasts.
+	tokenTTL time.Duration
+}
+
+// DefaultTokenTTL is how long a token lasts when neither its issuer nor the
+// server's configuration says otherwise: 90 days.
+const DefaultTokenTTL = 90 * 24 * time.Hour
+
+// SetTokenTTL sets how long a token issued without an explicit expiry lasts
+// (serve --token-ttl); d must be positive. Call it before the store serves.
+func (s *Store) SetTokenTTL(d time.Duration) {
+	if d > 0 {
+		s.tokenTTL = d
+	}
 }
 
 // Open connects to dbURL: "sqlite:PATH" or a "postgres://" URL. It does not
@@ -66,13 +87,17 @@ func Open(ctx context.Context, dbURL string, now workflow.Clock) (*Store, error)
 	if now == nil {
 		now = workflow.SystemClock
 	}
-	s := &Store{now: now}
+	s := &Store{now: now, tokenTTL: DefaultTokenTTL}
 	var err error
 	switch {
 	case strings.HasPrefix(dbURL, "sqlite:"):
 		s.dialect = SQLite
+		path := strings.TrimPrefix(dbURL, "sqlite:")
+		if err := createPrivate(path); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
 		var c driver.Connector
-		if c, err = sqlite.NewConnector(sqliteDSN(strings.TrimPrefix(dbURL, "sqlite:"))); err == nil {
+		if c, err = sqlite.NewConnector(sqliteDSN(path)); err == nil {
 			s.db = sqlx.NewDb(sql.OpenDB(cachingConnector{c}), "sqlite")
 			// WAL lets readers run beside the one writer; more connections
 			// than cores only add contention.
@@ -99,6 +124,25 @@ func Open(ctx context.Context, dbURL string, now workflow.Clock) (*Store, error)
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return s, nil
+}
+
+// createPrivate creates an SQLite database file that does not exist yet,
+// empty and readable by the service's user only (0600), before SQLite opens
+// it: SQLite would make it 0644 under the usual umask, and it makes the -wal
+// and -shm files beside it with the database file's permissions, so those
+// are 0600 too. An existing file is left as it is.
+func createPrivate(path string) error {
+	path, _, _ = strings.Cut(path, "?")
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // sqliteDSN adds the settings every connection needs: WAL, foreign keys, a

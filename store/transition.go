@@ -20,14 +20,16 @@ type historyRow struct {
 	From, To workflow.State
 	Round    int
 	Reason   string
-	ClosesAt any // the new deadline of open_round and extend
-	Meta     Meta
+	ClosesAt any    // the new deadline of open_round and extend
+	Detail   string // JSON of what changed beyond the state (exemptions), or ""
+	Meta     Meta   // its IssuedBy is the administrator behind the actor's token
 }
 
 func insertHistory(ctx context.Context, tx *sqlx.Tx, h historyRow) error {
-	_, err := exec(ctx, tx, `INSERT INTO history (report_id, at, actor_id, role, event, from_state, to_state, round, reason, closes_at, request_id, client_ip)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		h.ReportID, h.At, h.ActorID, h.Role, h.Event, h.From, h.To, h.Round, h.Reason, h.ClosesAt, h.Meta.RequestID, h.Meta.ClientIP)
+	_, err := exec(ctx, tx, `INSERT INTO history (report_id, at, actor_id, role, event, from_state, to_state, round, reason, closes_at, request_id, client_ip, client_request_id, issued_by, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		h.ReportID, h.At, h.ActorID, h.Role, h.Event, h.From, h.To, h.Round, h.Reason, h.ClosesAt, h.Meta.RequestID, h.Meta.ClientIP,
+		h.Meta.ClientRequestID, h.Meta.IssuedBy, h.Detail)
 	return err
 }
 
@@ -40,7 +42,7 @@ type transitionWrite struct {
 	IfMatch bool       // a lost guard is EPRECONDITION rather than ECONFLICT
 	Round   *roundSpec // open_round's new window, which replaces any extension
 	Extend  *time.Time // extend's new deadline for this report
-	Summary int64      // sign: the signed summary checked, which must still be the latest
+	Summary int64      // sign and submit: the signed summary checked, which must still be the latest
 	Meta    Meta
 	now     any                            // the write's instant, as stored
 	values  map[string]workflow.EntryValue // the entries decided on, when read or cached
@@ -183,9 +185,10 @@ func (s *Store) writeTransitionPostgres(ctx context.Context, w *transitionWrite)
 		args = append(args, kind, string(ids), string(d), now)
 	}
 	query += `
-	INSERT INTO history (report_id, at, actor_id, role, event, from_state, to_state, round, reason, closes_at, request_id, client_ip)
-		SELECT id, ?::timestamptz, ?::bigint, ?, ?, ?, ?, ?::int, ?, ?::timestamptz, ?, ? FROM changed`
-	args = append(args, h.At, h.ActorID, h.Role, h.Event, h.From, h.To, h.Round, h.Reason, h.ClosesAt, h.Meta.RequestID, h.Meta.ClientIP)
+	INSERT INTO history (report_id, at, actor_id, role, event, from_state, to_state, round, reason, closes_at, request_id, client_ip, client_request_id, issued_by)
+		SELECT id, ?::timestamptz, ?::bigint, ?, ?, ?, ?, ?::int, ?, ?::timestamptz, ?, ?, ?, ?::bigint FROM changed`
+	args = append(args, h.At, h.ActorID, h.Role, h.Event, h.From, h.To, h.Round, h.Reason, h.ClosesAt, h.Meta.RequestID, h.Meta.ClientIP,
+		h.Meta.ClientRequestID, h.Meta.IssuedBy)
 	res, err := s.db.ExecContext(ctx, s.db.Rebind(query), args...)
 	if err != nil {
 		return s.dbError(err)
@@ -336,6 +339,12 @@ func (s *Store) decide(ctx context.Context, u *workflow.User, r *workflow.Report
 		}
 	case workflow.EventSign:
 		if w.Summary, err = s.checkSignedSummary(ctx, s.db, r, !cached); err != nil {
+			return nil, err
+		}
+	case workflow.EventSubmit:
+		// Nothing may change between sign and submit: the summary signed
+		// must still be the latest and still be the report's content.
+		if w.Summary, err = s.checkSubmittedSummary(ctx, s.db, r); err != nil {
 			return nil, err
 		}
 	case workflow.EventExtend:

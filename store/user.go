@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -12,9 +13,11 @@ import (
 	"parindex/workflow"
 )
 
-// CreateUser stores a user and their grants. Returns EINVALID for bad fields
-// or a grant naming an unknown agency, ECONFLICT when the email is taken.
-func (s *Store) CreateUser(ctx context.Context, u *workflow.User) error {
+// CreateUser stores a user and their grants, and the audit row saying who
+// created them (actor; nil at the server's command line), in one
+// transaction. Returns EINVALID for bad fields or a grant naming an unknown
+// agency, ECONFLICT when the email is taken.
+func (s *Store) CreateUser(ctx context.Context, actor *workflow.User, u *workflow.User, meta Meta) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
@@ -28,11 +31,12 @@ func (s *Store) CreateUser(ctx context.Context, u *workflow.User) error {
 		}
 		stored.ID = id
 		for i, g := range u.Grants {
-			if err := s.addGrant(ctx, tx, stored, g, fmt.Sprintf("grants/%d/agency_id", i)); err != nil {
+			if _, err := s.addGrant(ctx, tx, stored, g, fmt.Sprintf("grants/%d/agency_id", i)); err != nil {
 				return err
 			}
 		}
-		return nil
+		return s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditUser, Action: "create", Target: strconv.FormatInt(id, 10),
+			Detail: newUserDetail(stored), Meta: meta})
 	})
 	if err != nil {
 		return err
@@ -41,15 +45,34 @@ func (s *Store) CreateUser(ctx context.Context, u *workflow.User) error {
 	return nil
 }
 
+// userDetail is a user as the audit log records its creation.
+type userDetail struct {
+	Email  string           `json:"email"`
+	Name   string           `json:"name"`
+	Title  string           `json:"title"`
+	Grants []workflow.Grant `json:"grants"`
+}
+
+func newUserDetail(u *workflow.User) userDetail {
+	d := userDetail{Email: u.Email, Name: u.Name, Title: u.Title, Grants: u.Grants}
+	if d.Grants == nil {
+		d.Grants = []workflow.Grant{}
+	}
+	return d
+}
+
 // EnsureUser finds the user by email or creates them, then adds the grant if
-// they lack it; `parindex token issue` and the demo use it.
+// they lack it; `parindex token issue` and the demo use it, at the server, so
+// the audit rows it writes (a user created, a grant added) have no actor.
 func (s *Store) EnsureUser(ctx context.Context, u *workflow.User, grant *workflow.Grant) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
 	return s.withTx(ctx, func(tx *sqlx.Tx) error {
+		created := false
 		err := tx.GetContext(ctx, &u.ID, tx.Rebind(`SELECT id FROM users WHERE email = ?`), u.Email)
 		if errors.Is(err, sql.ErrNoRows) {
+			created = true
 			u.ID, err = insertID(ctx, tx, `INSERT INTO users (email, name, title, created_at) VALUES (?, ?, ?, ?)`,
 				u.Email, u.Name, u.Title, s.ts(s.now()))
 		}
@@ -59,34 +82,50 @@ func (s *Store) EnsureUser(ctx context.Context, u *workflow.User, grant *workflo
 		if u.Grants, err = loadGrants(ctx, tx, u.ID); err != nil {
 			return err
 		}
+		added := false
 		if grant != nil {
-			return s.addGrant(ctx, tx, u, *grant, "agency_id")
+			if added, err = s.addGrant(ctx, tx, u, *grant, "agency_id"); err != nil {
+				return err
+			}
+		}
+		target := strconv.FormatInt(u.ID, 10)
+		switch {
+		case created:
+			return s.insertAudit(ctx, tx, auditRow{Kind: AuditUser, Action: "create", Target: target, Detail: newUserDetail(u)})
+		case added:
+			return s.insertAudit(ctx, tx, auditRow{Kind: AuditGrant, Action: "create", Target: target, Detail: grantDetail{u.ID, *grant}})
 		}
 		return nil
 	})
 }
 
-// addGrant gives u a grant it does not hold yet.
-func (s *Store) addGrant(ctx context.Context, tx *sqlx.Tx, u *workflow.User, g workflow.Grant, field string) error {
+// grantDetail is a grant as the audit log records it being added.
+type grantDetail struct {
+	UserID int64 `json:"user_id"`
+	workflow.Grant
+}
+
+// addGrant gives u a grant it does not hold yet and reports whether it did.
+func (s *Store) addGrant(ctx context.Context, tx *sqlx.Tx, u *workflow.User, g workflow.Grant, field string) (bool, error) {
 	var agency int64
 	if g.AgencyID != nil {
 		agency = *g.AgencyID
 		ok, err := agencyExists(ctx, tx, agency)
 		if err != nil {
-			return err
+			return false, err
 		} else if !ok {
-			return workflow.Errorf(workflow.EINVALID, "Agency %d does not exist.", agency).
+			return false, workflow.Errorf(workflow.EINVALID, "Agency %d does not exist.", agency).
 				WithFields(workflow.FieldError{Field: field, Message: "unknown agency"})
 		}
 	}
 	if u.Has(g.Role, agency) {
-		return nil
+		return false, nil
 	}
 	if _, err := exec(ctx, tx, `INSERT INTO grants (user_id, role, agency_id) VALUES (?, ?, ?)`, u.ID, g.Role, g.AgencyID); err != nil {
-		return err
+		return false, err
 	}
 	u.Grants = append(u.Grants, g)
-	return nil
+	return true, nil
 }
 
 func loadGrants(ctx context.Context, q sqlx.ExtContext, userID int64) ([]workflow.Grant, error) {
@@ -116,17 +155,45 @@ type Token struct {
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
-// CreateToken issues a token for a user; the secret is returned once and only
-// its hash is stored. Returns ENOTFOUND for an unknown user, EINVALID for an
-// expiry in the past.
-func (s *Store) CreateToken(ctx context.Context, userID int64, expiresAt *time.Time) (*Token, error) {
-	if expiresAt != nil && !expiresAt.After(s.now()) {
+// TokenExpiry says when a new token stops working: at At, never (Never, only
+// ever asked for explicitly), or, with neither, the store's token lifetime
+// after it is issued (DefaultTokenTTL unless SetTokenTTL changed it).
+type TokenExpiry struct {
+	At    *time.Time
+	Never bool
+}
+
+// CreateToken issues a token for a user and records who issued it: actor, an
+// administrator over the API, or nil at the server's command line. The
+// secret is returned once and only its hash is stored; the audit row never
+// holds it. Returns EINVALID for an expiry in the past or both an expiry and
+// Never, ENOTFOUND for an unknown user.
+func (s *Store) CreateToken(ctx context.Context, actor *workflow.User, userID int64, exp TokenExpiry, meta Meta) (*Token, error) {
+	now := s.now()
+	expiresAt := exp.At
+	switch {
+	case exp.At != nil && exp.Never:
+		msg := "Không thể vừa đặt thời hạn vừa chọn không hết hạn cho một mã truy cập."
+		return nil, workflow.Errorf(workflow.EINVALID, "%s", msg).
+			WithFields(workflow.FieldError{Field: "expires_at", Message: msg}, workflow.FieldError{Field: "no_expiry", Message: msg})
+	case exp.At != nil && !exp.At.After(now):
 		return nil, workflow.Errorf(workflow.EINVALID, "The expiry is in the past.").
 			WithFields(workflow.FieldError{Field: "expires_at", Message: "must be in the future"})
+	case exp.At == nil && !exp.Never:
+		t := now.Add(s.tokenTTL)
+		expiresAt = &t
+	}
+	if expiresAt != nil {
+		t := expiresAt.UTC().Truncate(time.Microsecond)
+		expiresAt = &t
 	}
 	secret, hash, err := workflow.NewToken()
 	if err != nil {
 		return nil, err
+	}
+	var issuedBy *int64
+	if actor != nil {
+		issuedBy = &actor.ID
 	}
 	t := &Token{Token: secret, ExpiresAt: expiresAt}
 	err = s.withTx(ctx, func(tx *sqlx.Tx) error {
@@ -136,9 +203,16 @@ func (s *Store) CreateToken(ctx context.Context, userID int64, expiresAt *time.T
 		} else if n == 0 {
 			return workflow.Errorf(workflow.ENOTFOUND, "User %d not found.", userID)
 		}
-		t.ID, err = insertID(ctx, tx, `INSERT INTO tokens (user_id, hash, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			userID, hash, s.ts(s.now()), s.tsPtr(expiresAt))
-		return err
+		t.ID, err = insertID(ctx, tx, `INSERT INTO tokens (user_id, hash, created_at, expires_at, issued_by) VALUES (?, ?, ?, ?, ?)`,
+			userID, hash, s.ts(now), s.tsPtr(expiresAt), issuedBy)
+		if err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditToken, Action: "issue", Target: strconv.FormatInt(t.ID, 10),
+			Detail: struct {
+				UserID    int64      `json:"user_id"`
+				ExpiresAt *time.Time `json:"expires_at"`
+			}{userID, expiresAt}, Meta: meta})
 	})
 	if err != nil {
 		return nil, err
@@ -146,42 +220,107 @@ func (s *Store) CreateToken(ctx context.Context, userID int64, expiresAt *time.T
 	return t, nil
 }
 
-// RevokeToken stops a token at once. Returns ENOTFOUND for an unknown or
-// already revoked token.
-func (s *Store) RevokeToken(ctx context.Context, id int64) error {
+// RevokeToken stops a token at once and records who revoked it, in one
+// transaction. Returns ENOTFOUND for an unknown or already revoked token.
+func (s *Store) RevokeToken(ctx context.Context, actor *workflow.User, id int64, meta Meta) error {
 	return s.withTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := exec(ctx, tx, `UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, s.ts(s.now()), id)
-		if err != nil {
+		var userID int64
+		err := tx.QueryRowxContext(ctx, tx.Rebind(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING user_id`), s.ts(s.now()), id).Scan(&userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return workflow.Errorf(workflow.ENOTFOUND, "Token %d not found.", id)
+		} else if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return workflow.Errorf(workflow.ENOTFOUND, "Token %d not found.", id)
-		}
-		return nil
+		return s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditToken, Action: "revoke", Target: strconv.FormatInt(id, 10),
+			Detail: struct {
+				UserID int64 `json:"user_id"`
+			}{userID}, Meta: meta})
 	})
 }
+
+// TokenInfo is an issued token as its owner and the administrators see it:
+// who issued it (nil at the server's command line) and when it was created,
+// last used, expires and was revoked; never its secret or its hash.
+type TokenInfo struct {
+	ID         int64      `json:"id"`
+	IssuedBy   *Actor     `json:"issued_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// ListTokens returns a user's tokens, newest first, revoked and expired ones
+// included; last_used_at is at most tokenTouchEvery stale. Returns ENOTFOUND
+// for an unknown user.
+func (s *Store) ListTokens(ctx context.Context, userID int64) ([]TokenInfo, error) {
+	rows := []struct {
+		ID         *int64  `db:"id"`
+		IssuedBy   *int64  `db:"issued_by"`
+		Issuer     *string `db:"issuer_email"`
+		CreatedAt  *dbTime `db:"created_at"`
+		LastUsedAt *dbTime `db:"last_used_at"`
+		ExpiresAt  *dbTime `db:"expires_at"`
+		RevokedAt  *dbTime `db:"revoked_at"`
+	}{}
+	// From the user, so that a user without tokens is one row of NULLs and
+	// an unknown user no row at all.
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT t.id, t.issued_by, i.email AS issuer_email, t.created_at, t.last_used_at, t.expires_at, t.revoked_at
+		FROM users u
+		LEFT JOIN tokens t ON t.user_id = u.id
+		LEFT JOIN users i ON i.id = t.issued_by
+		WHERE u.id = ?
+		ORDER BY t.id DESC`), userID)
+	if err != nil {
+		return nil, s.dbError(err)
+	}
+	if len(rows) == 0 {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "User %d not found.", userID)
+	}
+	out := []TokenInfo{}
+	for _, r := range rows {
+		if r.ID == nil {
+			continue
+		}
+		out = append(out, TokenInfo{ID: *r.ID, IssuedBy: actor(r.IssuedBy, r.Issuer), CreatedAt: r.CreatedAt.Time,
+			LastUsedAt: r.LastUsedAt.ptr(), ExpiresAt: r.ExpiresAt.ptr(), RevokedAt: r.RevokedAt.ptr()})
+	}
+	return out, nil
+}
+
+// tokenTouchEvery is how often a token's last_used_at is written: at most one
+// UPDATE per token in that time, so that authenticating stays one read.
+const tokenTouchEvery = 5 * time.Minute
 
 // Authenticate finds the user behind a bearer token. Returns EUNAUTHORIZED for
 // a token that is unknown, revoked or expired. It reads the database every
 // time, in one query (token, user and grants joined): a revoked token must
-// stop working on every replica at once, so nothing here is cached.
+// stop working on every replica at once, so nothing here is cached. The user
+// carries the token's id and, when an administrator issued it for this user,
+// that administrator (IssuedBy). It records when the token was last used,
+// when that record is missing or older than tokenTouchEvery.
 func (s *Store) Authenticate(ctx context.Context, token string) (*workflow.User, error) {
 	rows := []struct {
-		UserID    int64          `db:"user_id"`
-		ExpiresAt *dbTime        `db:"expires_at"`
-		RevokedAt *dbTime        `db:"revoked_at"`
-		Email     string         `db:"email"`
-		Name      string         `db:"name"`
-		Title     string         `db:"title"`
-		Role      *workflow.Role `db:"role"`
-		AgencyID  *int64         `db:"agency_id"`
+		TokenID    int64          `db:"token_id"`
+		UserID     int64          `db:"user_id"`
+		IssuedBy   *int64         `db:"issued_by"`
+		ExpiresAt  *dbTime        `db:"expires_at"`
+		RevokedAt  *dbTime        `db:"revoked_at"`
+		LastUsedAt *dbTime        `db:"last_used_at"`
+		Email      string         `db:"email"`
+		Name       string         `db:"name"`
+		Title      string         `db:"title"`
+		Role       *workflow.Role `db:"role"`
+		AgencyID   *int64         `db:"agency_id"`
 	}{}
-	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT t.user_id, t.expires_at, t.revoked_at, u.email, u.name, u.title, g.role, g.agency_id
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT t.id AS token_id, t.user_id, t.issued_by, t.expires_at, t.revoked_at, t.last_used_at,
+		u.email, u.name, u.title, g.role, g.agency_id
 		FROM tokens t
 		JOIN users u ON u.id = t.user_id
 		LEFT JOIN grants g ON g.user_id = t.user_id
 		WHERE t.hash = ?
 		ORDER BY g.id`), workflow.HashToken(token))
+	now := s.now()
 	switch {
 	case err != nil:
 		return nil, s.dbError(err)
@@ -189,15 +328,34 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*workflow.User,
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "The token is not valid.")
 	case rows[0].RevokedAt != nil:
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "The token has been revoked.")
-	case rows[0].ExpiresAt != nil && !s.now().Before(rows[0].ExpiresAt.Time):
+	case rows[0].ExpiresAt != nil && !now.Before(rows[0].ExpiresAt.Time):
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "The token has expired.")
 	}
 	r := rows[0]
-	u := &workflow.User{ID: r.UserID, Email: r.Email, Name: r.Name, Title: r.Title, Grants: []workflow.Grant{}}
+	u := &workflow.User{ID: r.UserID, Email: r.Email, Name: r.Name, Title: r.Title, Grants: []workflow.Grant{}, TokenID: r.TokenID}
+	if r.IssuedBy != nil && *r.IssuedBy != r.UserID {
+		issuer := *r.IssuedBy
+		u.IssuedBy = &issuer
+	}
 	for _, g := range rows {
 		if g.Role != nil {
 			u.Grants = append(u.Grants, workflow.Grant{Role: *g.Role, AgencyID: g.AgencyID})
 		}
 	}
+	if r.LastUsedAt == nil || now.Sub(r.LastUsedAt.Time) >= tokenTouchEvery {
+		s.touchToken(ctx, r.TokenID, now)
+	}
 	return u, nil
+}
+
+// touchToken records that a token was used at now, unless another request
+// (on any replica) recorded a use within tokenTouchEvery meanwhile. It is a
+// record for people, not a guard: failing to write it does not refuse the
+// request that authenticated, and the next request tries again.
+func (s *Store) touchToken(ctx context.Context, id int64, now time.Time) {
+	_ = s.withTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := exec(ctx, tx, `UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`,
+			s.ts(now), id, s.ts(now.Add(-tokenTouchEvery)))
+		return err
+	})
 }

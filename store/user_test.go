@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -15,7 +16,7 @@ func TestUsersAndGrants(t *testing.T) {
 		t.Parallel()
 		s := storetest.Open(t, dialect, storetest.NewClock(start))
 		agency := &workflow.Agency{Code: "STP", Name: "Sở Tư pháp", Kind: workflow.KindDepartment}
-		if err := s.CreateAgency(ctx, agency); err != nil {
+		if err := s.CreateAgency(ctx, nil, agency, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -25,7 +26,7 @@ func TestUsersAndGrants(t *testing.T) {
 				{Role: workflow.RoleApprover, AgencyID: &agency.ID},
 				{Role: workflow.RoleCouncil},
 			}}
-		if err := s.CreateUser(ctx, u); err != nil {
+		if err := s.CreateUser(ctx, nil, u, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.GetUser(ctx, u.ID)
@@ -50,7 +51,7 @@ func TestUsersAndGrants(t *testing.T) {
 				t.Fatalf("email stored as %q", a.Email)
 			}
 			b := &workflow.User{Email: "a@X.VN", Name: "Người khác"}
-			err := s.CreateUser(ctx, b)
+			err := s.CreateUser(ctx, nil, b, store.Meta{})
 			wantCode(t, err, workflow.ECONFLICT)
 			if f := fieldNames(err); !reflect.DeepEqual(f, []string{"email"}) {
 				t.Fatalf("fields = %q, want [email]", f)
@@ -68,7 +69,7 @@ func TestUsersAndGrants(t *testing.T) {
 				{Role: workflow.RoleCouncil},
 				{Role: workflow.RoleUpdater, AgencyID: &missing},
 			}}
-			err := s.CreateUser(ctx, c)
+			err := s.CreateUser(ctx, nil, c, store.Meta{})
 			wantCode(t, err, workflow.EINVALID)
 			if f := fieldNames(err); !reflect.DeepEqual(f, []string{"grants/1/agency_id"}) {
 				t.Fatalf("fields = %q, want [grants/1/agency_id]", f)
@@ -87,9 +88,9 @@ func TestUsersAndGrants(t *testing.T) {
 		})
 
 		t.Run("invalid grants", func(t *testing.T) {
-			err := s.CreateUser(ctx, &workflow.User{Email: "d@x.vn", Name: "D", Grants: []workflow.Grant{
+			err := s.CreateUser(ctx, nil, &workflow.User{Email: "d@x.vn", Name: "D", Grants: []workflow.Grant{
 				{Role: workflow.RoleUpdater}, {Role: workflow.RoleAdmin, AgencyID: &agency.ID}, {Role: workflow.RoleSystem},
-			}})
+			}}, store.Meta{})
 			wantCode(t, err, workflow.EINVALID)
 			want := []string{"grants/0/agency_id", "grants/1/agency_id", "grants/2/role"}
 			if f := fieldNames(err); !reflect.DeepEqual(f, want) {
@@ -109,17 +110,17 @@ func TestTokens(t *testing.T) {
 		s := storetest.Open(t, dialect, clock)
 		u := storetest.MustUser(t, s, "an@x.vn", workflow.Grant{Role: workflow.RoleCouncil})
 
-		_, err := s.CreateToken(ctx, u.ID+1000, nil)
+		_, err := s.CreateToken(ctx, nil, u.ID+1000, store.TokenExpiry{}, store.Meta{})
 		wantCode(t, err, workflow.ENOTFOUND)
 		if n := count(t, s, `SELECT COUNT(*) FROM tokens`); n != 0 {
 			t.Fatalf("%d tokens stored for an unknown user", n)
 		}
 
-		tok, err := s.CreateToken(ctx, u.ID, nil)
+		tok, err := s.CreateToken(ctx, nil, u.ID, store.TokenExpiry{}, store.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, err := s.CreateToken(ctx, u.ID, nil)
+		other, err := s.CreateToken(ctx, nil, u.ID, store.TokenExpiry{}, store.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,14 +165,14 @@ func TestTokens(t *testing.T) {
 		})
 
 		t.Run("revoked stops at once", func(t *testing.T) {
-			if err := s.RevokeToken(ctx, tok.ID); err != nil {
+			if err := s.RevokeToken(ctx, nil, tok.ID, store.Meta{}); err != nil {
 				t.Fatal(err)
 			}
 			_, err := s.Authenticate(ctx, tok.Token)
 			wantCode(t, err, workflow.EUNAUTHORIZED)
 			// Revoking again, or an unknown token, is not found.
-			wantCode(t, s.RevokeToken(ctx, tok.ID), workflow.ENOTFOUND)
-			wantCode(t, s.RevokeToken(ctx, other.ID+1000), workflow.ENOTFOUND)
+			wantCode(t, s.RevokeToken(ctx, nil, tok.ID, store.Meta{}), workflow.ENOTFOUND)
+			wantCode(t, s.RevokeToken(ctx, nil, other.ID+1000, store.Meta{}), workflow.ENOTFOUND)
 			// The user's other token still works.
 			if _, err := s.Authenticate(ctx, other.Token); err != nil {
 				t.Fatalf("revoking one token stopped another: %v", err)
@@ -180,7 +181,7 @@ func TestTokens(t *testing.T) {
 
 		t.Run("expired", func(t *testing.T) {
 			expires := clock.Now().Add(time.Hour)
-			exp, err := s.CreateToken(ctx, u.ID, &expires)
+			exp, err := s.CreateToken(ctx, nil, u.ID, store.TokenExpiry{At: &expires}, store.Meta{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +202,7 @@ func TestTokens(t *testing.T) {
 			// An expiry that is not in the future is refused and not stored.
 			before := count(t, s, `SELECT COUNT(*) FROM tokens`)
 			now := clock.Now()
-			_, err = s.CreateToken(ctx, u.ID, &now)
+			_, err = s.CreateToken(ctx, nil, u.ID, store.TokenExpiry{At: &now}, store.Meta{})
 			wantCode(t, err, workflow.EINVALID)
 			if n := count(t, s, `SELECT COUNT(*) FROM tokens`); n != before {
 				t.Fatal("a token with a past expiry was stored")

@@ -42,6 +42,7 @@ func (a *Agency) Validate() error {
 	}
 	fields = appendNUL(fields, "code", a.Code)
 	fields = appendNUL(fields, "name", a.Name)
+	fields = appendTooLong(fields, "name", a.Name, LimitName)
 	if fields != nil {
 		return Errorf(EINVALID, "The agency is not valid.").WithFields(fields...)
 	}

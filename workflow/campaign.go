@@ -30,6 +30,7 @@ func (c *Campaign) Validate() error {
 	c.Name = NormalizeText(c.Name)
 	var fields []FieldError
 	fields = appendNUL(fields, "name", c.Name)
+	fields = appendTooLong(fields, "name", c.Name, LimitName)
 	if c.Name == "" {
 		fields = append(fields, FieldError{"name", "required"})
 	}
@@ -81,6 +82,7 @@ func (r *RoundRequest) Validate(now time.Time) error {
 	if hasNUL(r.Note) {
 		fields = append(fields, FieldError{"note", noNUL})
 	}
+	fields = appendTooLong(fields, "note", r.Note, LimitNote)
 	for i, c := range r.Criteria {
 		r.Criteria[i] = NormalizeText(c)
 	}

@@ -213,6 +213,7 @@ func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
 	if hasNUL(set.Name) {
 		add("name", noNUL)
 	}
+	fields = appendTooLong(fields, "name", set.Name, LimitName)
 	if !set.AgencyKind.Valid() {
 		add("agency_kind", `must be "department" or "district"`)
 	}
@@ -249,10 +250,14 @@ func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
 			if c.Title == "" {
 				add(at+"/title", "required")
 			}
-			for _, t := range []struct{ field, s string }{{"title", c.Title}, {"evidence", c.Evidence}, {"rule", c.Rule}} {
+			for _, t := range []struct {
+				field, s string
+				limit    TextLimit
+			}{{"title", c.Title, LimitCriterion}, {"evidence", c.Evidence, LimitGuidance}, {"rule", c.Rule, LimitGuidance}} {
 				if hasNUL(t.s) {
 					add(at+"/"+t.field, noNUL)
 				}
+				fields = appendTooLong(fields, at+"/"+t.field, t.s, t.limit)
 			}
 			c.Children = convert(at+"/children", r.Children)
 			var given *Points

@@ -165,9 +165,11 @@ func (o *Official) problems(seen map[string]int) []FieldError {
 	} else if hasNUL(o.Name) {
 		fields = append(fields, FieldError{rowField(o.Row, "name"), noNUL})
 	}
+	fields = appendTooLong(fields, rowField(o.Row, "name"), o.Name, LimitName)
 	if hasNUL(o.Title) {
 		fields = append(fields, FieldError{rowField(o.Row, "title"), noNUL})
 	}
+	fields = appendTooLong(fields, rowField(o.Row, "title"), o.Title, LimitTitle)
 	switch first, dup := seen[o.Email]; {
 	case o.Email == "":
 		fields = append(fields, FieldError{rowField(o.Row, "email"), "required"})

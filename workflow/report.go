@@ -162,8 +162,8 @@ func (r *Report) CheckEntry(set *CriteriaSet, code string, value EntryValue, ifM
 				WithFields(FieldError{field + "/self_score", fmt.Sprintf("must move in steps of %s", leaf.Step)})
 		}
 	}
-	if len(value.Explanation) > 20000 {
-		return Errorf(EINVALID, "The explanation is too long.").WithFields(FieldError{field + "/explanation", "at most 20000 bytes"})
+	if err := LimitExplanation.Check(field+"/explanation", value.Explanation); err != nil {
+		return err
 	}
 	if hasNUL(value.Explanation) {
 		return Errorf(EINVALID, "The explanation holds a NUL character.").WithFields(FieldError{field + "/explanation", noNUL})
@@ -185,14 +185,18 @@ func (r *Report) CheckWindow(now time.Time) error {
 	return nil
 }
 
-// CheckExemptions validates the codes an admin exempts: exemptible leaves of
-// the set, before the report is submitted.
-func (r *Report) CheckExemptions(set *CriteriaSet, codes []string) ([]string, error) {
-	switch r.State {
-	case StateLocked:
-		return nil, Errorf(ELOCKED, "The report is locked.")
-	case StateSubmitted:
-		return nil, Errorf(ECONFLICT, "Exemptions can only change before the report is submitted.")
+// CheckExemptions decides whether an admin may set the report's exemptions
+// at now, in the order entry writes answer: a locked report or a window that
+// is closed (or not yet open) 423, a signed or submitted report 409, then
+// every problem with the codes (exemptible leaves of the set) and the reason
+// (required, at most LimitReason) 422. It returns the codes deduplicated and
+// sorted, and the reason in NFC.
+func (r *Report) CheckExemptions(set *CriteriaSet, codes []string, reason string, now time.Time) ([]string, string, error) {
+	if err := r.CheckWindow(now); err != nil {
+		return nil, "", err
+	}
+	if r.State == StateSigned || r.State == StateSubmitted {
+		return nil, "", Errorf(ECONFLICT, "Không thể thay đổi tiêu chí được miễn khi báo cáo đã ký hoặc đã gửi.")
 	}
 	exemptible := map[string]bool{}
 	for _, l := range set.LeafList() {
@@ -213,12 +217,30 @@ func (r *Report) CheckExemptions(set *CriteriaSet, codes []string) ([]string, er
 			out = append(out, c)
 		}
 	}
-	if fields != nil {
-		return nil, Errorf(EINVALID, "Only exemptible criteria can be exempted.").WithFields(fields...)
+	reason = NormalizeText(reason)
+	var reasonField *FieldError
+	switch {
+	case reason == "":
+		reasonField = &FieldError{"reason", reasonRequired}
+	case hasNUL(reason):
+		reasonField = &FieldError{"reason", noNUL}
+	case LimitReason.Over(reason):
+		reasonField = &FieldError{"reason", LimitReason.Message()}
+	}
+	switch {
+	case fields != nil && reasonField != nil:
+		return nil, "", Errorf(EINVALID, "Only exemptible criteria can be exempted.").WithFields(append(fields, *reasonField)...)
+	case fields != nil:
+		return nil, "", Errorf(EINVALID, "Only exemptible criteria can be exempted.").WithFields(fields...)
+	case reasonField != nil:
+		return nil, "", Errorf(EINVALID, "%s", reasonField.Message).WithFields(*reasonField)
 	}
 	sort.Strings(out)
-	return out, nil
+	return out, reason, nil
 }
+
+// reasonRequired refuses a change that needs a reason and came without one.
+const reasonRequired = "Cần nêu lý do."
 
 func contains(list []string, s string) bool {
 	for _, v := range list {
@@ -235,6 +257,17 @@ func contains(list []string, s string) bool {
 // it and carry it in their metadata, so a signed summary can be matched to
 // the version it was made from. evidence maps a leaf code to file digests.
 func (r *Report) Digest(evidence map[string][]string) string {
+	return r.digest(evidence, r.Version)
+}
+
+// ContentDigest is Digest without the version: it stays the same while
+// nothing in the report's content changes, so that submit can tell that the
+// report is still what its signed summary shows after sign raised the version.
+func (r *Report) ContentDigest(evidence map[string][]string) string {
+	return r.digest(evidence, 0)
+}
+
+func (r *Report) digest(evidence map[string][]string, version int64) string {
 	type entry struct {
 		Code        string   `json:"code"`
 		SelfScore   *string  `json:"self_score"`
@@ -249,7 +282,7 @@ func (r *Report) Digest(evidence map[string][]string) string {
 		Version    int64    `json:"version"`
 		Exemptions []string `json:"exemptions"`
 		Entries    []entry  `json:"entries"`
-	}{r.ID, r.CampaignID, r.AgencyID, r.Round, r.Version, r.Exemptions, nil}
+	}{r.ID, r.CampaignID, r.AgencyID, r.Round, version, r.Exemptions, nil}
 	for _, e := range r.Entries {
 		var score *string
 		if e.SelfScore != nil {

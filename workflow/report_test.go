@@ -257,7 +257,7 @@ func TestCheckEntry(t *testing.T) {
 		{name: "negative score", state: StateDraft, code: "1.1", value: EntryValue{SelfScore: pts("-0.25")}, now: open, want: EINVALID, field: "entries/1.1/self_score"},
 		{name: "off the default step", state: StateDraft, code: "1.1", value: EntryValue{SelfScore: pts("0.1")}, now: open, want: EINVALID, field: "entries/1.1/self_score"},
 		{name: "off a custom step", state: StateDraft, code: "2.1", value: EntryValue{SelfScore: pts("0.25")}, now: open, want: EINVALID, field: "entries/2.1/self_score"},
-		{name: "explanation too long", state: StateDraft, code: "1.1", value: EntryValue{Explanation: strings.Repeat("ả", 6667)}, now: open, want: EINVALID, field: "entries/1.1/explanation"},
+		{name: "explanation too long", state: StateDraft, code: "1.1", value: EntryValue{Explanation: strings.Repeat("ả", MaxExplanation+1)}, now: open, want: EINVALID, field: "entries/1.1/explanation"},
 
 		// Allowed.
 		{name: "score in steps", state: StateDraft, code: "1.1", value: EntryValue{SelfScore: pts("1.75"), Explanation: "x"}, now: open},
@@ -267,7 +267,7 @@ func TestCheckEntry(t *testing.T) {
 		{name: "custom step", state: StateDraft, code: "2.1", value: EntryValue{SelfScore: pts("0.5")}, now: open},
 		{name: "current If-Match", state: StateDraft, code: "1.1", value: EntryValue{SelfScore: pts("1")}, ifMatch: i64(7), now: open},
 		{name: "editable in round 1", state: StateDraft, round: 1, roundC: []string{"2.1"}, code: "2.1", value: EntryValue{SelfScore: pts("1")}, now: open},
-		{name: "explanation at the limit", state: StateDraft, code: "1.1", value: EntryValue{Explanation: strings.Repeat("x", 20000)}, now: open},
+		{name: "explanation at the limit", state: StateDraft, code: "1.1", value: EntryValue{Explanation: strings.Repeat("ả", MaxExplanation)}, now: open},
 		{name: "opening instant", state: StateDraft, code: "1.1", value: EntryValue{SelfScore: pts("1")}, now: testOpens},
 
 		// The deadline, by the millisecond.
@@ -293,50 +293,90 @@ func TestCheckEntry(t *testing.T) {
 
 func TestCheckExemptions(t *testing.T) {
 	set := mustParseSample(t, "criteria-department.yaml")
+	open := testOpens.Add(time.Hour)
+	long := strings.Repeat("ư", MaxReason) // 2,000 characters, 4,000 bytes
 	tests := []struct {
 		name   string
 		state  State
 		codes  []string
+		reason *string // nil: a good reason
+		now    time.Time
 		want   []string
 		code   string
-		fields int
+		fields []string
 	}{
 		{name: "exemptible leaves, deduplicated and sorted", state: StateDraft, codes: []string{"7.3", " 3.1 ", "3.2", "3.1"}, want: []string{"3.1", "3.2", "7.3"}},
 		{name: "none", state: StateDraft, codes: nil, want: nil},
 		{name: "entered", state: StateEntered, codes: []string{"3.5"}, want: []string{"3.5"}},
 		{name: "reviewed", state: StateReviewed, codes: []string{"3.5"}, want: []string{"3.5"}},
-		{name: "signed", state: StateSigned, codes: []string{"3.5"}, want: []string{"3.5"}},
-		{name: "not exemptible", state: StateDraft, codes: []string{"3.1", "1.1.1"}, code: EINVALID, fields: 1},
-		{name: "parent of exemptible leaves", state: StateDraft, codes: []string{"3"}, code: EINVALID, fields: 1},
-		{name: "unknown codes, each listed", state: StateDraft, codes: []string{"9.9", "", "1.2"}, code: EINVALID, fields: 3},
+		{name: "a reason of 2,000 characters", state: StateDraft, codes: []string{"3.5"}, reason: &long, want: []string{"3.5"}},
+		{name: "not exemptible", state: StateDraft, codes: []string{"3.1", "1.1.1"}, code: EINVALID, fields: []string{"codes"}},
+		{name: "parent of exemptible leaves", state: StateDraft, codes: []string{"3"}, code: EINVALID, fields: []string{"codes"}},
+		{name: "unknown codes, each listed", state: StateDraft, codes: []string{"9.9", "", "1.2"}, code: EINVALID, fields: []string{"codes", "codes", "codes"}},
+		{name: "no reason", state: StateDraft, codes: []string{"3.1"}, reason: str(" \t"), code: EINVALID, fields: []string{"reason"}},
+		{name: "a reason over 2,000 characters", state: StateDraft, codes: []string{"3.1"}, reason: str(long + "a"), code: EINVALID, fields: []string{"reason"}},
+		{name: "a reason with NUL", state: StateDraft, codes: []string{"3.1"}, reason: str("lý do\x00"), code: EINVALID, fields: []string{"reason"}},
+		{name: "bad codes and no reason, both listed", state: StateDraft, codes: []string{"1.1.1"}, reason: str(""), code: EINVALID, fields: []string{"codes", "reason"}},
+		{name: "signed", state: StateSigned, codes: []string{"3.5"}, code: ECONFLICT},
 		{name: "submitted", state: StateSubmitted, codes: []string{"3.1"}, code: ECONFLICT},
 		{name: "locked", state: StateLocked, codes: []string{"3.1"}, code: ELOCKED},
-		{name: "submitted, even with bad codes", state: StateSubmitted, codes: []string{"1.1.1"}, code: ECONFLICT},
+		{name: "submitted, even with bad codes and no reason", state: StateSubmitted, codes: []string{"1.1.1"}, reason: str(""), code: ECONFLICT},
+		{name: "closed window", state: StateDraft, codes: []string{"3.1"}, now: testCloses, code: ELOCKED},
+		{name: "closed window before state", state: StateSigned, codes: []string{"3.1"}, now: testCloses, code: ELOCKED},
+		{name: "window not yet open", state: StateDraft, codes: []string{"3.1"}, now: testOpens.Add(-time.Millisecond), code: ELOCKED},
+		{name: "closed window before a missing reason", state: StateDraft, codes: []string{"3.1"}, reason: str(""), now: testCloses, code: ELOCKED},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := newReport(tt.state).CheckExemptions(set, tt.codes)
+			reason := "Theo Quyết định số 12/QĐ-UBND"
+			if tt.reason != nil {
+				reason = *tt.reason
+			}
+			now := tt.now
+			if now.IsZero() {
+				now = open
+			}
+			got, gotReason, err := newReport(tt.state).CheckExemptions(set, tt.codes, reason, now)
 			wantCode(t, err, tt.code)
 			if err != nil {
-				if got != nil {
-					t.Errorf("codes %v returned with an error", got)
+				if got != nil || gotReason != "" {
+					t.Errorf("codes %v and reason %q returned with an error", got, gotReason)
 				}
-				if n := len(ErrorFields(err)); n != tt.fields {
-					t.Errorf("%d field errors, want %d: %v", n, tt.fields, ErrorFields(err))
-				}
+				var fields []string
 				for _, f := range ErrorFields(err) {
-					if f.Field != "codes" {
-						t.Errorf("field %q, want codes", f.Field)
-					}
+					fields = append(fields, f.Field)
+				}
+				if !reflect.DeepEqual(fields, tt.fields) {
+					t.Errorf("fields %v, want %v: %v", fields, tt.fields, ErrorFields(err))
 				}
 				return
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("CheckExemptions = %v, want %v", got, tt.want)
 			}
+			if gotReason != NormalizeText(reason) {
+				t.Errorf("reason %q, want %q", gotReason, NormalizeText(reason))
+			}
 		})
 	}
+	t.Run("messages", func(t *testing.T) {
+		_, _, err := newReport(StateDraft).CheckExemptions(set, []string{"3.1"}, "", open)
+		if ErrorMessage(err) != "Cần nêu lý do." || ErrorFields(err)[0].Message != "Cần nêu lý do." {
+			t.Errorf("no reason: %q %v", ErrorMessage(err), ErrorFields(err))
+		}
+		_, _, err = newReport(StateDraft).CheckExemptions(set, []string{"3.1"}, long+"a", open)
+		if ErrorMessage(err) != LimitReason.Message() {
+			t.Errorf("too long: %q", ErrorMessage(err))
+		}
+		// Decomposed Vietnamese counts in NFC: 2,000 precomposed characters pass.
+		nfd := strings.Repeat("e\u0302\u0301", MaxReason) // ế decomposed, 3 runes each
+		if _, r, err := newReport(StateDraft).CheckExemptions(set, nil, nfd, open); err != nil || r != strings.Repeat("ế", MaxReason) {
+			t.Errorf("decomposed reason of 2,000 characters: %v", err)
+		}
+	})
 }
+
+func str(s string) *string { return &s }
 
 func TestReportWindowOpen(t *testing.T) {
 	r := newReport(StateDraft)

@@ -1,7 +1,9 @@
 package workflow
 
 import (
+	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -34,4 +36,68 @@ func appendNUL(fields []FieldError, field, text string) []FieldError {
 // case-insensitively.
 func NormalizeEmail(s string) string {
 	return strings.ToLower(NormalizeText(s))
+}
+
+// The limits on text that comes in, counted in characters (runes of the NFC
+// form) except file names, which file systems and the Content-Disposition
+// header count in bytes.
+const (
+	MaxFileNameBytes = 255    // an evidence file's or signed summary's name
+	MaxReason        = 2_000  // a transition's reason, a round's note, an exemption's reason
+	MaxExplanation   = 10_000 // an entry's explanation, a criterion's evidence and rule
+	MaxName          = 200    // names and titles: users, agencies, campaigns, criteria sets and criteria
+)
+
+// TextLimit is one of the limits above with the sentence that refuses text
+// over it; Check is the one validator every caller uses.
+type TextLimit struct {
+	Max   int
+	Bytes bool // count bytes, not characters
+	// message is a whole sentence with the limit as its one %d.
+	message string
+}
+
+// The limits by kind of text. Each message is one whole Vietnamese sentence,
+// kept here so that a catalogue can later translate it in one place.
+var (
+	LimitFileName    = TextLimit{Max: MaxFileNameBytes, Bytes: true, message: "Tên tệp dài quá %d byte."}
+	LimitReason      = TextLimit{Max: MaxReason, message: "Lý do dài quá %d ký tự."}
+	LimitNote        = TextLimit{Max: MaxReason, message: "Ghi chú dài quá %d ký tự."}
+	LimitExplanation = TextLimit{Max: MaxExplanation, message: "Phần giải trình dài quá %d ký tự."}
+	LimitGuidance    = TextLimit{Max: MaxExplanation, message: "Phần hướng dẫn của tiêu chí dài quá %d ký tự."}
+	LimitName        = TextLimit{Max: MaxName, message: "Tên dài quá %d ký tự."}
+	LimitTitle       = TextLimit{Max: MaxName, message: "Chức vụ dài quá %d ký tự."}
+	LimitCriterion   = TextLimit{Max: MaxName, message: "Tên tiêu chí dài quá %d ký tự."}
+)
+
+// Message is the sentence that refuses text over the limit.
+func (l TextLimit) Message() string { return fmt.Sprintf(l.message, l.Max) }
+
+// Over reports whether s is longer than the limit once in NFC.
+func (l TextLimit) Over(s string) bool {
+	if !norm.NFC.IsNormalString(s) {
+		s = norm.NFC.String(s)
+	}
+	if l.Bytes {
+		return len(s) > l.Max
+	}
+	// No string of at most Max bytes holds more than Max characters.
+	return len(s) > l.Max && utf8.RuneCountInString(s) > l.Max
+}
+
+// Check refuses s with EINVALID naming field when it is over the limit, and
+// is nil otherwise.
+func (l TextLimit) Check(field, s string) error {
+	if !l.Over(s) {
+		return nil
+	}
+	return Errorf(EINVALID, "%s", l.Message()).WithFields(FieldError{field, l.Message()})
+}
+
+// appendTooLong adds a field error when text is over the limit.
+func appendTooLong(fields []FieldError, field, text string, l TextLimit) []FieldError {
+	if l.Over(text) {
+		fields = append(fields, FieldError{field, l.Message()})
+	}
+	return fields
 }

@@ -1,6 +1,8 @@
 package workflow
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/unicode/norm"
@@ -59,5 +61,45 @@ func TestValidateRefusesNUL(t *testing.T) {
 		if !ok || e.Code != EINVALID || len(e.Fields) != 1 || e.Fields[0].Message != noNUL {
 			t.Errorf("%s with a NUL: %v, want EINVALID naming one field", name, err)
 		}
+	}
+}
+
+func TestTextLimits(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		limit TextLimit
+		at    string // exactly at the limit: accepted
+	}{
+		{"reason in characters", LimitReason, strings.Repeat("ư", MaxReason)},
+		{"explanation in characters", LimitExplanation, strings.Repeat("ệ", MaxExplanation)},
+		{"name in characters", LimitName, strings.Repeat("Đ", MaxName)},
+		{"decomposed text counts in NFC", LimitName, norm.NFD.String(strings.Repeat("ế", MaxName))},
+		{"file name in bytes", LimitFileName, strings.Repeat("ả", MaxFileNameBytes/3)},
+		{"decomposed file name counts in NFC", LimitFileName, norm.NFD.String(strings.Repeat("ả", MaxFileNameBytes/3))},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.limit.Check("f", tt.at); err != nil {
+				t.Errorf("at the limit: %v", err)
+			}
+			over := tt.at + "a"
+			if tt.limit.Bytes {
+				over = tt.at + "aaa"
+			}
+			err := tt.limit.Check("f", over)
+			if ErrorCode(err) != EINVALID {
+				t.Fatalf("over the limit: %v, want %s", err, EINVALID)
+			}
+			msg := tt.limit.Message()
+			if f := ErrorFields(err); len(f) != 1 || f[0] != (FieldError{"f", msg}) || ErrorMessage(err) != msg {
+				t.Errorf("over the limit: %q %v", ErrorMessage(err), f)
+			}
+			// One whole sentence that names the limit.
+			if !strings.HasSuffix(msg, ".") || strings.Count(msg, ".") != 1 || !strings.Contains(msg, strconv.Itoa(tt.limit.Max)) {
+				t.Errorf("message %q is not one sentence naming %d", msg, tt.limit.Max)
+			}
+		})
+	}
+	if got := LimitFileName.Message(); got != "Tên tệp dài quá 255 byte." {
+		t.Errorf("file name message %q", got)
 	}
 }

@@ -179,6 +179,9 @@ func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision,
 	if hasNUL(req.Reason) {
 		return Decision{}, Errorf(EINVALID, "The reason holds a NUL character.").WithFields(FieldError{"reason", noNUL})
 	}
+	if err := LimitReason.Check("reason", NormalizeText(req.Reason)); err != nil {
+		return Decision{}, err
+	}
 	d := Decision{Transition: t, From: r.State, To: to, Round: r.Round, Role: role}
 	if t.NextRound {
 		d.Round++

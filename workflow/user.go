@@ -61,6 +61,8 @@ func (u *User) Validate() error {
 	fields = appendNUL(fields, "email", u.Email)
 	fields = appendNUL(fields, "name", u.Name)
 	fields = appendNUL(fields, "title", u.Title)
+	fields = appendTooLong(fields, "name", u.Name, LimitName)
+	fields = appendTooLong(fields, "title", u.Title, LimitTitle)
 	if u.Email == "" {
 		fields = append(fields, FieldError{"email", "required"})
 	} else if !ValidEmail(u.Email) {

@@ -63,7 +63,7 @@ func provision(ctx context.Context, db string, n int) (*benchWorld, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if err := s.CreateCriteriaSet(ctx, set); err != nil {
+		if err := s.CreateCriteriaSet(ctx, nil, set, store.Meta{}); err != nil {
 			return nil, err
 		}
 		w.sets[set.AgencyKind] = set.ID
@@ -87,14 +87,14 @@ func provision(ctx context.Context, db string, n int) (*benchWorld, error) {
 			kind = workflow.KindDistrict
 		}
 		a := &workflow.Agency{Code: fmt.Sprintf("BENCH-%04d", i+1), Name: fmt.Sprintf("Đơn vị thử tải số %d", i+1), Kind: kind}
-		if err := s.CreateAgency(ctx, a); err != nil {
+		if err := s.CreateAgency(ctx, nil, a, store.Meta{}); err != nil {
 			return nil, err
 		}
 		ba := &benchAgency{ID: a.ID, Code: a.Code, SetID: w.sets[kind]}
 		for _, role := range []workflow.Role{workflow.RoleUpdater, workflow.RoleApprover} {
 			u := &workflow.User{Email: fmt.Sprintf("%s-%s@parindex.test", role, a.Code), Name: "Cán bộ " + a.Name,
 				Grants: []workflow.Grant{{Role: role, AgencyID: &a.ID}}}
-			if err := s.CreateUser(ctx, u); err != nil {
+			if err := s.CreateUser(ctx, nil, u, store.Meta{}); err != nil {
 				return nil, err
 			}
 			t, err := token(ctx, s, u.ID)
@@ -112,7 +112,7 @@ func provision(ctx context.Context, db string, n int) (*benchWorld, error) {
 	now := s.Now().Truncate(time.Second)
 	c := &workflow.Campaign{Name: "Thử tải " + now.Format(time.RFC3339), Year: now.Year(),
 		OpensAt: now.Add(-time.Minute), ClosesAt: now.Add(24 * time.Hour), CriteriaSets: w.sets}
-	if err := s.CreateCampaign(ctx, c, admin); err != nil {
+	if err := s.CreateCampaign(ctx, c, admin, store.Meta{}); err != nil {
 		return nil, err
 	}
 	w.campaign = c.ID
@@ -142,7 +142,7 @@ func (w *benchWorld) attachReports(ctx context.Context, s *store.Store, campaign
 }
 
 func token(ctx context.Context, s *store.Store, userID int64) (string, error) {
-	t, err := s.CreateToken(ctx, userID, nil)
+	t, err := s.CreateToken(ctx, nil, userID, store.TokenExpiry{}, store.Meta{})
 	if err != nil {
 		return "", err
 	}

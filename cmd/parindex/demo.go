@@ -94,7 +94,7 @@ func createDemo(ctx context.Context, s *store.Store, closesIn time.Duration) err
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if err := s.CreateCriteriaSet(ctx, set); err != nil {
+		if err := s.CreateCriteriaSet(ctx, nil, set, store.Meta{}); err != nil {
 			return err
 		}
 		sets[set.AgencyKind] = set.ID
@@ -109,7 +109,7 @@ func createDemo(ctx context.Context, s *store.Store, closesIn time.Duration) err
 	}
 	for _, d := range demoAgencies {
 		a := &workflow.Agency{Code: d.code, Name: d.name, Kind: d.kind}
-		if err := s.CreateAgency(ctx, a); err != nil {
+		if err := s.CreateAgency(ctx, nil, a, store.Meta{}); err != nil {
 			return err
 		}
 		for _, role := range []workflow.Role{workflow.RoleUpdater, workflow.RoleApprover} {
@@ -119,7 +119,7 @@ func createDemo(ctx context.Context, s *store.Store, closesIn time.Duration) err
 			}
 			u := &workflow.User{Email: demoEmail(string(role), d.code), Name: title + " " + d.name, Title: title,
 				Grants: []workflow.Grant{{Role: role, AgencyID: &a.ID}}}
-			if err := s.CreateUser(ctx, u); err != nil {
+			if err := s.CreateUser(ctx, nil, u, store.Meta{}); err != nil {
 				return err
 			}
 		}
@@ -131,7 +131,7 @@ func createDemo(ctx context.Context, s *store.Store, closesIn time.Duration) err
 		Name: fmt.Sprintf("Tự đánh giá Chỉ số CCHC năm %d (demo)", now.Year()), Year: now.Year(),
 		OpensAt: now.Add(-time.Minute), ClosesAt: now.Add(closesIn), CriteriaSets: sets,
 	}
-	return s.CreateCampaign(ctx, c, admin)
+	return s.CreateCampaign(ctx, c, admin, store.Meta{})
 }
 
 // printDemoTokens issues a token per role and prints them as shell exports,
@@ -152,7 +152,7 @@ func printDemoTokens(ctx context.Context, s *store.Store, zone *time.Location, o
 		if w.env == "ADMIN" {
 			admin = u
 		}
-		t, err := s.CreateToken(ctx, u.ID, nil)
+		t, err := s.CreateToken(ctx, nil, u.ID, store.TokenExpiry{}, store.Meta{})
 		if err != nil {
 			return err
 		}

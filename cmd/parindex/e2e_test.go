@@ -70,13 +70,14 @@ type historyJSON struct {
 		ID    int64  `json:"id"`
 		Email string `json:"email"`
 	} `json:"actor"`
-	Event     string `json:"event"`
-	From      string `json:"from"`
-	To        string `json:"to"`
-	Round     int    `json:"round"`
-	Reason    string `json:"reason"`
-	RequestID string `json:"request_id"`
-	ClientIP  string `json:"client_ip"`
+	Event           string `json:"event"`
+	From            string `json:"from"`
+	To              string `json:"to"`
+	Round           int    `json:"round"`
+	Reason          string `json:"reason"`
+	RequestID       string `json:"request_id"`
+	ClientRequestID string `json:"client_request_id"`
+	ClientIP        string `json:"client_ip"`
 }
 
 // getReport reads a report and checks that its ETag is its version.
@@ -459,7 +460,8 @@ func TestEndToEnd(t *testing.T) {
 
 // TestHistoryOrigin: the history records the client behind a trusted proxy
 // (--trusted-proxies, or PARINDEX_TRUSTED_PROXIES) and the caller's own
-// X-Request-Id; without trusted proxies X-Forwarded-For is ignored.
+// X-Request-Id beside the server's; without trusted proxies X-Forwarded-For
+// is ignored.
 func TestHistoryOrigin(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -484,8 +486,9 @@ func TestHistoryOrigin(t *testing.T) {
 				"X-Forwarded-For", "203.0.113.7", "X-Request-Id", "hue-gw-0042").want(t, http.StatusOK, nil)
 			var history []historyJSON
 			admin.do("GET", path+"/history", nil).want(t, http.StatusOK, &history)
-			if len(history) != 1 || history[0].ClientIP != tc.wantIP || history[0].RequestID != "hue-gw-0042" {
-				t.Fatalf("history %+v, want client_ip %s and request_id hue-gw-0042", history, tc.wantIP)
+			if len(history) != 1 || history[0].ClientIP != tc.wantIP || history[0].ClientRequestID != "hue-gw-0042" ||
+				history[0].RequestID == "" || history[0].RequestID == "hue-gw-0042" {
+				t.Fatalf("history %+v, want client_ip %s, client_request_id hue-gw-0042 and the server's own request_id", history, tc.wantIP)
 			}
 		})
 	}

@@ -19,7 +19,8 @@ import (
 // goroutines at once: several workers per report, each firing complete as the
 // updater and then return as the approver, so that every answer is 200 or a
 // lost race (409), and every 200 is a transition the database must keep. Each
-// request carries its own X-Request-Id, which the history row records.
+// request carries its own X-Request-Id, which the history row records beside
+// the server's (client_request_id).
 type faultLoad struct {
 	base    string
 	reports []faultReport
@@ -158,9 +159,9 @@ func faultVerify(t *testing.T, db string, answered []faultResult) {
 		Event     string `db:"event"`
 		From      string `db:"from_state"`
 		To        string `db:"to_state"`
-		RequestID string `db:"request_id"`
+		RequestID string `db:"client_request_id"` // the worker's own X-Request-Id
 	}
-	if err := s.DB().SelectContext(ctx, &history, `SELECT id, report_id, event, from_state, to_state, request_id FROM history ORDER BY id`); err != nil {
+	if err := s.DB().SelectContext(ctx, &history, `SELECT id, report_id, event, from_state, to_state, client_request_id FROM history ORDER BY id`); err != nil {
 		t.Fatalf("read history: %v", err)
 	}
 	var reports []struct {

@@ -209,7 +209,7 @@ func seedFaultDemo(t *testing.T, db string, n int) []faultReport {
 		return u
 	}
 	token := func(u *workflow.User) string {
-		tok, err := s.CreateToken(ctx, u.ID, nil)
+		tok, err := s.CreateToken(ctx, nil, u.ID, store.TokenExpiry{}, store.Meta{})
 		if err != nil {
 			t.Fatalf("token for %s: %v", u.Email, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"parindex/sheet"
+	"parindex/store"
 	"parindex/workflow"
 )
 
@@ -71,7 +72,8 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return cliError(err)
 	}
-	res, err := s.ImportOfficials(ctx, a.ID, officials)
+	// Imported at the server: the audit row has no actor.
+	res, err := s.ImportOfficials(ctx, nil, a.ID, officials, store.Meta{})
 	if err != nil {
 		return m.badRows(err)
 	}

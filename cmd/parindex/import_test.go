@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -36,7 +37,7 @@ func TestImportOfficials(t *testing.T) {
 		db := storetest.URL(t, dialect)
 		mustRun(t, nil, nil, "migrate", "up", "--db", db)
 		s := storetest.OpenURL(t, db, nil)
-		if err := s.CreateAgency(context.Background(), &workflow.Agency{Code: "STP", Name: "Sở Tư pháp", Kind: workflow.KindDepartment}); err != nil {
+		if err := s.CreateAgency(context.Background(), nil, &workflow.Agency{Code: "STP", Name: "Sở Tư pháp", Kind: workflow.KindDepartment}, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()

@@ -78,7 +78,7 @@ const usage = `parindex — PAR Index self-assessment workflow
 Usage:
   parindex serve [--addr :8080] [--db URL] [--demo] [flags]
   parindex migrate up|down|status [--db URL]
-  parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--db URL]
+  parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--expires-in 720h | --no-expiry] [--db URL]
   parindex import officials --agency CODE [--db URL] FILE
   parindex bench [--db URL] [--agencies 1000] [--clients 32] [--surge 20s]
 
@@ -102,7 +102,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runMigrate(ctx, args[1:])
 	case "token":
 		if len(args) < 2 || args[1] != "issue" {
-			return fmt.Errorf("usage: parindex token issue --email EMAIL [--name NAME] [--role admin|council]")
+			return fmt.Errorf("usage: parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--expires-in 720h | --no-expiry]")
 		}
 		return m.runTokenIssue(ctx, args[2:])
 	case "import":
@@ -193,14 +193,18 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
 	zone := f.str("zone", workflow.DefaultZone, "the province's time zone")
 	proxies := f.str("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted")
+	metricsAllow := f.str("metrics-allow", strings.Join(handlers.DefaultMetricsAllow, ","), "comma-separated CIDRs of the networks GET /metrics answers (judged on the TCP peer, never X-Forwarded-For)")
 	maxBody := f.integer("max-body", 1<<20, "largest accepted request body in bytes")
+	tokenTTL := f.duration("token-ttl", store.DefaultTokenTTL, "how long a token issued without an explicit expiry lasts")
 	migrate := f.boolean("migrate", true, "apply pending migrations at start")
 	demo := f.boolean("demo", false, "fill an empty database with demo agencies, users, criteria and an open campaign")
 	demoCloses := f.duration("demo-closes-in", 2*time.Hour, "how long the demo campaign stays open")
 	dataDir := f.str("data-dir", "parindex-data", "directory for evidence files (file:// storage) and upload spooling")
 	blobURL := f.str("blob-url", "", "evidence storage: file:///DIR or s3://BUCKET?endpoint=...&region=...&use_path_style=true; empty is DATA-DIR/blobs")
 	maxUpload := f.integer("max-upload", 50<<20, "largest accepted evidence file in bytes")
-	trustRoots := f.str("trust-roots", "", "directory of PEM CA roots that digital signatures must chain to (e.g. the national CA)")
+	trustRoots := f.str("trust-roots", "", "directory of PEM CA roots (*.pem, *.crt) that digital signatures must chain to, and revocation lists (*.crl)")
+	sigPolicy := f.str("signature-policy", "", "require-trusted (sign refuses a summary whose signer does not chain to --trust-roots) or report (accepted, reported); default require-trusted when --trust-roots is set, else report")
+	pdfTimeout := f.duration("pdf-timeout", signature.DefaultTimeout, "longest one PDF signature check may take; a file that needs more is refused as too complex")
 	province := f.str("province", "Tỉnh Thừa Thiên Huế", "the province's name, printed on exports")
 	schedule := f.boolean("scheduler", true, "run the scheduler: deadlines, reminders, notifications (every replica may)")
 	reminders := f.str("reminders", "72h,24h,2h", "comma-separated offsets before a deadline at which reminders go out")
@@ -231,9 +235,13 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 		return fmt.Errorf("--zone %q: %w", *zone, err)
 	}
 	log := m.logger()
+	if *tokenTTL <= 0 {
+		return fmt.Errorf("--token-ttl %s: want a positive duration such as 2160h (a token without expiry is only issued explicitly)", *tokenTTL)
+	}
 	if m.store, err = store.Open(ctx, *db, m.Clock); err != nil {
 		return err
 	}
+	m.store.SetTokenTTL(*tokenTTL)
 	if *migrate {
 		n, err := m.store.MigrateUp(ctx)
 		if err != nil {
@@ -262,9 +270,20 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 	if m.bucket, err = evidence.Open(ctx, *blobURL); err != nil {
 		return fmt.Errorf("--blob-url: %w", err)
 	}
-	roots, err := signature.LoadRoots(*trustRoots)
+	trust, err := signature.LoadTrust(*trustRoots)
 	if err != nil {
 		return fmt.Errorf("--trust-roots: %w", err)
+	}
+	policy, err := workflow.ParseSignaturePolicy(*sigPolicy, !trust.Empty())
+	if err != nil {
+		return fmt.Errorf("--signature-policy: %w", err)
+	}
+	m.store.SetSignaturePolicy(policy)
+	if policy == workflow.PolicyReport {
+		log.Warn().Str("signature_policy", string(policy)).Bool("trust_roots", !trust.Empty()).
+			Msg("signature policy report: untrusted digital signatures are accepted and only reported; set --trust-roots (and --signature-policy require-trusted) to refuse them")
+	} else {
+		log.Info().Str("signature_policy", string(policy)).Int("crls", len(trust.CRLs)).Str("trust_roots", trust.Dir).Msg("signature policy")
 	}
 	// One registry per Main: two Mains in one test process do not collide.
 	met := metrics.New(m.store, log)
@@ -290,7 +309,8 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 		replan = m.scheduler.Replan
 	}
 	h, err := handlers.New(handlers.Config{Store: m.store, Log: log, Zone: loc, TrustedProxies: trusted, MaxBody: *maxBody, DeadlinesChanged: replan,
-		Bucket: m.bucket, TrustRoots: roots, MaxUpload: *maxUpload, Province: *province, Metrics: met})
+		Bucket: m.bucket, Trust: trust, PDFTimeout: *pdfTimeout, MaxUpload: *maxUpload, Province: *province, Metrics: met,
+		MetricsAllow: splitList(*metricsAllow)})
 	if err != nil {
 		return err
 	}
@@ -324,6 +344,17 @@ func (m *Main) Store() *store.Store { return m.store }
 
 // Scheduler is the running scheduler (nil with --scheduler=false), for tests.
 func (m *Main) Scheduler() *scheduler.Scheduler { return m.scheduler }
+
+// splitList reads a comma-separated flag: "10.0.0.0/8, 127.0.0.1/32".
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
 
 // parseOffsets reads --reminders: "72h,24h,2h".
 func parseOffsets(s string) ([]time.Duration, error) {
@@ -434,12 +465,24 @@ func (m *Main) runTokenIssue(ctx context.Context, args []string) error {
 	email := f.String("email", "", "the user's email (created if new)")
 	name := f.String("name", "", "the user's name, for a new user")
 	role := f.String("role", "", "grant this province-wide role: admin or council")
+	expiresIn := f.Duration("expires-in", 0, "the token stops working this long after it is issued (default: --token-ttl, 90 days)")
+	noExpiry := f.Bool("no-expiry", false, "the token never expires (only when asked for)")
+	ttl := f.duration("token-ttl", store.DefaultTokenTTL, "the lifetime of a token issued without --expires-in, as serve's")
 	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if *email == "" {
 		return fmt.Errorf("--email is required")
+	}
+	exp := store.TokenExpiry{Never: *noExpiry}
+	switch {
+	case *expiresIn != 0 && *noExpiry:
+		return fmt.Errorf("give either --expires-in or --no-expiry, not both")
+	case *expiresIn < 0:
+		return fmt.Errorf("--expires-in %s: want a positive duration such as 720h", *expiresIn)
+	case *ttl <= 0 && *expiresIn == 0 && !*noExpiry:
+		return fmt.Errorf("--token-ttl %s: want a positive duration such as 2160h", *ttl)
 	}
 	// Checked here, like the other flags, so the answer names the flag
 	// rather than being the API's "The user is not valid.".
@@ -462,11 +505,17 @@ func (m *Main) runTokenIssue(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
+	s.SetTokenTTL(*ttl)
+	if *expiresIn > 0 {
+		at := s.Now().Add(*expiresIn)
+		exp.At = &at
+	}
 	u := &workflow.User{Email: *email, Name: *name}
 	if err := s.EnsureUser(ctx, u, grant); err != nil {
 		return err
 	}
-	t, err := s.CreateToken(ctx, u.ID, nil)
+	// Issued at the server: the token has no issuer, as the demo's.
+	t, err := s.CreateToken(ctx, nil, u.ID, exp, store.Meta{})
 	if err != nil {
 		return err
 	}

@@ -33,3 +33,29 @@ func TestMetricsPerMain(t *testing.T) {
 		}
 	})
 }
+
+// TestMetricsAllowFlag: --metrics-allow (or PARINDEX_METRICS_ALLOW) says which
+// networks /metrics answers; by default this host only, and a bad prefix
+// stops serve.
+func TestMetricsAllowFlag(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want int
+	}{
+		{"default: loopback", nil, nil, 200},
+		{"flag: elsewhere", nil, []string{"--metrics-allow", "10.0.0.0/8, fd00::/8"}, 403},
+		{"environment: elsewhere", map[string]string{"PARINDEX_METRICS_ALLOW": "192.0.2.0/24"}, nil, 403},
+		{"flag: this host among others", nil, []string{"--metrics-allow", "10.0.0.0/8,127.0.0.1/32"}, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := serve(t, nil, tc.env, append([]string{"--addr", "127.0.0.1:0", "--db", storetest.URL(t, "sqlite"), "--scheduler=false"}, tc.args...)...)
+			newClient(t, m.URL(), "").do("GET", "/metrics", nil).want(t, tc.want, nil)
+		})
+	}
+	if _, err := run(t, nil, nil, "serve", "--addr", "127.0.0.1:0", "--db", storetest.URL(t, "sqlite"), "--scheduler=false", "--metrics-allow", "everyone"); err == nil {
+		t.Error("serve accepted --metrics-allow everyone")
+	}
+}

@@ -144,7 +144,7 @@ func TestSchedulerThreeReplicas(t *testing.T) {
 		closes := start.Add(time.Hour)
 		c := &workflow.Campaign{Name: "Đợt khóa đồng thời", Year: 2026, OpensAt: start.Add(-time.Hour), ClosesAt: closes,
 			CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-		if err := s.CreateCampaign(ctx, c, w.Admin); err != nil {
+		if err := s.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		reports, err := s.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})

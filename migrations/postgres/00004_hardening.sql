@@ -2,7 +2,8 @@
 -- the admin behind a token used on someone's behalf, the client's own
 -- request id beside the server's, structured detail on history rows, the
 -- administrative audit log (append-only), an agency's registered signers,
--- and the content digest a signed summary was matched against.
+-- and, for a signed summary, the content digest it was matched against and
+-- what changed between the export and the signature when it was not.
 
 -- +goose Up
 ALTER TABLE tokens ADD COLUMN issued_by BIGINT REFERENCES users (id);
@@ -17,6 +18,7 @@ ALTER TABLE entry_revisions ADD COLUMN client_request_id TEXT NOT NULL DEFAULT '
 ALTER TABLE entry_revisions ADD COLUMN client_ip TEXT NOT NULL DEFAULT '';
 
 ALTER TABLE signed_summaries ADD COLUMN digest TEXT NOT NULL DEFAULT '';
+ALTER TABLE signed_summaries ADD COLUMN export_changes TEXT NOT NULL DEFAULT '';
 
 -- audit_log records every administrative change: kind is the thing changed
 -- (user, grant, token, agency, criteria_set, campaign, exemption, import,
@@ -69,6 +71,7 @@ DROP TABLE agency_signers;
 DROP TRIGGER audit_log_append_only ON audit_log;
 DROP FUNCTION audit_log_append_only();
 DROP TABLE audit_log;
+ALTER TABLE signed_summaries DROP COLUMN export_changes;
 ALTER TABLE signed_summaries DROP COLUMN digest;
 ALTER TABLE entry_revisions DROP COLUMN client_ip;
 ALTER TABLE entry_revisions DROP COLUMN client_request_id;

@@ -67,6 +67,16 @@ func NewCA(t testing.TB, name string) *CA {
 // an hour ago for a year.
 func (ca *CA) Issue(t testing.TB, commonName, organization string) *Signer {
 	t.Helper()
+	now := time.Now()
+	return ca.IssueWith(t, commonName, organization, func(c *x509.Certificate) {
+		c.NotBefore, c.NotAfter = now.Add(-time.Hour), now.AddDate(1, 0, 0)
+	})
+}
+
+// IssueWith is Issue with the certificate template changed by edit before
+// it is signed: another validity period, other key usages.
+func (ca *CA) IssueWith(t testing.TB, commonName, organization string, edit func(*x509.Certificate)) *Signer {
+	t.Helper()
 	key := newKey(t)
 	now := time.Now()
 	tmpl := &x509.Certificate{
@@ -78,11 +88,38 @@ func (ca *CA) Issue(t testing.TB, commonName, organization string) *Signer {
 		ExtKeyUsage:        []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
 		UnknownExtKeyUsage: []asn1.ObjectIdentifier{documentSigning},
 	}
+	if edit != nil {
+		edit(tmpl)
+	}
 	return &Signer{
 		Cert:  create(t, tmpl, ca.Cert, key.Public(), ca.Key),
 		Key:   key,
 		Chain: []*x509.Certificate{ca.Cert},
 	}
+}
+
+// CRL returns a DER certificate revocation list signed by ca that revokes
+// the signers' certificates, each at the time given by at (now when zero).
+func (ca *CA) CRL(t testing.TB, at time.Time, revoked ...*Signer) []byte {
+	t.Helper()
+	now := time.Now()
+	if at.IsZero() {
+		at = now
+	}
+	var entries []x509.RevocationListEntry
+	for _, s := range revoked {
+		entries = append(entries, x509.RevocationListEntry{SerialNumber: s.Cert.SerialNumber, RevocationTime: at})
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number:                    big.NewInt(1),
+		ThisUpdate:                now.Add(-time.Minute),
+		NextUpdate:                now.AddDate(0, 1, 0),
+		RevokedCertificateEntries: entries,
+	}, ca.Cert, ca.Key)
+	if err != nil {
+		t.Fatalf("signtest: create CRL: %v", err)
+	}
+	return der
 }
 
 // Signer is a leaf certificate with its key.
@@ -100,6 +137,10 @@ type Signer struct {
 	// TSA is the URL of an RFC 3161 timestamp authority (see NewTSA) whose
 	// token Sign embeds; empty for none.
 	TSA string
+	// Visible puts a visible signature stamp on the first page, as an
+	// approver's signing tool does: a widget annotation with an appearance
+	// stream, added to the page's /Annots.
+	Visible bool
 }
 
 // Sign returns pdf with an invisible approval signature appended as an
@@ -124,6 +165,10 @@ func (s *Signer) Sign(t testing.TB, doc []byte) []byte {
 			},
 			CertType:   sign.ApprovalSignature,
 			DocMDPPerm: sign.AllowFillingExistingFormFieldsAndSignaturesPerms,
+		},
+		Appearance: sign.Appearance{
+			Visible: s.Visible, Page: 1,
+			LowerLeftX: 400, LowerLeftY: 40, UpperRightX: 560, UpperRightY: 100,
 		},
 		Signer:            s.Key,
 		DigestAlgorithm:   crypto.SHA256,

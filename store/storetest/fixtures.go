@@ -66,7 +66,7 @@ func NewWorld(t testing.TB, s *store.Store, clock *Clock) *World {
 	now := clock.Now()
 	w.Campaign = &workflow.Campaign{Name: "Chỉ số CCHC 2026", Year: 2026, OpensAt: now.Add(-24 * time.Hour), ClosesAt: now.Add(24 * time.Hour),
 		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-	if err := s.CreateCampaign(ctx, w.Campaign, w.Admin); err != nil {
+	if err := s.CreateCampaign(ctx, w.Campaign, w.Admin, store.Meta{}); err != nil {
 		t.Fatalf("create campaign: %v", err)
 	}
 	reports, err := s.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: w.Campaign.ID})
@@ -90,7 +90,7 @@ func NewWorld(t testing.TB, s *store.Store, clock *Clock) *World {
 func MustAgency(t testing.TB, s *store.Store, code, name string, kind workflow.AgencyKind) *Agency {
 	t.Helper()
 	a := &Agency{Agency: workflow.Agency{Code: code, Name: name, Kind: kind}}
-	if err := s.CreateAgency(context.Background(), &a.Agency); err != nil {
+	if err := s.CreateAgency(context.Background(), nil, &a.Agency, store.Meta{}); err != nil {
 		t.Fatalf("create agency %s: %v", code, err)
 	}
 	a.Updater = MustUser(t, s, fmt.Sprintf("updater.%s@test.example.vn", code), workflow.Grant{Role: workflow.RoleUpdater, AgencyID: &a.ID})
@@ -102,7 +102,7 @@ func MustAgency(t testing.TB, s *store.Store, code, name string, kind workflow.A
 func MustUser(t testing.TB, s *store.Store, email string, grants ...workflow.Grant) *workflow.User {
 	t.Helper()
 	u := &workflow.User{Email: email, Name: "Người dùng " + email, Grants: grants}
-	if err := s.CreateUser(context.Background(), u); err != nil {
+	if err := s.CreateUser(context.Background(), nil, u, store.Meta{}); err != nil {
 		t.Fatalf("create user %s: %v", email, err)
 	}
 	return u
@@ -115,16 +115,17 @@ func MustCriteriaSet(t testing.TB, s *store.Store, sample string) *workflow.Crit
 	if err != nil {
 		t.Fatalf("parse %s: %v", sample, err)
 	}
-	if err := s.CreateCriteriaSet(context.Background(), set); err != nil {
+	if err := s.CreateCriteriaSet(context.Background(), nil, set, store.Meta{}); err != nil {
 		t.Fatalf("create criteria set %s: %v", sample, err)
 	}
 	return set
 }
 
-// MustToken issues a token for u.
+// MustToken issues a token for u, as the command line at the server does:
+// no issuer, the store's default lifetime.
 func MustToken(t testing.TB, s *store.Store, u *workflow.User) string {
 	t.Helper()
-	tok, err := s.CreateToken(context.Background(), u.ID, nil)
+	tok, err := s.CreateToken(context.Background(), nil, u.ID, store.TokenExpiry{}, store.Meta{})
 	if err != nil {
 		t.Fatalf("token for %s: %v", u.Email, err)
 	}
@@ -175,9 +176,12 @@ const ValidSignature = `{"present":true,"valid":true,"covers_file":true,"signer"
 // must be reviewed and its window open).
 func (w *World) AttachSignedSummary(t testing.TB, a *Agency) {
 	t.Helper()
-	r := w.Report(t, a)
-	ss := &store.SignedSummary{Filename: "Bảng tổng hợp.pdf", Size: 1, SHA256: strings.Repeat("ab", 32), Signature: json.RawMessage(ValidSignature)}
-	if err := w.Store.AddSignedSummary(context.Background(), a.Approver, a.ReportID, ss, r.Version, true, store.Meta{}); err != nil {
+	d, err := w.Store.ExportData(context.Background(), w.Admin, a.ReportID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := &store.SignedSummary{Filename: "Bảng tổng hợp.pdf", Size: 1, SHA256: strings.Repeat("ab", 32), Signature: json.RawMessage(ValidSignature), Digest: d.ContentDigest()}
+	if err := w.Store.AddSignedSummary(context.Background(), a.Approver, a.ReportID, ss, d.Report.Version, true, store.Meta{}); err != nil {
 		t.Fatalf("attach signed summary to report %d: %v", a.ReportID, err)
 	}
 }
