@@ -17,13 +17,20 @@ test: ## run every test with -race (PostgreSQL too when PARINDEX_TEST_POSTGRES i
 # Go fuzzes one target of one package per run: find every func Fuzz… in the
 # tests and run each in turn; a crash is saved under its package's
 # testdata/fuzz/<target>/ and fails the run. Minimizing each new input for
-# Go's default minute would leave a short run no time to fuzz.
+# Go's default minute would leave a short run no time to fuzz. Go 1.26 may end
+# a run with "context deadline exceeded" and no input kept, a race at
+# -fuzztime in its own coordinator (golang/go#75804, fixed in Go 1.27): that
+# ending is said and not counted as a failure.
 fuzz: ## run each fuzz target for FUZZTIME (default 10s), one at a time
-	@grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do \
+	@log=$$(mktemp); trap 'rm -f "$$log" "$$log.rc"' EXIT; \
+	grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do \
 		pkg=$$(dirname "$$file"); \
 		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$file"); do \
 			echo "== $$target ($$pkg, $(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$${target}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s "$$pkg" || exit 1; \
+			{ $(GO) test -run '^$$' -fuzz "^$${target}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s "$$pkg"; echo $$? >"$$log.rc"; } 2>&1 | tee "$$log"; \
+			[ "$$(cat "$$log.rc")" = 0 ] && continue; \
+			if grep -q 'Failing input written to' "$$log" || ! grep -qx '    context deadline exceeded' "$$log"; then exit 1; fi; \
+			echo "== $$target: Go's race at -fuzztime (golang/go#75804), nothing found: not a failure"; \
 		done; \
 	done
 

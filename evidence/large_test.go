@@ -1,21 +1,20 @@
 package evidence
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"parindex/internal/testkit"
 )
 
 const largeSize = 200 << 20
@@ -119,8 +118,8 @@ func TestBenchReceiveStore(t *testing.T) {
 
 		// Receive + Store, from a fresh bucket state each time.
 		runtime.GC()
-		resetPeakRSS(t)
-		rssBefore := procStatus(t, "VmRSS")
+		testkit.ResetPeakRSS(t)
+		rssBefore := testkit.ProcStatus(t, "VmRSS")
 		f, err = os.Open(src)
 		if err != nil {
 			t.Fatal(err)
@@ -136,7 +135,7 @@ func TestBenchReceiveStore(t *testing.T) {
 		}
 		stored := time.Since(start) - received
 		f.Close()
-		rssGrowth = max(rssGrowth, procStatus(t, "VmHWM")-rssBefore)
+		rssGrowth = max(rssGrowth, testkit.ProcStatus(t, "VmHWM")-rssBefore)
 		if err := be.b.bucket.Delete(ctx, blobKey(u.SHA256)); err != nil {
 			t.Fatal(err)
 		}
@@ -171,13 +170,13 @@ func TestBenchReceiveStore(t *testing.T) {
 
 	// Calibration: the same reading done wrong, the whole file in memory.
 	runtime.GC()
-	resetPeakRSS(t)
-	rssBefore := procStatus(t, "VmRSS")
+	testkit.ResetPeakRSS(t)
+	rssBefore := testkit.ProcStatus(t, "VmRSS")
 	whole, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wholeGrowth := procStatus(t, "VmHWM") - rssBefore
+	wholeGrowth := testkit.ProcStatus(t, "VmHWM") - rssBefore
 	runtime.KeepAlive(whole)
 
 	ours := receiveBest + storeBest
@@ -217,32 +216,4 @@ func writeFile(t *testing.T, path string, r io.Reader) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// resetPeakRSS makes VmHWM start again from the current RSS.
-func resetPeakRSS(t *testing.T) {
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		t.Skipf("cannot reset the peak RSS: %v", err)
-	}
-}
-
-// procStatus reads a "kB" field of /proc/self/status, in bytes.
-func procStatus(t *testing.T, field string) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Skip(err)
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), field+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal(fmt.Errorf("no %s in /proc/self/status", field))
-	return 0
 }

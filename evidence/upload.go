@@ -110,28 +110,27 @@ func Receive(r io.Reader, limit int64, tmpDir string) (_ *Upload, err error) {
 		return nil, workflow.Errorf(workflow.EINVALID, "The file is empty.")
 	}
 
-	// Close the writable handle (write-back errors surface here) and keep a
-	// read-only one: what Store links into the bucket must not change.
 	cerr := f.Close()
 	f = nil
 	if cerr != nil {
 		return nil, spoolError("write", cerr)
 	}
+	return spooled(name, size, hex.EncodeToString(h.Sum(nil)), &sniffer)
+}
+
+// spooled reopens a written spool file read-only (what Store links into the
+// bucket must not change) and finishes typing it.
+func spooled(name string, size int64, sha string, sn *sniffer) (*Upload, error) {
 	ro, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("evidence: reopen spool file: %w", err)
 	}
-	mediaType, err := sniffer.finish(ro, size)
+	mediaType, err := sn.finish(ro, size)
 	if err != nil {
 		ro.Close()
 		return nil, err
 	}
-	return &Upload{
-		SHA256:    hex.EncodeToString(h.Sum(nil)),
-		Size:      size,
-		MediaType: mediaType,
-		File:      ro,
-	}, nil
+	return &Upload{SHA256: sha, Size: size, MediaType: mediaType, File: ro}, nil
 }
 
 // spoolError is a failure to create or write the spool file: a full disk is

@@ -286,7 +286,7 @@ func TestAuditHTTP(t *testing.T) {
 		var agency workflow.Agency
 		decode(t, res, &agency)
 		e.do(t, 200, req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/officials", agency.ID), as: "admin",
-			body: testdata(t, "officials-department.csv"), ctype: "text/csv"})
+			body: sample(t, "officials-department.csv"), ctype: "text/csv"})
 		e.do(t, 204, req{method: "DELETE", path: fmt.Sprintf("/api/v1/tokens/%d", tok.ID), as: "admin"})
 
 		rows := e.audit(t, fmt.Sprintf("from=%s", url.QueryEscape(mark.Format(time.RFC3339))))

@@ -15,7 +15,7 @@ import (
 )
 
 // badCase is one refused write to a report: what is sent, by whom, to which
-// report in which state, and the answer api.md gives.
+// report in which state, and the answer docs/api.md gives.
 type badCase struct {
 	name   string
 	as     string         // caller; the updater (entries) or approver (transitions) when empty
@@ -111,7 +111,7 @@ func TestEntryBadInput(t *testing.T) {
 				t.Cleanup(func() { e.Clock.Set(start) })
 			}, body: `{"self_score": 1, "explanation": "x"}`, want: 423},
 
-			// Which answer wins (api.md): 401, 404 (report), 403, 400/413/415,
+			// Which answer wins (docs/api.md): 401, 404 (report), 403, 400/413/415,
 			// 404 (criterion), 423, 409, 422.
 			{name: "another agency's report with a malformed body is 404", other: true, body: `{"self_score":`, want: 404},
 			{name: "another agency's report without a token is 401", other: true, as: "none", body: `{"self_score": 1}`, want: 401},
@@ -168,7 +168,7 @@ func TestTransitionBadInput(t *testing.T) {
 			{name: "open_round with no criteria", as: "council", state: workflow.StateSubmitted, body: fmt.Sprintf(`{"event": "open_round", "closes_at": %q, "criteria": []}`, ts(start.Add(72*time.Hour))), want: 422, fields: []string{"criteria"}},
 			{name: "open_round with a council leaf", as: "council", state: workflow.StateSubmitted, body: fmt.Sprintf(`{"event": "open_round", "closes_at": %q, "criteria": ["1.5"]}`, ts(start.Add(72*time.Hour))), want: 422, fields: []string{"criteria"}},
 
-			// Which answer wins (api.md): 401, 404, 400, 422 (unknown event),
+			// Which answer wins (docs/api.md): 401, 404, 400, 422 (unknown event),
 			// 403 (role), 412, 423, 409, 422 (content guards).
 			{name: "another agency's report with a malformed body is 404", other: true, body: `{"event":`, want: 404},
 			{name: "another agency's report with an unknown event is 404", other: true, body: `{"event": "frobnicate"}`, want: 404},
@@ -195,7 +195,7 @@ func TestTransitionBadInput(t *testing.T) {
 	})
 }
 
-// selfLeaves names every self leaf of a set as api.md names entry fields.
+// selfLeaves names every self leaf of a set as docs/api.md names entry fields.
 func selfLeaves(t *testing.T, set *workflow.CriteriaSet) []string {
 	var out []string
 	for _, l := range set.LeafList() {
@@ -253,7 +253,7 @@ func TestCriteriaSetBadInput(t *testing.T) {
 			{"json", "criteria-bad.json", "application/json"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				_, res := e.send(t, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: testdata(t, c.file), ctype: c.ctype})
+				_, res := e.send(t, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: sample(t, c.file), ctype: c.ctype})
 				p := wantProblem(t, res, 422, problems...)
 				if len(p.Errors) != len(problems) {
 					t.Errorf("errors %v, want one per problem %v", p.Errors, problems)
@@ -268,7 +268,7 @@ func TestCriteriaSetBadInput(t *testing.T) {
 		id := e.unfrozenSet(t, "DRAFT-2026")
 		path := fmt.Sprintf("/api/v1/criteria-sets/%d", id)
 		tree := string(e.do(t, 200, req{method: "GET", path: path, as: "admin"}).body)
-		_, res := e.send(t, req{method: "PUT", path: path, as: "admin", body: testdata(t, "criteria-bad.yaml"), ctype: "application/yaml"})
+		_, res := e.send(t, req{method: "PUT", path: path, as: "admin", body: sample(t, "criteria-bad.yaml"), ctype: "application/yaml"})
 		wantProblem(t, res, 422, problems...)
 		if after := string(e.do(t, 200, req{method: "GET", path: path, as: "admin"}).body); after != tree {
 			t.Errorf("a refused replacement changed set %d", id)
@@ -282,10 +282,10 @@ func TestCriteriaSetBadInput(t *testing.T) {
 			{"malformed yaml", "code: [", "application/yaml", 400},
 			{"malformed json", `{"code":`, "application/json", 400},
 			{"unknown field", "code: X\nname: Y\nagency_kind: department\ncolour: red\ncriteria: []\n", "application/yaml", 400},
-			{"text/plain", testdata(t, "criteria-small.json"), "text/plain", 415},
-			{"no content type", testdata(t, "criteria-small.json"), "-", 415},
-			{"duplicate code", string(storetest.Sample(t, "criteria-department.yaml")), "application/yaml", 409},
-			{"replace a frozen set", string(storetest.Sample(t, "criteria-department.yaml")), "frozen", 409},
+			{"text/plain", sample(t, "criteria-small.json"), "text/plain", 415},
+			{"no content type", sample(t, "criteria-small.json"), "-", 415},
+			{"duplicate code", sample(t, "criteria-department.yaml"), "application/yaml", 409},
+			{"replace a frozen set", sample(t, "criteria-department.yaml"), "frozen", 409},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				r := req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: c.body, ctype: c.ctype}
@@ -425,7 +425,7 @@ func TestUnknownRoutes(t *testing.T) {
 	})
 }
 
-// api.md: 423 when "the report is locked", exemptions included.
+// docs/api.md: 423 when "the report is locked", exemptions included.
 func TestExemptionsOnLockedReport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		e := newEnv(t, dialect)

@@ -1,12 +1,9 @@
 package handlers
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 
@@ -18,79 +15,15 @@ import (
 	"parindex/workflow"
 )
 
-// multipartSlack is what a multipart body may carry besides the file itself:
-// boundaries, headers, a few small fields.
-const multipartSlack = 64 << 10
-
-// receiveFile streams the multipart field "file" of the request to a spool
-// file, checking its size and type as it goes; it never holds the file in
-// memory. The caller closes the upload. Answers 415 for a body that is not
-// multipart/form-data, 413 past the limit, 422 without a file field.
+// receiveFile streams the request's multipart field "file" to a spool file
+// (evidence.ReceiveMultipart); the caller closes the upload.
 func (s *Server) receiveFile(w http.ResponseWriter, r *http.Request) (*evidence.Upload, string, error) {
 	if s.bucket == nil {
 		return nil, "", errNoBucket
 	}
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		return nil, "", workflow.Errorf(workflow.EUNSUPPORTED, "Send the file as multipart/form-data in the field \"file\".")
-	}
-	if params["boundary"] == "" {
-		return nil, "", workflow.Errorf(workflow.EBADREQUEST, "The multipart body has no boundary.")
-	}
-	body := http.MaxBytesReader(w, r.Body, s.maxUpload+multipartSlack)
-	// multipart reads through a 4 KB buffer: a larger one in front of it
-	// turns a 200 MB upload from 50,000 socket reads into a few hundred.
-	mr := multipart.NewReader(bufio.NewReaderSize(body, 256<<10), params["boundary"])
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return nil, "", workflow.Errorf(workflow.EINVALID, "The request has no file.").
-				WithFields(workflow.FieldError{Field: "file", Message: "required"})
-		} else if err != nil {
-			return nil, "", bodyError(err)
-		}
-		if part.FormName() != "file" {
-			if _, err := io.Copy(io.Discard, part); err != nil {
-				return nil, "", bodyError(err)
-			}
-			continue
-		}
-		// The name is stored as it will be shown: without the controls and
-		// bidi marks that could make it read as another, and refused, not
-		// cut, when too long (it comes before the file: nothing is read).
-		name := evidence.CleanName(part.FileName())
-		if err := workflow.LimitFileName.Check("file", name); err != nil {
-			return nil, "", err
-		}
-		if name == "" {
-			name = evidence.DefaultName
-		}
-		up, err := evidence.Receive(part, s.maxUpload, s.bucket.SpoolDir())
-		if errors.Is(err, evidence.ErrBodyRead) {
-			return nil, "", bodyError(err)
-		} else if err != nil {
-			return nil, "", err // a spool that cannot be written is ours, not the caller's
-		}
-		return up, name, nil
-	}
+	body := http.MaxBytesReader(w, r.Body, s.maxUpload+evidence.MultipartSlack)
+	return evidence.ReceiveMultipart(body, r.Header.Get("Content-Type"), s.maxUpload, s.bucket.SpoolDir())
 }
-
-// bodyError turns a body that broke off at the size limit into 413 and one
-// that broke off otherwise, or is malformed, into 400, without the reader's
-// error text (which may name the server's address).
-func bodyError(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return workflow.Errorf(workflow.ETOOLARGE, "The file is larger than %d bytes.", tooBig.Limit-multipartSlack)
-	}
-	if workflow.ErrorCode(err) != workflow.EINTERNAL {
-		return err
-	}
-	return errUploadBroken
-}
-
-// errUploadBroken answers an upload whose body could not be read to its end.
-var errUploadBroken = workflow.Errorf(workflow.EBADREQUEST, "Tệp tải lên bị ngắt giữa chừng hoặc không đúng định dạng multipart.")
 
 // received is a file that passed every check, with its signature report,
 // and is stored under its content address.
@@ -190,14 +123,14 @@ func (s *Server) localEvidence(e *store.Evidence) *store.Evidence {
 // handleEvidenceList lists a leaf's current evidence; the council and admins
 // may add ?deleted=true to see deleted files too.
 func (s *Server) handleEvidenceList(w http.ResponseWriter, r *http.Request) {
-	id, _, err := s.visibleReport(r)
+	id, ref, err := s.visibleReport(r)
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
 	withDeleted, _ := strconv.ParseBool(r.URL.Query().Get("deleted"))
 	u := currentUser(r)
-	list, err := s.store.ListEvidence(r.Context(), u, id, chi.URLParam(r, "code"), withDeleted && u.SeesAll())
+	list, err := s.store.ListEvidence(r.Context(), u, id, chi.URLParam(r, "code"), withDeleted && workflow.Allows(u, workflow.ActEvidenceSeeDeleted, workflow.Target{AgencyID: ref.AgencyID}))
 	if err != nil {
 		s.problem(w, r, err)
 		return

@@ -10,11 +10,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"io"
-	"mime/multipart"
-	"net/http"
 	"net/http/httptest"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +23,7 @@ import (
 	"parindex/evidence"
 	"parindex/export"
 	"parindex/handlers"
+	"parindex/internal/testkit"
 	"parindex/signature"
 	"parindex/signature/signtest"
 	"parindex/store"
@@ -34,23 +31,11 @@ import (
 	"parindex/workflow"
 )
 
-// upload is a multipart body with one file field.
+// upload is a multipart body with one file field, and its Content-Type.
 func upload(t *testing.T, field, filename string, content []byte) (body, ctype string) {
 	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, filename))
-	h.Set("Content-Type", "application/octet-stream")
-	part, err := w.CreatePart(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	part.Write(content)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String(), w.FormDataContentType()
+	raw := testkit.Upload(t, field, filename, content)
+	return string(raw.Data), raw.ContentType
 }
 
 // pngBytes is a small real PNG image.
@@ -216,6 +201,10 @@ func TestEvidenceRefused(t *testing.T) {
 		a := e.Dept
 		pdf := signtest.MinimalPDF(t, "tài liệu")
 		body, ctype := upload(t, "file", "a.pdf", pdf)
+		post := func(field, name string, content []byte) req {
+			body, ctype := upload(t, field, name, content)
+			return req{method: "POST", path: evidencePath(a.ReportID, "1.1.1"), as: "updater", body: body, ctype: ctype}
+		}
 		tests := []struct {
 			name   string
 			r      req
@@ -227,9 +216,9 @@ func TestEvidenceRefused(t *testing.T) {
 			{"unknown criterion", req{method: "POST", path: evidencePath(a.ReportID, "9.9.9"), as: "updater", body: body, ctype: ctype}, 404, nil},
 			{"a group, not a leaf", req{method: "POST", path: evidencePath(a.ReportID, "1.1"), as: "updater", body: body, ctype: ctype}, 422, []string{"entries/1.1"}},
 			{"not multipart", req{method: "POST", path: evidencePath(a.ReportID, "1.1.1"), as: "updater", body: string(pdf), ctype: "application/pdf"}, 415, nil},
-			{"text renamed .pdf", req{method: "POST", path: evidencePath(a.ReportID, "1.1.1"), as: "updater", body: mustUpload(t, "x.pdf", []byte("chỉ là văn bản, không phải PDF\n")), ctype: ctypeOf(t)}, 415, nil},
-			{"too large", req{method: "POST", path: evidencePath(a.ReportID, "1.1.1"), as: "updater", body: mustUpload(t, "big.pdf", append(append([]byte{}, pdf...), make([]byte, 70<<10)...)), ctype: ctypeOf(t)}, 413, nil},
-			{"no file field", req{method: "POST", path: evidencePath(a.ReportID, "1.1.1"), as: "updater", body: mustUploadField(t, "other", "a.pdf", pdf), ctype: ctypeOf(t)}, 422, []string{"file"}},
+			{"text renamed .pdf", post("file", "x.pdf", []byte("chỉ là văn bản, không phải PDF\n")), 415, nil},
+			{"too large", post("file", "big.pdf", append(append([]byte{}, pdf...), make([]byte, 70<<10)...)), 413, nil},
+			{"no file field", post("other", "a.pdf", pdf), 422, []string{"file"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -250,31 +239,6 @@ func TestEvidenceRefused(t *testing.T) {
 		})
 	})
 }
-
-// mustUpload and ctypeOf build multipart bodies with one fixed boundary.
-const boundary = "parindex-test-boundary"
-
-func mustUploadField(t *testing.T, field, name string, content []byte) string {
-	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	if err := w.SetBoundary(boundary); err != nil {
-		t.Fatal(err)
-	}
-	part, err := w.CreateFormFile(field, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	part.Write(content)
-	w.Close()
-	return b.String()
-}
-
-func mustUpload(t *testing.T, name string, content []byte) string {
-	return mustUploadField(t, "file", name, content)
-}
-
-func ctypeOf(t *testing.T) string { return "multipart/form-data; boundary=" + boundary }
 
 // TestCompleteCountsEvidence: a score with evidence and no explanation is complete.
 func TestCompleteCountsEvidence(t *testing.T) {
@@ -460,15 +424,10 @@ func TestEvidenceCorruptedOnDisk(t *testing.T) {
 	if err := os.WriteFile(blob, bad, 0o600); err != nil {
 		t.Fatalf("corrupt %s: %v", blob, err)
 	}
-	r, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/evidence/%d", e.srv.URL, ev.ID), nil)
-	r.Header.Set("Authorization", "Bearer "+e.tokens["approver"])
-	res, err := http.DefaultClient.Do(r)
-	if err == nil {
-		got, rerr := io.ReadAll(res.Body)
-		res.Body.Close()
-		if rerr == nil {
-			t.Fatalf("a corrupted file was served whole: status %d, %d bytes (equal to the original: %v)", res.StatusCode, len(got), bytes.Equal(got, content))
-		}
+	// The answer must break off: Send fails reading the body.
+	approver := testkit.Client{Base: e.srv.URL, Token: e.tokens["approver"]}
+	if res, err := approver.Send(context.Background(), "GET", fmt.Sprintf("/api/v1/evidence/%d", ev.ID), nil); err == nil {
+		t.Fatalf("a corrupted file was served whole: status %d, %d bytes (equal to the original: %v)", res.Status, len(res.Body), bytes.Equal(res.Body, content))
 	}
 }
 

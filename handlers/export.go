@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,87 +10,16 @@ import (
 	"parindex/evidence"
 	"parindex/export"
 	"parindex/store"
-	"parindex/workflow"
 )
 
-// summaryOf turns one version of a report into what the exports print. Its
-// time is the version's, so that an export depends on the version only and
-// the same version exports to the same bytes.
+// summaryOf is what the exports of one version print.
 func (s *Server) summaryOf(d *store.ExportData) export.Summary {
-	r := d.Report
-	files := map[string][]export.Evidence{}
-	for _, e := range d.Evidence {
-		var sig struct {
-			Present bool `json:"present"`
-			Valid   bool `json:"valid"`
-		}
-		_ = json.Unmarshal(e.Signature, &sig) // a record without a report counts as unsigned
-		files[e.Code] = append(files[e.Code], export.Evidence{Name: e.Filename, Signed: sig.Present && sig.Valid})
+	files := make([]export.File, len(d.Evidence))
+	for i, e := range d.Evidence {
+		files[i] = export.File{Code: e.Code, Name: e.Filename, SHA256: e.SHA256, Signed: e.SignatureVerifies()}
 	}
-	entries := map[string]workflow.Entry{}
-	for _, e := range r.Entries {
-		entries[e.Code] = e
-	}
-	sum := export.Summary{
-		Province: s.province, Agency: d.Agency.Name, AgencyCode: d.Agency.Code,
-		Campaign: d.Campaign.Name, Year: d.Campaign.Year, ReportID: r.ID, Round: r.Round, Version: r.Version,
-		State: string(r.State), GeneratedAt: r.UpdatedAt.In(s.zone),
-		SelfTotal: points2(r.SelfTotal), MaxTotal: points2(r.MaxTotal), Index: workflow.Index(r.SelfTotal, r.MaxTotal),
-		Digest: r.Digest(d.EvidenceDigests()),
-	}
-	// rows appends c and its subtree and returns the subtree's self and max totals.
-	var rows func(c *workflow.Criterion, depth int, stt string) (workflow.Points, workflow.Points)
-	rows = func(c *workflow.Criterion, depth int, stt string) (workflow.Points, workflow.Points) {
-		at := len(sum.Rows)
-		sum.Rows = append(sum.Rows, export.Row{STT: stt, Code: c.Code, Title: c.Title, Depth: depth, Leaf: c.IsLeaf(), MaxPoints: points2(c.MaxPoints)})
-		if c.IsLeaf() {
-			e := entries[c.Code]
-			row := &sum.Rows[at]
-			row.Evidence, row.Explanation, row.Exempt = files[c.Code], e.Explanation, e.Exempt
-			if e.Exempt {
-				return 0, 0
-			}
-			if e.SelfScore != nil {
-				row.SelfScore = points2(*e.SelfScore)
-				return *e.SelfScore, c.MaxPoints
-			}
-			return 0, c.MaxPoints
-		}
-		var self, max workflow.Points
-		for i, child := range c.Children {
-			cs, cm := rows(child, depth+1, strconv.Itoa(i+1))
-			self, max = self+cs, max+cm
-		}
-		sum.Rows[at].SelfScore, sum.Rows[at].MaxPoints = points2(self), points2(max)
-		return self, max
-	}
-	for i, c := range d.Set.Criteria {
-		rows(c, 0, roman(i+1))
-	}
-	return sum
-}
-
-// points2 prints points with two decimals, as the province's tables do.
-func points2(p workflow.Points) string {
-	sign, n := "", int64(p)
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
-}
-
-// roman numbers the top-level fields: I, II, III, IV …
-func roman(n int) string {
-	vals := []int{1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1}
-	syms := []string{"M", "CM", "D", "CD", "C", "XC", "L", "XL", "X", "IX", "V", "IV", "I"}
-	var b bytes.Buffer
-	for i, v := range vals {
-		for n >= v {
-			b.WriteString(syms[i])
-			n -= v
-		}
-	}
-	return b.String()
+	return export.SummaryOf(export.Source{Province: s.province, Zone: s.zone, Report: d.Report, Set: d.Set,
+		Campaign: d.Campaign, Agency: d.Agency, Files: files})
 }
 
 // exportFile renders one export of the report's current version.

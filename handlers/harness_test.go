@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +15,7 @@ import (
 
 	"parindex/evidence"
 	"parindex/handlers"
+	"parindex/internal/testkit"
 	"parindex/metrics"
 	"parindex/store"
 	"parindex/store/storetest"
@@ -26,13 +23,7 @@ import (
 )
 
 // zone is the province's zone, as the service is configured in production.
-var zone = func() *time.Location {
-	loc, err := time.LoadLocation(workflow.DefaultZone)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+var zone = testkit.Zone(workflow.DefaultZone)
 
 // start is where every test's clock begins: inside the world's window.
 var start = time.Date(2026, 11, 20, 10, 0, 0, 0, zone)
@@ -43,6 +34,7 @@ type env struct {
 	srv    *httptest.Server
 	server *handlers.Server
 	bucket *evidence.Bucket // the server's evidence storage
+	client *http.Client     // how requests reach the server; nil: over TCP, srv's own
 	// tokens by caller name (see callers); "none" has no token.
 	tokens map[string]string
 }
@@ -52,7 +44,12 @@ type env struct {
 func newEnv(t testing.TB, dialect string, cfg ...func(*handlers.Config)) *env {
 	t.Helper()
 	clock := storetest.NewClock(start)
-	s := storetest.Open(t, dialect, clock)
+	return newEnvOn(t, storetest.Open(t, dialect, clock), clock, cfg...)
+}
+
+// newEnvOn is newEnv on a migrated store whose clock is clock.
+func newEnvOn(t testing.TB, s *store.Store, clock *storetest.Clock, cfg ...func(*handlers.Config)) *env {
+	t.Helper()
 	w := storetest.NewWorld(t, s, clock)
 	e := &env{World: w}
 	e.serve(t, cfg...)
@@ -79,7 +76,16 @@ func (e *env) serve(t testing.TB, cfg ...func(*handlers.Config)) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bucket.Close() })
-	c := handlers.Config{Store: e.Store, Log: zerolog.Nop(), Zone: zone, Bucket: bucket, Metrics: metrics.New(e.Store, zerolog.Nop())}
+	e.server, e.bucket = newServer(t, e.Store, bucket, cfg...)
+	e.srv = httptest.NewServer(e.server)
+	t.Cleanup(e.srv.Close)
+}
+
+// newServer is the service over s keeping evidence in bucket; cfg may adjust
+// its configuration, the bucket included, and the bucket it uses is returned.
+func newServer(t testing.TB, s *store.Store, bucket *evidence.Bucket, cfg ...func(*handlers.Config)) (*handlers.Server, *evidence.Bucket) {
+	t.Helper()
+	c := handlers.Config{Store: s, Log: zerolog.Nop(), Zone: zone, Bucket: bucket, Metrics: metrics.New(s, zerolog.Nop())}
 	for _, f := range cfg {
 		f(&c)
 	}
@@ -87,9 +93,7 @@ func (e *env) serve(t testing.TB, cfg ...func(*handlers.Config)) {
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}
-	e.server, e.bucket = h, c.Bucket
-	e.srv = httptest.NewServer(h)
-	t.Cleanup(e.srv.Close)
+	return h, c.Bucket
 }
 
 // withServer is the same world and tokens behind a second server configured by cfg.
@@ -123,64 +127,49 @@ type req struct {
 	header map[string]string
 }
 
-// resp is the server's answer, body read.
+// resp is the server's answer, body read: testkit's Response under the
+// names these tests use.
 type resp struct {
 	status int
 	header http.Header
 	body   []byte
 }
 
-func (r *resp) String() string {
-	return fmt.Sprintf("%d %s", r.status, bytes.TrimSpace(r.body))
+func (r *resp) String() string { return r.kit().String() }
+
+func (r *resp) kit() *testkit.Response {
+	return &testkit.Response{Status: r.status, Header: r.header, Body: r.body}
 }
 
 // send makes the request and returns it (body rewound) with the answer.
-func (e *env) send(t *testing.T, r req) (*http.Request, *resp) {
+func (e *env) send(t testing.TB, r req) (*http.Request, *resp) {
 	t.Helper()
-	var body io.Reader
-	if r.body != "" {
-		body = strings.NewReader(r.body)
+	tok, ok := e.tokens[r.as]
+	if !ok && r.as != "" {
+		tok = r.as // a raw token
 	}
-	hr, err := http.NewRequest(r.method, e.srv.URL+r.path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var body any
 	if r.body != "" {
 		ct := r.ctype
 		if ct == "" {
 			ct = "application/json"
 		}
-		hr.Header.Set("Content-Type", ct)
+		body = testkit.Raw{ContentType: ct, Data: []byte(r.body)}
 	}
-	tok, ok := e.tokens[r.as]
-	if !ok && r.as != "" {
-		tok = r.as // a raw token
-	}
-	if tok != "" {
-		hr.Header.Set("Authorization", "Bearer "+tok)
-	}
+	var header []string
 	for k, v := range r.header {
-		hr.Header.Set(k, v)
+		header = append(header, k, v)
 	}
-	res, err := e.srv.Client().Do(hr)
-	if err != nil {
-		t.Fatalf("%s %s: %v", r.method, r.path, err)
+	c := testkit.Client{Base: e.srv.URL, Token: tok, HTTP: e.client}
+	if c.HTTP == nil {
+		c.HTTP = e.srv.Client()
 	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Give the request its body back for validation against the OpenAPI document.
-	if r.body != "" {
-		hr.Body = io.NopCloser(strings.NewReader(r.body))
-		hr.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(r.body)), nil }
-	}
-	return hr, &resp{status: res.StatusCode, header: res.Header, body: data}
+	res := c.Do(t, r.method, r.path, body, header...)
+	return res.Request, &resp{status: res.Status, header: res.Header, body: res.Body}
 }
 
 // do sends the request and fails the test unless the status is want.
-func (e *env) do(t *testing.T, want int, r req) *resp {
+func (e *env) do(t testing.TB, want int, r req) *resp {
 	t.Helper()
 	_, res := e.send(t, r)
 	if res.status != want {
@@ -192,57 +181,17 @@ func (e *env) do(t *testing.T, want int, r req) *resp {
 // decode reads a JSON answer into v.
 func decode(t *testing.T, res *resp, v any) {
 	t.Helper()
-	if err := json.Unmarshal(res.body, v); err != nil {
-		t.Fatalf("decode %s: %v", res, err)
-	}
+	res.kit().Decode(t, v)
 }
 
 // problem is the problem+json body of an error.
-type problem struct {
-	Type   string                `json:"type"`
-	Title  string                `json:"title"`
-	Status int                   `json:"status"`
-	Detail string                `json:"detail"`
-	Errors []workflow.FieldError `json:"errors"`
-}
+type problem = testkit.Problem
 
 // wantProblem checks an error answer: status, problem+json and, when given,
 // exactly these fields named in errors (in any order, each at least once).
 func wantProblem(t *testing.T, res *resp, status int, fields ...string) problem {
 	t.Helper()
-	if res.status != status {
-		t.Fatalf("got %s, want %d", res, status)
-	}
-	if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Errorf("Content-Type %q, want application/problem+json", ct)
-	}
-	var p problem
-	decode(t, res, &p)
-	if p.Status != status || p.Title == "" || p.Type == "" {
-		t.Errorf("problem %+v: want status %d with a type and title", p, status)
-	}
-	if fields != nil {
-		got := map[string]bool{}
-		for _, f := range p.Errors {
-			got[f.Field] = true
-		}
-		want := map[string]bool{}
-		for _, f := range fields {
-			want[f] = true
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("problem fields %v, want %v (%s)", keys(got), fields, res)
-		}
-	}
-	return p
-}
-
-func keys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
+	return res.kit().WantProblem(t, status, fields...)
 }
 
 // snapshot is everything a refused write must leave alone about a report.
@@ -294,21 +243,8 @@ func (e *env) freshReports(t *testing.T) map[int64]int64 {
 // freshCampaign is freshReports that also returns the campaign's id.
 func (e *env) freshCampaign(t *testing.T) (int64, map[int64]int64) {
 	t.Helper()
-	ctx := context.Background()
-	c := &workflow.Campaign{Name: "Đợt riêng", Year: 2026, OpensAt: e.Campaign.OpensAt, ClosesAt: e.Campaign.ClosesAt,
-		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: e.DeptSet.ID, workflow.KindDistrict: e.DistSet.ID}}
-	if err := e.Store.CreateCampaign(ctx, c, e.Admin, store.Meta{}); err != nil {
-		t.Fatalf("create campaign: %v", err)
-	}
-	reports, err := e.Store.ListReports(ctx, e.Admin, store.ReportFilter{CampaignID: c.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[int64]int64{}
-	for _, r := range reports {
-		out[r.AgencyID] = r.ID
-	}
-	return c.ID, out
+	c, ids := e.NewCampaign(t, "Đợt riêng", e.Campaign.OpensAt, e.Campaign.ClosesAt)
+	return c.ID, ids
 }
 
 // on returns a copy of the agency pointed at another of its reports.
@@ -350,7 +286,7 @@ func (e *env) walk(t *testing.T, a *storetest.Agency, to workflow.State) {
 // when its window closes. Nothing in the service fires lock yet (it is a
 // system-only event and no scheduler exists), so the test writes the row the
 // way store.applyTransition does.
-func (e *env) lockReport(t *testing.T, reportID int64) {
+func (e *env) lockReport(t testing.TB, reportID int64) {
 	t.Helper()
 	db := e.Store.DB()
 	_, err := db.Exec(db.Rebind(`UPDATE reports SET locked_from = state, state = ?, version = version + 1 WHERE id = ?`), workflow.StateLocked, reportID)
@@ -359,14 +295,10 @@ func (e *env) lockReport(t *testing.T, reportID int64) {
 	}
 }
 
-// testdata reads a file of testdata/.
-func testdata(t *testing.T, name string) string {
+// sample reads a shared sample file (testkit.Sample) as a request body.
+func sample(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(testkit.Sample(t, name))
 }
 
 // jsonBody marshals v for a request body.

@@ -1,8 +1,6 @@
 package handlers_test
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -12,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"parindex/handlers"
+	"parindex/internal/testkit"
 	"parindex/metrics"
 	"parindex/store/storetest"
 )
@@ -28,61 +26,17 @@ import (
 // host/ten base62 characters-counter, as chi's middleware makes them.
 var serverRequestID = regexp.MustCompile(`^[^\s/]+/[0-9A-Za-z]{10}-\d{6,}$`)
 
-// syncBuffer is a log sink the server writes while the test reads; each
-// write wakes whoever waits for a line.
-type syncBuffer struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	written chan struct{} // closed and replaced at each write
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.written != nil {
-		close(s.written)
-		s.written = nil
-	}
-	return s.b.Write(p)
-}
-
-// changed is closed at the next write.
-func (s *syncBuffer) changed() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.written == nil {
-		s.written = make(chan struct{})
-	}
-	return s.written
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// line is the request log line whose key holds value. That line is written
-// as the handler returns, which may be just after the client has the answer:
-// it is waited for, woken by each write, for at most ten seconds.
-func (s *syncBuffer) line(t *testing.T, key, value string) map[string]any {
+// requestLine is the request log line whose key holds value. That line is
+// written as the handler returns, which may be just after the client has the
+// answer: it is waited for, for at most ten seconds.
+func requestLine(t *testing.T, log *testkit.SyncBuffer, key, value string) map[string]any {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		changed := s.changed()
-		sc := bufio.NewScanner(strings.NewReader(s.String()))
-		for sc.Scan() {
-			var m map[string]any
-			if json.Unmarshal(sc.Bytes(), &m) == nil && m[key] == value && m["message"] == "request" {
-				return m
-			}
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("no request log line with %s=%q in:\n%s", key, value, s.String())
-		}
-	}
+	var m map[string]any
+	log.WaitLine(t, 10*time.Second, fmt.Sprintf("with %s=%q", key, value), func(line string) bool {
+		m = nil
+		return json.Unmarshal([]byte(line), &m) == nil && m[key] == value && m["message"] == "request"
+	})
+	return m
 }
 
 // TestHeadersOnEveryAnswer: nosniff on every answer; no-store on everything
@@ -195,7 +149,7 @@ func TestHealthHEAD(t *testing.T) {
 // the log has the real error.
 func TestInternalErrorsSayNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
-		var log syncBuffer
+		var log testkit.SyncBuffer
 		e := newEnv(t, dialect, func(c *handlers.Config) { c.Log = zerolog.New(&log) })
 		revealsNothing := func(t *testing.T, res *resp, secrets ...string) {
 			t.Helper()

@@ -1,10 +1,7 @@
 package handlers_test
 
 import (
-	"bytes"
 	"fmt"
-	"mime/multipart"
-	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -134,25 +131,6 @@ func officialsRow(column int) func(*testing.T, *env, int, string) *resp {
 	}
 }
 
-// rawUpload is upload with the file name written into the part's header as
-// it is, as browsers send it (upload's %q would escape the format characters).
-func rawUpload(t *testing.T, filename string, content []byte) (body, ctype string) {
-	t.Helper()
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="file"; filename="`+filename+`"`)
-	part, err := w.CreatePart(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	part.Write(content)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String(), w.FormDataContentType()
-}
-
 // jsonString quotes s for a JSON body.
 func jsonString(t *testing.T, s string) string { return jsonBody(t, s) }
 
@@ -230,13 +208,13 @@ func TestReportTextLimits(t *testing.T) {
 				t.Errorf("stored as %q", ev.Filename)
 			}
 			// Format characters are stripped before the name is measured and stored.
-			body, ctype = rawUpload(t, "\u202E\u2066"+nameAt+"\u2069\u200F", pngBytes(t))
+			body, ctype = upload(t, "file", "\u202E\u2066"+nameAt+"\u2069\u200F", pngBytes(t))
 			decode(t, e.do(t, 201, req{method: "POST", path: path, as: "updater", body: body, ctype: ctype}), &ev)
 			if ev.Filename != nameAt {
 				t.Errorf("a name with bidi marks stored as %q", ev.Filename)
 			}
 			// Nothing but format characters: the default name.
-			body, ctype = rawUpload(t, "\u202E\uFEFF", pngBytes(t))
+			body, ctype = upload(t, "file", "\u202E\uFEFF", pngBytes(t))
 			decode(t, e.do(t, 201, req{method: "POST", path: path, as: "updater", body: body, ctype: ctype}), &ev)
 			if ev.Filename != "tai-lieu" {
 				t.Errorf("an empty name stored as %q", ev.Filename)

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"parindex/handlers"
+	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
@@ -41,7 +42,7 @@ func TestRequestIDAndClientIP(t *testing.T) {
 		e := newEnv(t, dialect)
 
 		t.Run("a client's well-formed id is kept beside the server's", func(t *testing.T) {
-			var log syncBuffer
+			var log testkit.SyncBuffer
 			logged := e.withServer(t, func(c *handlers.Config) { c.Log = zerolog.New(&log) })
 			a := on(e.Dept, e.freshReports(t)[e.Dept.ID])
 			const client = "Hue-gw_0042.retry-1"
@@ -54,14 +55,14 @@ func TestRequestIDAndClientIP(t *testing.T) {
 			if h.Event != string(workflow.EventComplete) || h.RequestID != id || h.ClientRequestID != client {
 				t.Errorf("history %+v: want complete with request id %q and client request id %q", h, id, client)
 			}
-			line := log.line(t, "request_id", id)
+			line := requestLine(t, &log, "request_id", id)
 			if line["client_request_id"] != client {
 				t.Errorf("log line %v: want client_request_id %q", line, client)
 			}
 		})
 
 		t.Run("an ill-formed client id is kept nowhere", func(t *testing.T) {
-			var log syncBuffer
+			var log testkit.SyncBuffer
 			logged := e.withServer(t, func(c *handlers.Config) { c.Log = zerolog.New(&log) })
 			for _, bad := range []string{strings.Repeat("a", 65), "abc 123", "<script>", "ab/cd", "xin-chào", "a\tb"} {
 				a := on(e.Dept, e.freshReports(t)[e.Dept.ID])
@@ -77,7 +78,7 @@ func TestRequestIDAndClientIP(t *testing.T) {
 				if n := storetest.Count(t, e.Store, e.Store.DB().Rebind(`SELECT COUNT(*) FROM history WHERE request_id = ? OR client_request_id = ?`), bad, bad); n != 0 {
 					t.Errorf("%q is in %d history rows", bad, n)
 				}
-				if line := log.line(t, "request_id", id); line["client_request_id"] != nil {
+				if line := requestLine(t, &log, "request_id", id); line["client_request_id"] != nil {
 					t.Errorf("%q: log line %v has a client_request_id", bad, line)
 				}
 				if strings.Contains(log.String(), bad) {

@@ -215,9 +215,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 }
 
 // authenticateCached is authenticate for the routes whose store call checks
-// the token again, in SQL, in the write itself (transitions): it may take the
-// user from a cache of the last minute, and puts the token in the context for
-// the store. A revoked token still stops at once: the write refuses it.
+// the caller's credential again, in SQL, in the write itself (transitions):
+// it may take the user from a cache of the last minute (the user carries
+// its token's id, which the write checks), and keeps the token in the
+// context for refreshCaller. A revoked token still stops at once: the
+// write refuses it.
 func (s *Server) authenticateCached(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, err := bearer(r)
@@ -312,19 +314,16 @@ func currentUser(r *http.Request) *workflow.User {
 	return u
 }
 
-// policy says whether a user may call a route at all.
-type policy func(u *workflow.User) bool
-
-func adminOnly(u *workflow.User) bool      { return u.Has(workflow.RoleAdmin, 0) }
-func councilOnly(u *workflow.User) bool    { return u.Has(workflow.RoleCouncil, 0) }
-func adminOrCouncil(u *workflow.User) bool { return u.SeesAll() }
-
-// require answers 403 to callers the policy refuses.
-func (s *Server) require(p policy) func(http.Handler) http.Handler {
+// require answers the policy's refusal of a province action (one whose
+// answer needs no target) before the route reads anything.
+func (s *Server) require(a workflow.Action) func(http.Handler) http.Handler {
+	if !workflow.RefusesEarly(a) {
+		panic("handlers: require takes only province actions, not " + string(a))
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !p(currentUser(r)) {
-				s.problem(w, r, workflow.Errorf(workflow.EFORBIDDEN, "Your role may not do this."))
+			if err := workflow.Can(currentUser(r), a, workflow.Target{}); err != nil {
+				s.problem(w, r, err)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -343,8 +342,7 @@ func meta(r *http.Request) store.Meta {
 			ip = host
 		}
 	}
-	token, _ := r.Context().Value(tokenKey).(string)
-	m := store.Meta{RequestID: id, ClientRequestID: clientRequestID(r), ClientIP: ip, Token: token}
+	m := store.Meta{RequestID: id, ClientRequestID: clientRequestID(r), ClientIP: ip}
 	if u := currentUser(r); u != nil {
 		m.IssuedBy = u.IssuedBy // the admin who issued the caller's token for them
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 // officialsImportJSON is the answer to an import that succeeded; errors is
-// always empty then and is there because api.md promises the member.
+// always empty then and is there because docs/api.md promises the member.
 type officialsImportJSON struct {
 	store.ImportResult
 	Errors []rowErrorJSON `json:"errors"`
@@ -102,7 +102,7 @@ func (s *Server) readOfficialsFile(w http.ResponseWriter, r *http.Request) ([][]
 }
 
 // officialsProblem answers like problem, except that the 422 of a list also
-// gives each error its row, as api.md promises: error.go's problem document
+// gives each error its row, as docs/api.md promises: error.go's problem document
 // carries only field and message, so this one extends it here.
 func (s *Server) officialsProblem(w http.ResponseWriter, r *http.Request, err error) {
 	if workflow.ErrorCode(err) != workflow.EINVALID {

@@ -3,8 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"fmt"
-	"mime/multipart"
-	"net/textproto"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"parindex/handlers"
+	"parindex/internal/testkit"
 	"parindex/sheet"
 	"parindex/store/storetest"
 )
@@ -35,29 +34,14 @@ func officialsXLSX(t *testing.T, rows ...[]any) string {
 	return buf.String()
 }
 
-// officialsForm is a multipart body holding data in the field (with a file name and
-// media type when they are not empty); it returns the body and its Content-Type.
+// officialsForm is a multipart body holding a note and data in the field
+// (with a file name and media type when they are not empty); it returns the
+// body and its Content-Type.
 func officialsForm(t *testing.T, field, filename, contentType, data string) (string, string) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	mw.WriteField("note", "danh sách Sở Tư pháp")
-	h := textproto.MIMEHeader{}
-	disposition := fmt.Sprintf(`form-data; name=%q`, field)
-	if filename != "" {
-		disposition += fmt.Sprintf(`; filename=%q`, filename)
-	}
-	h.Set("Content-Disposition", disposition)
-	if contentType != "" {
-		h.Set("Content-Type", contentType)
-	}
-	w, err := mw.CreatePart(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(data))
-	mw.Close()
-	return buf.String(), mw.FormDataContentType()
+	raw := testkit.Multipart(t, testkit.Part{Field: "note", Data: []byte("danh sách Sở Tư pháp")},
+		testkit.Part{Field: field, Filename: filename, ContentType: contentType, Data: []byte(data)})
+	return string(raw.Data), raw.ContentType
 }
 
 // officialsResult is the 200 answer.
@@ -95,7 +79,7 @@ func (e *env) officialsPeople(t *testing.T) string {
 func TestOfficialsImport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		e := newEnv(t, dialect)
-		csv := testdata(t, "officials-department.csv")
+		csv := sample(t, "officials-department.csv")
 
 		// CSV as the raw body, then the same list again.
 		if c, u, n := e.importOfficials(t, e.Dept.ID, csv, "text/csv; charset=utf-8"); c != 4 || u != 0 || n != 0 {
@@ -141,7 +125,7 @@ func TestOfficialsImportRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		e := newEnv(t, dialect)
 		path := fmt.Sprintf("/api/v1/agencies/%d/officials", e.Dept.ID)
-		csv := testdata(t, "officials-department.csv")
+		csv := sample(t, "officials-department.csv")
 		before := e.officialsPeople(t)
 		unchanged := func(what string) {
 			t.Helper()
@@ -151,7 +135,7 @@ func TestOfficialsImportRefused(t *testing.T) {
 		}
 
 		// The bad sample: 422 listing every bad row, and nothing stored.
-		res := e.do(t, 422, req{method: "POST", path: path, as: "admin", body: testdata(t, "officials-bad.csv"), ctype: "text/csv"})
+		res := e.do(t, 422, req{method: "POST", path: path, as: "admin", body: sample(t, "officials-bad.csv"), ctype: "text/csv"})
 		p := wantProblem(t, res, 422, "rows/2/email", "rows/3/name", "rows/4/permission", "rows/6/email")
 		if !strings.Contains(p.Detail, "4 row(s)") {
 			t.Errorf("detail %q", p.Detail)

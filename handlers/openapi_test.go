@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"parindex/handlers"
+	"parindex/internal/testkit"
 	"parindex/scheduler"
 	"parindex/signature/signtest"
 	"parindex/store"
@@ -119,268 +120,294 @@ func (c *contract) call(t *testing.T, e *env, want int, r req, looseRequest ...b
 	return res
 }
 
-// TestOpenAPIContract walks a realistic year through the API, touching every
-// documented operation and the common errors, and validates every request
-// and answer against the document the server serves.
+// TestOpenAPIContract walks a realistic year through the API, step by step,
+// touching every documented operation and the common errors, and validates
+// every request and answer against the document the server serves.
 func TestOpenAPIContract(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		e := newEnv(t, dialect)
 		c := loadContract(t, e)
+		// What the steps make for the steps after them.
+		var (
+			agency   workflow.Agency
+			campaign workflow.Campaign
+			dept     *storetest.Agency // on its report in campaign
+			rp       string            // that report's path
+			got      *resp             // that report as first read
+			sg       signing
+			ev       store.Evidence
+		)
 
-		// Health, metrics and the document itself.
-		c.call(t, e, 200, req{method: "GET", path: "/healthz"})
-		c.call(t, e, 200, req{method: "GET", path: "/readyz"})
-		c.call(t, e, 200, req{method: "HEAD", path: "/healthz"})
-		c.call(t, e, 200, req{method: "HEAD", path: "/readyz"})
-		c.call(t, e, 200, req{method: "GET", path: "/api/openapi.yaml"})
-		c.call(t, e, 200, req{method: "GET", path: "/metrics"})
-		unmigrated := storetest.OpenURL(t, storetest.URL(t, dialect), e.Clock)
-		h, err := handlers.New(handlers.Config{Store: unmigrated, Log: zerolog.Nop(), Zone: zone})
-		if err != nil {
-			t.Fatal(err)
-		}
-		notReady := &env{World: e.World, tokens: e.tokens, srv: httptest.NewServer(h)}
-		t.Cleanup(notReady.srv.Close)
-		c.call(t, notReady, 503, req{method: "GET", path: "/readyz"})
-		c.call(t, notReady, 503, req{method: "HEAD", path: "/readyz"})
+		testkit.Step(t, "health, readiness, metrics and the document are served; an unmigrated database is not ready", func(t *testing.T) {
+			c.call(t, e, 200, req{method: "GET", path: "/healthz"})
+			c.call(t, e, 200, req{method: "GET", path: "/readyz"})
+			c.call(t, e, 200, req{method: "HEAD", path: "/healthz"})
+			c.call(t, e, 200, req{method: "HEAD", path: "/readyz"})
+			c.call(t, e, 200, req{method: "GET", path: "/api/openapi.yaml"})
+			c.call(t, e, 200, req{method: "GET", path: "/metrics"})
+			unmigrated := storetest.OpenURL(t, storetest.URL(t, dialect), e.Clock)
+			h, err := handlers.New(handlers.Config{Store: unmigrated, Log: zerolog.Nop(), Zone: zone})
+			if err != nil {
+				t.Fatal(err)
+			}
+			notReady := &env{World: e.World, tokens: e.tokens, srv: httptest.NewServer(h)}
+			t.Cleanup(notReady.srv.Close)
+			c.call(t, notReady, 503, req{method: "GET", path: "/readyz"})
+			c.call(t, notReady, 503, req{method: "HEAD", path: "/readyz"})
+		})
 
-		// Administration: an agency, an official, a token.
-		c.call(t, e, 200, req{method: "GET", path: "/api/v1/me", as: "updater"})
-		var agency workflow.Agency
-		decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/agencies", as: "admin",
-			body: `{"code":"SYT","name":"Sở Y tế","kind":"department"}`}), &agency)
-		c.call(t, e, 409, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"SYT","name":"Sở Y tế","kind":"department"}`})
-		c.call(t, e, 422, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"SXD","name":"Sở Xây dựng","kind":"ward"}`})
-		c.call(t, e, 200, req{method: "GET", path: "/api/v1/agencies", as: "approver"})
-		signers := fmt.Sprintf("/api/v1/agencies/%d/signers", agency.ID)
-		var signer struct {
-			ID int64 `json:"id"`
-		}
-		decode(t, c.call(t, e, 201, req{method: "POST", path: signers, as: "admin", body: `{"organization":"Sở Y tế","note":"Con dấu của Sở"}`}), &signer)
-		c.call(t, e, 409, req{method: "POST", path: signers, as: "admin", body: `{"organization":"Sở Y tế"}`})
-		c.call(t, e, 422, req{method: "POST", path: signers, as: "admin", body: `{"fingerprint":"12:34"}`})
-		c.call(t, e, 200, req{method: "GET", path: signers, as: "admin"})
-		c.call(t, e, 403, req{method: "GET", path: signers, as: "approver"})
-		c.call(t, e, 204, req{method: "DELETE", path: fmt.Sprintf("%s/%d", signers, signer.ID), as: "admin"})
-		c.call(t, e, 404, req{method: "DELETE", path: fmt.Sprintf("%s/%d", signers, signer.ID), as: "admin"})
-		var official workflow.User
-		decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/users", as: "admin", body: fmt.Sprintf(
-			`{"email":"Cap.Nhat@syt.example.vn","name":"Nguyễn Văn A","title":"Chuyên viên","grants":[{"role":"updater","agency_id":%d}]}`, agency.ID)}), &official)
-		if official.Email != "cap.nhat@syt.example.vn" || len(official.Grants) != 1 {
-			t.Errorf("created user %+v", official)
-		}
-		c.call(t, e, 409, req{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email":"cap.nhat@syt.example.vn","name":"Trùng"}`})
-		c.call(t, e, 422, req{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email":"x@syt.example.vn","name":"X","grants":[{"role":"approver"}]}`})
-		c.call(t, e, 400, req{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email":"x@syt.example.vn","name":"X","grants":{}}`})
-		var tok struct {
-			ID    int64  `json:"id"`
-			Token string `json:"token"`
-		}
-		decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/tokens", as: "admin", body: fmt.Sprintf(`{"user_id":%d}`, official.ID)}), &tok)
-		c.call(t, e, 200, req{method: "GET", path: "/api/v1/me", as: tok.Token})
-		c.call(t, e, 200, req{method: "GET", path: "/api/v1/me/tokens", as: tok.Token})
-		c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/users/%d/tokens", official.ID), as: "admin"})
-		c.call(t, e, 403, req{method: "GET", path: fmt.Sprintf("/api/v1/users/%d/tokens", official.ID), as: "updater"})
-		c.call(t, e, 404, req{method: "GET", path: "/api/v1/users/999999/tokens", as: "admin"})
-		c.call(t, e, 201, req{method: "POST", path: "/api/v1/tokens", as: "admin", body: fmt.Sprintf(`{"user_id":%d,"no_expiry":true}`, official.ID)})
-		c.call(t, e, 422, req{method: "POST", path: "/api/v1/tokens", as: "admin", body: fmt.Sprintf(`{"user_id":%d,"no_expiry":true,"expires_at":"2027-01-01T00:00:00+07:00"}`, official.ID)})
-		c.call(t, e, 200, req{method: "GET", path: "/api/v1/audit?kind=token&limit=10", as: "admin"})
-		c.call(t, e, 400, req{method: "GET", path: "/api/v1/audit?limit=0", as: "admin"}, true)
-		c.call(t, e, 403, req{method: "GET", path: "/api/v1/audit", as: "council"})
-		c.call(t, e, 204, req{method: "DELETE", path: fmt.Sprintf("/api/v1/tokens/%d", tok.ID), as: "admin"})
-		c.call(t, e, 401, req{method: "GET", path: "/api/v1/me", as: tok.Token})
-		c.call(t, e, 401, req{method: "GET", path: "/api/v1/agencies"})
-		c.call(t, e, 403, req{method: "POST", path: "/api/v1/agencies", as: "updater", body: `{"code":"X","name":"X","kind":"district"}`})
+		testkit.Step(t, "an administrator creates an agency, its signers, an official and tokens, and reads the audit log", func(t *testing.T) {
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/me", as: "updater"})
+			decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/agencies", as: "admin",
+				body: `{"code":"SYT","name":"Sở Y tế","kind":"department"}`}), &agency)
+			c.call(t, e, 409, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"SYT","name":"Sở Y tế","kind":"department"}`})
+			c.call(t, e, 422, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"SXD","name":"Sở Xây dựng","kind":"ward"}`})
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/agencies", as: "approver"})
+			signers := fmt.Sprintf("/api/v1/agencies/%d/signers", agency.ID)
+			var signer struct {
+				ID int64 `json:"id"`
+			}
+			decode(t, c.call(t, e, 201, req{method: "POST", path: signers, as: "admin", body: `{"organization":"Sở Y tế","note":"Con dấu của Sở"}`}), &signer)
+			c.call(t, e, 409, req{method: "POST", path: signers, as: "admin", body: `{"organization":"Sở Y tế"}`})
+			c.call(t, e, 422, req{method: "POST", path: signers, as: "admin", body: `{"fingerprint":"12:34"}`})
+			c.call(t, e, 200, req{method: "GET", path: signers, as: "admin"})
+			c.call(t, e, 403, req{method: "GET", path: signers, as: "approver"})
+			c.call(t, e, 204, req{method: "DELETE", path: fmt.Sprintf("%s/%d", signers, signer.ID), as: "admin"})
+			c.call(t, e, 404, req{method: "DELETE", path: fmt.Sprintf("%s/%d", signers, signer.ID), as: "admin"})
+			var official workflow.User
+			decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/users", as: "admin", body: fmt.Sprintf(
+				`{"email":"Cap.Nhat@syt.example.vn","name":"Nguyễn Văn A","title":"Chuyên viên","grants":[{"role":"updater","agency_id":%d}]}`, agency.ID)}), &official)
+			if official.Email != "cap.nhat@syt.example.vn" || len(official.Grants) != 1 {
+				t.Errorf("created user %+v", official)
+			}
+			c.call(t, e, 409, req{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email":"cap.nhat@syt.example.vn","name":"Trùng"}`})
+			c.call(t, e, 422, req{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email":"x@syt.example.vn","name":"X","grants":[{"role":"approver"}]}`})
+			c.call(t, e, 400, req{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email":"x@syt.example.vn","name":"X","grants":{}}`})
+			var tok struct {
+				ID    int64  `json:"id"`
+				Token string `json:"token"`
+			}
+			decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/tokens", as: "admin", body: fmt.Sprintf(`{"user_id":%d}`, official.ID)}), &tok)
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/me", as: tok.Token})
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/me/tokens", as: tok.Token})
+			c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/users/%d/tokens", official.ID), as: "admin"})
+			c.call(t, e, 403, req{method: "GET", path: fmt.Sprintf("/api/v1/users/%d/tokens", official.ID), as: "updater"})
+			c.call(t, e, 404, req{method: "GET", path: "/api/v1/users/999999/tokens", as: "admin"})
+			c.call(t, e, 201, req{method: "POST", path: "/api/v1/tokens", as: "admin", body: fmt.Sprintf(`{"user_id":%d,"no_expiry":true}`, official.ID)})
+			c.call(t, e, 422, req{method: "POST", path: "/api/v1/tokens", as: "admin", body: fmt.Sprintf(`{"user_id":%d,"no_expiry":true,"expires_at":"2027-01-01T00:00:00+07:00"}`, official.ID)})
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/audit?kind=token&limit=10", as: "admin"})
+			c.call(t, e, 400, req{method: "GET", path: "/api/v1/audit?limit=0", as: "admin"}, true)
+			c.call(t, e, 403, req{method: "GET", path: "/api/v1/audit", as: "council"})
+			c.call(t, e, 204, req{method: "DELETE", path: fmt.Sprintf("/api/v1/tokens/%d", tok.ID), as: "admin"})
+			c.call(t, e, 401, req{method: "GET", path: "/api/v1/me", as: tok.Token})
+			c.call(t, e, 401, req{method: "GET", path: "/api/v1/agencies"})
+			c.call(t, e, 403, req{method: "POST", path: "/api/v1/agencies", as: "updater", body: `{"code":"X","name":"X","kind":"district"}`})
+		})
 
-		// Criteria sets: YAML and JSON imports, the tree, a replacement.
-		c.call(t, e, 200, req{method: "GET", path: "/api/v1/criteria-sets", as: "council"})
-		var yamlSet, jsonSet struct {
-			ID     int64 `json:"id"`
-			Leaves int   `json:"leaves"`
-		}
-		decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: sampleSet(t, "SO-2027"), ctype: "application/yaml"}), &yamlSet)
-		decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: testdata(t, "criteria-small.json")}), &jsonSet)
-		if yamlSet.Leaves != e.DeptSet.Leaves || jsonSet.Leaves != 3 {
-			t.Errorf("leaves: yaml %d (want %d), json %d (want 3)", yamlSet.Leaves, e.DeptSet.Leaves, jsonSet.Leaves)
-		}
-		c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/criteria-sets/%d", e.DeptSet.ID), as: "updater"})
-		c.call(t, e, 200, req{method: "PUT", path: fmt.Sprintf("/api/v1/criteria-sets/%d", jsonSet.ID), as: "admin",
-			body: strings.Replace(testdata(t, "criteria-small.json"), `"NHO-2026"`, `"NHO-2026-B"`, 1)})
-		c.call(t, e, 409, req{method: "PUT", path: fmt.Sprintf("/api/v1/criteria-sets/%d", e.DeptSet.ID), as: "admin", body: sampleSet(t, "SO-2028"), ctype: "application/yaml"})
-		c.call(t, e, 422, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: testdata(t, "criteria-bad.yaml"), ctype: "application/yaml"})
-		c.call(t, e, 415, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: testdata(t, "criteria-small.json"), ctype: "text/csv"})
-		c.call(t, e, 404, req{method: "GET", path: "/api/v1/criteria-sets/999999", as: "admin"})
+		testkit.Step(t, "criteria sets import from YAML and JSON, read as a tree, and are replaced until frozen", func(t *testing.T) {
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/criteria-sets", as: "council"})
+			var yamlSet, jsonSet struct {
+				ID     int64 `json:"id"`
+				Leaves int   `json:"leaves"`
+			}
+			decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: sampleSet(t, "SO-2027"), ctype: "application/yaml"}), &yamlSet)
+			decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: sample(t, "criteria-small.json")}), &jsonSet)
+			if yamlSet.Leaves != e.DeptSet.Leaves || jsonSet.Leaves != 3 {
+				t.Errorf("leaves: yaml %d (want %d), json %d (want 3)", yamlSet.Leaves, e.DeptSet.Leaves, jsonSet.Leaves)
+			}
+			c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/criteria-sets/%d", e.DeptSet.ID), as: "updater"})
+			c.call(t, e, 200, req{method: "PUT", path: fmt.Sprintf("/api/v1/criteria-sets/%d", jsonSet.ID), as: "admin",
+				body: strings.Replace(sample(t, "criteria-small.json"), `"NHO-2026"`, `"NHO-2026-B"`, 1)})
+			c.call(t, e, 409, req{method: "PUT", path: fmt.Sprintf("/api/v1/criteria-sets/%d", e.DeptSet.ID), as: "admin", body: sampleSet(t, "SO-2028"), ctype: "application/yaml"})
+			c.call(t, e, 422, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: sample(t, "criteria-bad.yaml"), ctype: "application/yaml"})
+			c.call(t, e, 415, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: sample(t, "criteria-small.json"), ctype: "text/csv"})
+			c.call(t, e, 404, req{method: "GET", path: "/api/v1/criteria-sets/999999", as: "admin"})
+		})
 
-		// A campaign, with its deadlines written in province time without an offset.
-		var campaign workflow.Campaign
-		decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/campaigns", as: "admin", body: jsonBody(t, map[string]any{
-			"name": "Chỉ số CCHC 2026 (đợt chính)", "year": 2026,
-			"opens_at": start.Add(-time.Hour).In(zone).Format("2006-01-02T15:04:05"), "closes_at": "2026-11-25T17:00:00",
-			"criteria_sets": map[string]int64{"department": e.DeptSet.ID, "district": e.DistSet.ID},
-		})}, true), &campaign)
-		c.call(t, e, 422, req{method: "POST", path: "/api/v1/campaigns", as: "admin", body: jsonBody(t, map[string]any{
-			"name": "X", "year": 2026, "opens_at": "2026-11-15T08:00:00+07:00", "closes_at": "2026-11-25",
-			"criteria_sets": map[string]int64{"department": e.DeptSet.ID}})}, true)
-		c.call(t, e, 200, req{method: "GET", path: "/api/v1/campaigns", as: "other-updater"})
-		c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d", campaign.ID), as: "approver"})
-		c.call(t, e, 404, req{method: "GET", path: "/api/v1/campaigns/999999", as: "admin"})
+		testkit.Step(t, "a campaign takes deadlines written in province time without an offset", func(t *testing.T) {
+			decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/campaigns", as: "admin", body: jsonBody(t, map[string]any{
+				"name": "Chỉ số CCHC 2026 (đợt chính)", "year": 2026,
+				"opens_at": start.Add(-time.Hour).In(zone).Format("2006-01-02T15:04:05"), "closes_at": "2026-11-25T17:00:00",
+				"criteria_sets": map[string]int64{"department": e.DeptSet.ID, "district": e.DistSet.ID},
+			})}, true), &campaign)
+			c.call(t, e, 422, req{method: "POST", path: "/api/v1/campaigns", as: "admin", body: jsonBody(t, map[string]any{
+				"name": "X", "year": 2026, "opens_at": "2026-11-15T08:00:00+07:00", "closes_at": "2026-11-25",
+				"criteria_sets": map[string]int64{"department": e.DeptSet.ID}})}, true)
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/campaigns", as: "other-updater"})
+			c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d", campaign.ID), as: "approver"})
+			c.call(t, e, 404, req{method: "GET", path: "/api/v1/campaigns/999999", as: "admin"})
+		})
 
-		// The department's report in the new campaign.
-		var list []struct {
-			ID int64 `json:"id"`
-		}
-		decode(t, c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/reports?campaign_id=%d&state=draft&agency_id=%d", campaign.ID, e.Dept.ID), as: "council"}), &list)
-		if len(list) != 1 {
-			t.Fatalf("reports of the department in campaign %d: %v", campaign.ID, list)
-		}
-		c.call(t, e, 200, req{method: "GET", path: "/api/v1/reports", as: "updater"})
-		c.call(t, e, 400, req{method: "GET", path: "/api/v1/reports?state=finished", as: "updater"})
-		dept := on(e.Dept, list[0].ID)
-		rp := fmt.Sprintf("/api/v1/reports/%d", dept.ReportID)
-		got := c.call(t, e, 200, req{method: "GET", path: rp, as: "updater"})
-		c.call(t, e, 404, req{method: "GET", path: fmt.Sprintf("/api/v1/reports/%d", e.District.ReportID), as: "updater"})
+		testkit.Step(t, "the department's report in the new campaign is listed and read; another agency's is not found", func(t *testing.T) {
+			var list []struct {
+				ID int64 `json:"id"`
+			}
+			decode(t, c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/reports?campaign_id=%d&state=draft&agency_id=%d", campaign.ID, e.Dept.ID), as: "council"}), &list)
+			if len(list) != 1 {
+				t.Fatalf("reports of the department in campaign %d: %v", campaign.ID, list)
+			}
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/reports", as: "updater"})
+			c.call(t, e, 400, req{method: "GET", path: "/api/v1/reports?state=finished", as: "updater"})
+			dept = on(e.Dept, list[0].ID)
+			rp = fmt.Sprintf("/api/v1/reports/%d", dept.ReportID)
+			got = c.call(t, e, 200, req{method: "GET", path: rp, as: "updater"})
+			c.call(t, e, 404, req{method: "GET", path: fmt.Sprintf("/api/v1/reports/%d", e.District.ReportID), as: "updater"})
+		})
 
-		// Exemptions, then the entries.
-		c.call(t, e, 200, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["3.1"],"reason":"Theo Công văn số 15/SNV"}`})
-		c.call(t, e, 422, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["1.1.1"],"reason":"Theo Công văn số 15/SNV"}`})
-		c.call(t, e, 422, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["3.1"]}`}, true)
-		etag := got.header.Get("ETag")
-		c.call(t, e, 412, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", header: map[string]string{"If-Match": etag},
-			body: `{"self_score":1,"explanation":"Ban hành đúng hạn"}`})
-		etag = c.call(t, e, 200, req{method: "GET", path: rp, as: "updater"}).header.Get("ETag")
-		c.call(t, e, 200, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", header: map[string]string{"If-Match": etag},
-			body: `{"self_score":0.5,"explanation":"Ban hành chậm"}`})
-		c.call(t, e, 200, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `{"self_score":null,"explanation":""}`})
-		c.call(t, e, 400, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `{"self_score":"1"}`})
-		c.call(t, e, 415, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `self_score=1`, ctype: "application/x-www-form-urlencoded"})
-		c.call(t, e, 422, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `{"self_score":1.5}`})
-		c.call(t, e, 404, req{method: "PUT", path: rp + "/entries/9.9", as: "updater", body: `{"self_score":1}`})
-		c.call(t, e, 403, req{method: "PUT", path: rp + "/entries/1.1.1", as: "approver", body: `{"self_score":1}`})
-		e.FillEntries(t, dept)
-		c.call(t, e, 200, req{method: "GET", path: rp + "/revisions?code=1.1.1", as: "council"})
-		c.call(t, e, 200, req{method: "GET", path: rp + "/revisions", as: "approver"})
+		testkit.Step(t, "exemptions need a reason; entries honour If-Match and the criteria's steps", func(t *testing.T) {
+			c.call(t, e, 200, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["3.1"],"reason":"Theo Công văn số 15/SNV"}`})
+			c.call(t, e, 422, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["1.1.1"],"reason":"Theo Công văn số 15/SNV"}`})
+			c.call(t, e, 422, req{method: "PUT", path: rp + "/exemptions", as: "admin", body: `{"codes":["3.1"]}`}, true)
+			etag := got.header.Get("ETag")
+			c.call(t, e, 412, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", header: map[string]string{"If-Match": etag},
+				body: `{"self_score":1,"explanation":"Ban hành đúng hạn"}`})
+			etag = c.call(t, e, 200, req{method: "GET", path: rp, as: "updater"}).header.Get("ETag")
+			c.call(t, e, 200, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", header: map[string]string{"If-Match": etag},
+				body: `{"self_score":0.5,"explanation":"Ban hành chậm"}`})
+			c.call(t, e, 200, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `{"self_score":null,"explanation":""}`})
+			c.call(t, e, 400, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `{"self_score":"1"}`})
+			c.call(t, e, 415, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `self_score=1`, ctype: "application/x-www-form-urlencoded"})
+			c.call(t, e, 422, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `{"self_score":1.5}`})
+			c.call(t, e, 404, req{method: "PUT", path: rp + "/entries/9.9", as: "updater", body: `{"self_score":1}`})
+			c.call(t, e, 403, req{method: "PUT", path: rp + "/entries/1.1.1", as: "approver", body: `{"self_score":1}`})
+			e.FillEntries(t, dept)
+			c.call(t, e, 200, req{method: "GET", path: rp + "/revisions?code=1.1.1", as: "council"})
+			c.call(t, e, 200, req{method: "GET", path: rp + "/revisions", as: "approver"})
+		})
 
-		// The state machine, up to Gửi báo cáo.
-		c.call(t, e, 200, req{method: "GET", path: rp + "/transitions", as: "updater"})
-		c.call(t, e, 409, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"approve"}`})
-		c.call(t, e, 422, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"publish"}`})
-		c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "updater", body: `{"event":"complete"}`})
-		c.call(t, e, 422, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"return"}`})
-		c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"approve"}`})
-		c.call(t, e, 200, req{method: "GET", path: rp + "/transitions", as: "approver"})
-		// Evidence, the exports, and the signed summary that sign needs.
-		c.call(t, e, 422, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"sign"}`})
-		sg := newSigning(t)
+		testkit.Step(t, "the updater completes and the approver approves; sign waits for a signed summary", func(t *testing.T) {
+			c.call(t, e, 200, req{method: "GET", path: rp + "/transitions", as: "updater"})
+			c.call(t, e, 409, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"approve"}`})
+			c.call(t, e, 422, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"publish"}`})
+			c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "updater", body: `{"event":"complete"}`})
+			c.call(t, e, 422, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"return"}`})
+			c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"approve"}`})
+			c.call(t, e, 200, req{method: "GET", path: rp + "/transitions", as: "approver"})
+			c.call(t, e, 422, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"sign"}`})
+		})
+
+		// From here on the service trusts the signers' root (a server of the
+		// scenario's, not of a step's).
+		sg = newSigning(t)
 		e.roots(t, sg)
-		body, ctype := upload(t, "file", "Quyết định số 12.pdf", sg.trusted.Sign(t, signtest.MinimalPDF(t, "Quyet dinh 12")))
-		var ev store.Evidence
-		// Entries are closed while entered: evidence is refused with 409 then.
-		c.call(t, e, 409, req{method: "POST", path: rp + "/entries/1.1.1/evidence", as: "updater", body: body, ctype: ctype})
-		c.call(t, e, 200, req{method: "GET", path: rp + "/entries/1.1.1/evidence", as: "council"})
-		c.call(t, e, 200, req{method: "GET", path: rp + "/summary.xlsx", as: "approver"})
-		c.call(t, e, 200, req{method: "GET", path: rp + "/report.pdf", as: "council"})
-		pdf := c.call(t, e, 200, req{method: "GET", path: rp + "/summary.pdf", as: "approver"})
-		c.call(t, e, 404, req{method: "GET", path: rp + "/signed-summary", as: "approver"})
-		body, ctype = upload(t, "file", "Bảng tổng hợp (đã ký).pdf", sg.trusted.Sign(t, pdf.body))
-		c.call(t, e, 415, req{method: "POST", path: rp + "/signed-summary", as: "approver", body: body, ctype: "text/plain"})
-		c.call(t, e, 201, req{method: "POST", path: rp + "/signed-summary", as: "approver", body: body, ctype: ctype})
-		c.call(t, e, 200, req{method: "GET", path: rp + "/signed-summary", as: "council"})
-		c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"sign"}`})
-		_ = ev
-		c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"submit"}`})
-		c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d/progress", campaign.ID), as: "admin"})
-		c.call(t, e, 403, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d/progress", campaign.ID), as: "approver"})
 
-		// A supplementary round for the campaign, and one opened on a single report.
-		c.call(t, e, 201, req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/rounds", campaign.ID), as: "council", body: jsonBody(t, map[string]any{
-			"closes_at": "2026-12-10T17:00:00+07:00", "criteria": []string{"1.1.1", "1.2"}, "note": "Bổ sung minh chứng"})})
-		c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d", campaign.ID), as: "admin"})
-		c.call(t, e, 200, req{method: "GET", path: rp, as: "updater"})
-		e.walk(t, e.Dept2, workflow.StateSubmitted)
-		c.call(t, e, 200, req{method: "POST", path: fmt.Sprintf("/api/v1/reports/%d/transitions", e.Dept2.ReportID), as: "council", body: jsonBody(t, map[string]any{
-			"event": "open_round", "closes_at": "2026-12-10T17:00:00+07:00", "criteria": []string{"1.1.2"}, "reason": "Bổ sung"})})
-		c.call(t, e, 200, req{method: "GET", path: rp + "/history", as: "approver"})
+		testkit.Step(t, "evidence waits for draft, the exports download, and a signed summary lets the approver sign and submit", func(t *testing.T) {
+			body, ctype := upload(t, "file", "Quyết định số 12.pdf", sg.trusted.Sign(t, signtest.MinimalPDF(t, "Quyet dinh 12")))
+			// Entries are closed while entered: evidence is refused with 409 then.
+			c.call(t, e, 409, req{method: "POST", path: rp + "/entries/1.1.1/evidence", as: "updater", body: body, ctype: ctype})
+			c.call(t, e, 200, req{method: "GET", path: rp + "/entries/1.1.1/evidence", as: "council"})
+			c.call(t, e, 200, req{method: "GET", path: rp + "/summary.xlsx", as: "approver"})
+			c.call(t, e, 200, req{method: "GET", path: rp + "/report.pdf", as: "council"})
+			pdf := c.call(t, e, 200, req{method: "GET", path: rp + "/summary.pdf", as: "approver"})
+			c.call(t, e, 404, req{method: "GET", path: rp + "/signed-summary", as: "approver"})
+			body, ctype = upload(t, "file", "Bảng tổng hợp (đã ký).pdf", sg.trusted.Sign(t, pdf.body))
+			c.call(t, e, 415, req{method: "POST", path: rp + "/signed-summary", as: "approver", body: body, ctype: "text/plain"})
+			c.call(t, e, 201, req{method: "POST", path: rp + "/signed-summary", as: "approver", body: body, ctype: ctype})
+			c.call(t, e, 200, req{method: "GET", path: rp + "/signed-summary", as: "council"})
+			c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"sign"}`})
+			c.call(t, e, 200, req{method: "POST", path: rp + "/transitions", as: "approver", body: `{"event":"submit"}`})
+			c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d/progress", campaign.ID), as: "admin"})
+			c.call(t, e, 403, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d/progress", campaign.ID), as: "approver"})
+		})
 
-		// Round 1 is open for 1.1.1: evidence goes in, is listed, read and deleted.
-		body, ctype = upload(t, "file", "Báo cáo bổ sung.pdf", sg.trusted.Sign(t, signtest.MinimalPDF(t, "Bao cao bo sung")))
-		decode(t, c.call(t, e, 201, req{method: "POST", path: rp + "/entries/1.1.1/evidence", as: "updater", body: body, ctype: ctype}), &ev)
-		c.call(t, e, 422, req{method: "POST", path: rp + "/entries/1.2/evidence", as: "updater", body: `--x--`, ctype: "multipart/form-data; boundary=x"}, true)
-		c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/evidence/%d", ev.ID), as: "approver"})
-		c.call(t, e, 204, req{method: "DELETE", path: fmt.Sprintf("/api/v1/evidence/%d", ev.ID), as: "updater"})
-		c.call(t, e, 404, req{method: "DELETE", path: fmt.Sprintf("/api/v1/evidence/%d", ev.ID), as: "updater"})
+		testkit.Step(t, "the council opens a supplementary round for the campaign and one on a single report", func(t *testing.T) {
+			c.call(t, e, 201, req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/rounds", campaign.ID), as: "council", body: jsonBody(t, map[string]any{
+				"closes_at": "2026-12-10T17:00:00+07:00", "criteria": []string{"1.1.1", "1.2"}, "note": "Bổ sung minh chứng"})})
+			c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d", campaign.ID), as: "admin"})
+			c.call(t, e, 200, req{method: "GET", path: rp, as: "updater"})
+			e.walk(t, e.Dept2, workflow.StateSubmitted)
+			c.call(t, e, 200, req{method: "POST", path: fmt.Sprintf("/api/v1/reports/%d/transitions", e.Dept2.ReportID), as: "council", body: jsonBody(t, map[string]any{
+				"event": "open_round", "closes_at": "2026-12-10T17:00:00+07:00", "criteria": []string{"1.1.2"}, "reason": "Bổ sung"})})
+			c.call(t, e, 200, req{method: "GET", path: rp + "/history", as: "approver"})
+		})
 
-		// Notifications: the submission told the council.
-		if _, err := scheduler.New(e.Store, scheduler.Config{Zone: zone}, zerolog.Nop()).FanOut(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		var notes []store.Notification
-		decode(t, c.call(t, e, 200, req{method: "GET", path: "/api/v1/notifications?unread=true", as: "council"}), &notes)
-		if len(notes) == 0 || notes[0].Kind != "round_opened" && notes[0].Kind != "submitted" {
-			t.Fatalf("council's notifications: %+v", notes)
-		}
-		c.call(t, e, 204, req{method: "POST", path: fmt.Sprintf("/api/v1/notifications/%d/read", notes[0].ID), as: "council"})
-		c.call(t, e, 404, req{method: "POST", path: fmt.Sprintf("/api/v1/notifications/%d/read", notes[0].ID), as: "updater"})
-		c.call(t, e, 422, req{method: "GET", path: "/api/v1/notifications?limit=0", as: "council"})
+		testkit.Step(t, "in round 1 evidence for 1.1.1 goes in, is read and is deleted", func(t *testing.T) {
+			body, ctype := upload(t, "file", "Báo cáo bổ sung.pdf", sg.trusted.Sign(t, signtest.MinimalPDF(t, "Bao cao bo sung")))
+			decode(t, c.call(t, e, 201, req{method: "POST", path: rp + "/entries/1.1.1/evidence", as: "updater", body: body, ctype: ctype}), &ev)
+			c.call(t, e, 422, req{method: "POST", path: rp + "/entries/1.2/evidence", as: "updater", body: `--x--`, ctype: "multipart/form-data; boundary=x"}, true)
+			c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/evidence/%d", ev.ID), as: "approver"})
+			c.call(t, e, 204, req{method: "DELETE", path: fmt.Sprintf("/api/v1/evidence/%d", ev.ID), as: "updater"})
+			c.call(t, e, 404, req{method: "DELETE", path: fmt.Sprintf("/api/v1/evidence/%d", ev.ID), as: "updater"})
+		})
 
-		// Officials: the province's form, all or nothing.
-		c.call(t, e, 200, req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/officials", agency.ID), as: "admin",
-			body: testdata(t, "officials-department.csv"), ctype: "text/csv"})
-		c.call(t, e, 422, req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/officials", agency.ID), as: "admin",
-			body: testdata(t, "officials-bad.csv"), ctype: "text/csv"})
-		// The audit log of everything above, every kind of row.
-		c.call(t, e, 200, req{method: "GET", path: "/api/v1/audit?limit=1000", as: "admin"})
+		testkit.Step(t, "the submission notifies the council, who marks it read", func(t *testing.T) {
+			if _, err := scheduler.New(e.Store, scheduler.Config{Zone: zone}, zerolog.Nop()).FanOut(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			var notes []store.Notification
+			decode(t, c.call(t, e, 200, req{method: "GET", path: "/api/v1/notifications?unread=true", as: "council"}), &notes)
+			if len(notes) == 0 || notes[0].Kind != "round_opened" && notes[0].Kind != "submitted" {
+				t.Fatalf("council's notifications: %+v", notes)
+			}
+			c.call(t, e, 204, req{method: "POST", path: fmt.Sprintf("/api/v1/notifications/%d/read", notes[0].ID), as: "council"})
+			c.call(t, e, 404, req{method: "POST", path: fmt.Sprintf("/api/v1/notifications/%d/read", notes[0].ID), as: "updater"})
+			c.call(t, e, 422, req{method: "GET", path: "/api/v1/notifications?limit=0", as: "council"})
+		})
 
-		// After the deadline.
-		e.Clock.Set(e.Campaign.ClosesAt)
-		c.call(t, e, 423, req{method: "PUT", path: fmt.Sprintf("/api/v1/reports/%d/entries/1.1.1", e.Dept.ReportID), as: "updater", body: `{"self_score":1}`})
-		e.Clock.Set(start)
+		testkit.Step(t, "an officials list imports all or nothing, and the audit log holds everything above", func(t *testing.T) {
+			c.call(t, e, 200, req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/officials", agency.ID), as: "admin",
+				body: sample(t, "officials-department.csv"), ctype: "text/csv"})
+			c.call(t, e, 422, req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/officials", agency.ID), as: "admin",
+				body: sample(t, "officials-bad.csv"), ctype: "text/csv"})
+			// The audit log of everything above, every kind of row.
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/audit?limit=1000", as: "admin"})
+		})
 
-		// A locked report shows the state it was locked from, and the council may reopen it.
-		e.lockReport(t, e.District.ReportID)
-		var locked struct {
-			State      workflow.State  `json:"state"`
-			LockedFrom *workflow.State `json:"locked_from"`
-		}
-		lp := fmt.Sprintf("/api/v1/reports/%d", e.District.ReportID)
-		decode(t, c.call(t, e, 200, req{method: "GET", path: lp, as: "dist-approver"}), &locked)
-		if locked.State != workflow.StateLocked || locked.LockedFrom == nil || *locked.LockedFrom != workflow.StateDraft {
-			t.Errorf("locked report: %+v", locked)
-		}
-		var options struct {
-			Transitions []workflow.Available `json:"transitions"`
-		}
-		decode(t, c.call(t, e, 200, req{method: "GET", path: lp + "/transitions", as: "council"}), &options)
-		if len(options.Transitions) != 2 || options.Transitions[0].Event != workflow.EventOpenRound || options.Transitions[1].Event != workflow.EventExtend ||
-			options.Transitions[1].To != workflow.StateDraft {
-			t.Errorf("the council's transitions on a locked report: %+v", options.Transitions)
-		}
-		c.call(t, e, 423, req{method: "POST", path: lp + "/transitions", as: "dist-approver", body: `{"event":"approve"}`})
-		c.call(t, e, 422, req{method: "POST", path: lp + "/transitions", as: "council", body: `{"event":"extend","closes_at":"2026-12-01T17:00:00+07:00"}`})
-		c.call(t, e, 200, req{method: "POST", path: lp + "/transitions", as: "admin", body: `{"event":"extend","closes_at":"2026-12-01T17:00:00+07:00","reason":"Sự cố mất điện"}`})
-		c.call(t, e, 200, req{method: "GET", path: lp, as: "dist-approver"})
+		testkit.Step(t, "after the deadline an entry is refused with 423", func(t *testing.T) {
+			e.Clock.Set(e.Campaign.ClosesAt)
+			c.call(t, e, 423, req{method: "PUT", path: fmt.Sprintf("/api/v1/reports/%d/entries/1.1.1", e.Dept.ReportID), as: "updater", body: `{"self_score":1}`})
+			e.Clock.Set(start)
+		})
 
-		// A body over the limit, on a server with a small one.
-		small := e.withServer(t, func(c *handlers.Config) { c.MaxBody = 512 })
-		c.call(t, small, 413, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: sampleSet(t, "SO-2029"), ctype: "application/yaml"})
+		testkit.Step(t, "a locked report shows the state it was locked from, and an administrator extends it with a reason", func(t *testing.T) {
+			e.lockReport(t, e.District.ReportID)
+			var locked struct {
+				State      workflow.State  `json:"state"`
+				LockedFrom *workflow.State `json:"locked_from"`
+			}
+			lp := fmt.Sprintf("/api/v1/reports/%d", e.District.ReportID)
+			decode(t, c.call(t, e, 200, req{method: "GET", path: lp, as: "dist-approver"}), &locked)
+			if locked.State != workflow.StateLocked || locked.LockedFrom == nil || *locked.LockedFrom != workflow.StateDraft {
+				t.Errorf("locked report: %+v", locked)
+			}
+			var options struct {
+				Transitions []workflow.Available `json:"transitions"`
+			}
+			decode(t, c.call(t, e, 200, req{method: "GET", path: lp + "/transitions", as: "council"}), &options)
+			if len(options.Transitions) != 2 || options.Transitions[0].Event != workflow.EventOpenRound || options.Transitions[1].Event != workflow.EventExtend ||
+				options.Transitions[1].To != workflow.StateDraft {
+				t.Errorf("the council's transitions on a locked report: %+v", options.Transitions)
+			}
+			c.call(t, e, 423, req{method: "POST", path: lp + "/transitions", as: "dist-approver", body: `{"event":"approve"}`})
+			c.call(t, e, 422, req{method: "POST", path: lp + "/transitions", as: "council", body: `{"event":"extend","closes_at":"2026-12-01T17:00:00+07:00"}`})
+			c.call(t, e, 200, req{method: "POST", path: lp + "/transitions", as: "admin", body: `{"event":"extend","closes_at":"2026-12-01T17:00:00+07:00","reason":"Sự cố mất điện"}`})
+			c.call(t, e, 200, req{method: "GET", path: lp, as: "dist-approver"})
+		})
 
-		// Every documented operation was exercised, and every common error.
-		var missing []string
-		for path, item := range c.doc.Paths.Map() {
-			for method := range item.Operations() {
-				if !c.ops[method+" "+path] {
-					missing = append(missing, method+" "+path)
+		testkit.Step(t, "a body over the server's limit is refused with 413", func(t *testing.T) {
+			small := e.withServer(t, func(c *handlers.Config) { c.MaxBody = 512 })
+			c.call(t, small, 413, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: sampleSet(t, "SO-2029"), ctype: "application/yaml"})
+		})
+
+		testkit.Step(t, "every documented operation and every common error was exercised", func(t *testing.T) {
+			var missing []string
+			for path, item := range c.doc.Paths.Map() {
+				for method := range item.Operations() {
+					if !c.ops[method+" "+path] {
+						missing = append(missing, method+" "+path)
+					}
 				}
 			}
-		}
-		sort.Strings(missing)
-		if missing != nil {
-			t.Errorf("documented operations the scenario did not exercise: %v", missing)
-		}
-		for _, code := range []int{400, 401, 403, 404, 409, 412, 413, 415, 422, 423, 503} {
-			if !c.codes[code] {
-				t.Errorf("the scenario saw no %d", code)
+			sort.Strings(missing)
+			if missing != nil {
+				t.Errorf("documented operations the scenario did not exercise: %v", missing)
 			}
-		}
+			for _, code := range []int{400, 401, 403, 404, 409, 412, 413, 415, 422, 423, 503} {
+				if !c.codes[code] {
+					t.Errorf("the scenario saw no %d", code)
+				}
+			}
+		})
 	})
 }
 

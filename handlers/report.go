@@ -23,8 +23,8 @@ func (s *Server) visibleReport(r *http.Request) (int64, store.ReportRef, error) 
 	if err != nil {
 		return 0, ref, err
 	}
-	if !currentUser(r).CanSeeAgency(ref.AgencyID) {
-		return 0, ref, workflow.Errorf(workflow.ENOTFOUND, "Report %d not found.", id)
+	if err := workflow.Can(currentUser(r), workflow.ActReportSee, workflow.Target{AgencyID: ref.AgencyID}); err != nil {
+		return 0, ref, err
 	}
 	return id, ref, nil
 }
@@ -126,8 +126,8 @@ func (s *Server) handleEntryPut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := currentUser(r)
-	if !u.Has(workflow.RoleUpdater, ref.AgencyID) {
-		s.problem(w, r, workflow.Errorf(workflow.EFORBIDDEN, "Only the agency's updaters enter scores."))
+	if err := workflow.Can(u, workflow.ActEntryEdit, workflow.Target{AgencyID: ref.AgencyID}); err != nil {
+		s.problem(w, r, err)
 		return
 	}
 	var in struct {
@@ -180,7 +180,7 @@ func (s *Server) handleExemptionsPut(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleHistoryList(w http.ResponseWriter, r *http.Request) {
-	id, _, err := s.visibleReport(r)
+	id, ref, err := s.visibleReport(r)
 	var h []store.HistoryEntry
 	if err == nil {
 		h, err = s.store.History(r.Context(), currentUser(r), id)
@@ -189,14 +189,14 @@ func (s *Server) handleHistoryList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	admin := currentUser(r).Has(workflow.RoleAdmin, 0)
+	origin := workflow.Allows(currentUser(r), workflow.ActHistoryOrigin, workflow.Target{AgencyID: ref.AgencyID})
 	for i := range h {
 		h[i].At = h[i].At.In(s.zone)
 		if h[i].ClosesAt != nil {
 			t := h[i].ClosesAt.In(s.zone)
 			h[i].ClosesAt = &t
 		}
-		if !admin {
+		if !origin {
 			// Where a request came from is for the administrators' audit,
 			// not for every official who may read the report.
 			h[i].RequestID, h[i].ClientRequestID, h[i].ClientIP = "", "", ""

@@ -3,30 +3,144 @@ package handlers_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/unicode/norm"
 
+	"parindex/handlers"
+	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
 
 // The fuzz targets here send fuzzed JSON bodies through the whole server to
-// a real SQLite store. The world is built once per target, not per input; a
-// report's state carries over from one input to the next, so each input first
-// puts the report where it asks to start and every property compares the
-// report after the request with the report just before it.
+// a real SQLite store. Every input starts from the same database, put back
+// before it, so that it never depends on the inputs before it: an input that
+// fails, fails again on its own, and the fuzzer sees the same coverage for
+// the same input (the store's code and SQLite's are instrumented too, and
+// would otherwise report new coverage wherever the database had grown).
+
+// fuzzEnv is the world a fuzz target's inputs go to, built once in each
+// process (each fuzzing worker builds its own) on a database in memory
+// (tmpfs), where synchronous=FULL costs nothing: an input never waits on a
+// busy disk. Requests are served in process, with no network, and the clock
+// stands still at start.
+type fuzzEnv struct {
+	*env
+	dir  string                    // in memory
+	live string                    // the database the store has open
+	kept map[workflow.State]string // copies of it, by the Dept report's state
+	at   workflow.State            // the copy live was last put back from
+}
+
+// fuzzTimeout bounds each request of an input, well under the 10 s after
+// which Go's fuzzer gives up on a worker: a request that hangs fails its
+// input, which is then kept under testdata/fuzz.
+const fuzzTimeout = 5 * time.Second
+
+func newFuzzEnv(f *testing.F) *fuzzEnv {
+	f.Helper()
+	dir := testkit.MemDir(f)
+	fe := &fuzzEnv{dir: dir, live: filepath.Join(dir, "live.db"), kept: map[workflow.State]string{}}
+	clock := storetest.NewClock(start)
+	s := storetest.OpenURL(f, "sqlite:"+fe.live, clock)
+	if _, err := s.MigrateUp(context.Background()); err != nil {
+		f.Fatalf("migrate up: %v", err)
+	}
+	// No metrics: they observe durations, which would make the coverage of
+	// an input depend on how long it took.
+	fe.env = newEnvOn(f, s, clock, func(c *handlers.Config) { c.Metrics = nil })
+	fe.client = testkit.InProcess(fe.server, fuzzTimeout)
+	// Each caller signs in once now, so that no input writes its token's
+	// first use (see written).
+	for name := range fe.tokens {
+		fe.send(f, req{method: http.MethodGet, path: "/api/v1/me", as: name})
+	}
+	return fe
+}
+
+// keep copies the database as it is now, for the inputs that start with
+// the Dept report in state.
+func (fe *fuzzEnv) keep(t testing.TB, state workflow.State) {
+	t.Helper()
+	if got := fe.Report(t, fe.Dept).State; got != state {
+		t.Fatalf("keep %s: the report is %s", state, got)
+	}
+	path := filepath.Join(fe.dir, string(state)+".db")
+	if _, err := fe.Store.DB().Exec(`VACUUM INTO ?`, path); err != nil {
+		t.Fatalf("keep %s: %v", state, err)
+	}
+	fe.kept[state] = path
+}
+
+// startAt returns the Dept agency with its report in state, the database
+// as it was kept for state: put back unless the last input started there
+// and wrote nothing (most inputs are refused). The file is copied while
+// the store has no connection open, so the input's queries run on a new
+// connection. The store's decision cache, which outlives the file, is then
+// made to read the report afresh, as it would after a failed decision, so
+// that it holds what the file holds.
+func (fe *fuzzEnv) startAt(t *testing.T, state workflow.State) *storetest.Agency {
+	t.Helper()
+	if state == fe.at && !fe.written(t) {
+		return fe.Dept
+	}
+	db := fe.Store.DB()
+	idle := db.Stats().MaxOpenConnections // the store keeps as many idle as it may open
+	db.SetMaxIdleConns(0)                 // closes the idle ones
+	if n := db.Stats().OpenConnections; n != 0 {
+		t.Fatalf("%d database connections still open between inputs", n)
+	}
+	data, err := os.ReadFile(fe.kept[state])
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err == nil {
+			if err = os.Remove(fe.live + suffix); errors.Is(err, fs.ErrNotExist) {
+				err = nil
+			}
+		}
+	}
+	if err == nil {
+		err = os.WriteFile(fe.live, data, 0o600)
+	}
+	db.SetMaxIdleConns(idle)
+	if err != nil {
+		t.Fatalf("put back the database of %s: %v", state, err)
+	}
+	_, err = fe.Store.Transition(context.Background(), fe.Admin, fe.Dept.ReportID, workflow.TransitionRequest{Event: "prime"}, nil, store.Meta{})
+	if workflow.ErrorCode(err) != workflow.EINVALID {
+		t.Fatalf("an unknown event to read the report afresh: %v, want %s", err, workflow.EINVALID)
+	}
+	fe.at = state
+	return fe.Dept
+}
+
+// written reports whether anything was written to the database since it
+// was put back: SQLite writes every change to the WAL first.
+func (fe *fuzzEnv) written(t *testing.T) bool {
+	t.Helper()
+	st, err := os.Stat(fe.live + "-wal")
+	if errors.Is(err, fs.ErrNotExist) {
+		return false
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size() > 0
+}
 
 // fuzzSnap is what a refused write must leave alone: the report with its
-// entries and totals, and how many history rows and revisions it has (counts,
-// not the rows, as both grow with every input).
+// entries and totals, and how many history rows and revisions it has.
 type fuzzSnap struct {
 	Report    *workflow.Report
 	History   int
@@ -96,8 +210,11 @@ func checkTotals(t *testing.T, r *workflow.Report) {
 // NUL, which PostgreSQL refuses) and the
 // totals still add up.
 func FuzzEntryPut(f *testing.F) {
-	e := newEnv(f, store.SQLite)
-	a := e.Dept
+	e := newFuzzEnv(f)
+	// One entry written already, so that a PUT may replace one as well as
+	// write the first value of another.
+	e.Put(f, e.Dept, "1.1.2", "0.5", "Hoàn thành một nửa kế hoạch")
+	e.keep(f, workflow.StateDraft)
 	for _, s := range []struct {
 		code, body string
 		match      uint8
@@ -126,6 +243,7 @@ func FuzzEntryPut(f *testing.F) {
 		f.Add(s.code, []byte(s.body), s.match)
 	}
 	f.Fuzz(func(t *testing.T, code string, body []byte, match uint8) {
+		a := e.startAt(t, workflow.StateDraft)
 		before := e.fuzzSnap(t, a.ReportID)
 		r := req{method: http.MethodPut, path: fmt.Sprintf("/api/v1/reports/%d/entries/%s", a.ReportID, url.PathEscape(code)),
 			as: "updater", body: string(body), ctype: "application/json"}
@@ -190,9 +308,19 @@ var fuzzStarts = []workflow.State{workflow.StateDraft, workflow.StateEntered, wo
 // workflow's table allows that caller from that state (one history row,
 // version + 1, entries untouched).
 func FuzzTransitionCreate(f *testing.F) {
-	e := newEnv(f, store.SQLite)
-	a := on(e.Dept, e.Dept.ReportID) // startFrom may move it to a fresh report
+	e := newFuzzEnv(f)
+	a := e.Dept
 	e.FillEntries(f, a)
+	e.keep(f, workflow.StateDraft)
+	e.Fire(f, a.Updater, a, workflow.EventComplete, "")
+	e.keep(f, workflow.StateEntered)
+	e.Fire(f, a.Approver, a, workflow.EventApprove, "")
+	e.keep(f, workflow.StateReviewed)
+	e.Fire(f, a.Approver, a, workflow.EventSign, "")
+	e.keep(f, workflow.StateSigned)
+	e.Fire(f, a.Approver, a, workflow.EventReturn, "Trả lại")
+	e.lockReport(f, a.ReportID) // locked from draft
+	e.keep(f, workflow.StateLocked)
 	for _, s := range []struct {
 		caller, from uint8
 		body         string
@@ -226,7 +354,7 @@ func FuzzTransitionCreate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, caller, from uint8, body []byte) {
 		c := fuzzCallers[int(caller)%len(fuzzCallers)]
-		e.startFrom(t, a, fuzzStarts[int(from)%len(fuzzStarts)])
+		a := e.startAt(t, fuzzStarts[int(from)%len(fuzzStarts)])
 		before := e.fuzzSnap(t, a.ReportID)
 		_, res := e.send(t, req{method: http.MethodPost, path: fmt.Sprintf("/api/v1/reports/%d/transitions", a.ReportID),
 			as: c.name, body: string(body), ctype: "application/json"})
@@ -280,63 +408,6 @@ func transitionOf(ev workflow.Event) *workflow.Transition {
 		}
 	}
 	return nil
-}
-
-// startFrom puts the agency's report in state to through the workflow's own
-// events, as its officials would: down to draft (reopen, return; a locked
-// report is unlocked in SQL, as lockReport locks it), then up. A submitted
-// report cannot come back without a new round, so the agency moves to a
-// report of a fresh campaign, its entries filled.
-func (e *env) startFrom(t *testing.T, a *storetest.Agency, to workflow.State) {
-	t.Helper()
-	ctx := context.Background()
-	fire := func(u *workflow.User, ev workflow.Event, reason string) {
-		t.Helper()
-		if ev == workflow.EventSign {
-			e.AttachSignedSummary(t, a)
-		}
-		if _, err := e.Store.Transition(ctx, u, a.ReportID, workflow.TransitionRequest{Event: ev, Reason: reason}, nil, store.Meta{}); err != nil {
-			t.Fatalf("%s on report %d: %v", ev, a.ReportID, err)
-		}
-	}
-	for {
-		r := e.Report(t, a)
-		if r.State == to {
-			return
-		}
-		switch r.State {
-		case workflow.StateDraft:
-			switch to {
-			case workflow.StateLocked:
-				e.lockReport(t, a.ReportID)
-			default:
-				fire(a.Updater, workflow.EventComplete, "")
-			}
-		case workflow.StateEntered:
-			if to == workflow.StateReviewed || to == workflow.StateSigned {
-				fire(a.Approver, workflow.EventApprove, "")
-			} else {
-				fire(a.Updater, workflow.EventReopen, "")
-			}
-		case workflow.StateReviewed:
-			if to == workflow.StateSigned {
-				fire(a.Approver, workflow.EventSign, "")
-			} else {
-				fire(a.Approver, workflow.EventReturn, "Trả lại")
-			}
-		case workflow.StateSigned:
-			fire(a.Approver, workflow.EventReturn, "Trả lại")
-		case workflow.StateLocked:
-			db := e.Store.DB()
-			if _, err := db.Exec(db.Rebind(`UPDATE reports SET state = COALESCE(locked_from, 'draft'), locked_from = NULL, version = version + 1 WHERE id = ?`), a.ReportID); err != nil {
-				t.Fatalf("unlock report %d: %v", a.ReportID, err)
-			}
-		default:
-			ids := e.freshReports(t)
-			a.ReportID = ids[a.ID]
-			e.FillEntries(t, a)
-		}
-	}
 }
 
 // TestEntryFuzzFound keeps what FuzzEntryPut found as regular cases, on

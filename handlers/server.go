@@ -18,6 +18,7 @@ import (
 	"parindex/metrics"
 	"parindex/signature"
 	"parindex/store"
+	"parindex/workflow"
 )
 
 // Config is what the HTTP layer needs besides the store.
@@ -84,28 +85,9 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
-	if cfg.Zone == nil {
-		cfg.Zone = time.UTC
-	}
-	if cfg.MaxBody <= 0 {
-		cfg.MaxBody = 1 << 20
-	}
-	for _, p := range cfg.TrustedProxies {
-		// chi panics on a bad prefix; a typo in a flag is an error, not a crash.
-		if _, err := netip.ParsePrefix(p); err != nil {
-			return nil, fmt.Errorf("trusted proxy %q: want a CIDR prefix such as 10.0.0.0/8: %w", p, err)
-		}
-	}
-	if len(cfg.MetricsAllow) == 0 {
-		cfg.MetricsAllow = DefaultMetricsAllow
-	}
-	var metricsAllow []netip.Prefix
-	for _, p := range cfg.MetricsAllow {
-		prefix, err := netip.ParsePrefix(p)
-		if err != nil {
-			return nil, fmt.Errorf("metrics allow %q: want a CIDR prefix such as 127.0.0.0/8: %w", p, err)
-		}
-		metricsAllow = append(metricsAllow, prefix.Masked())
+	metricsAllow, err := cfg.check()
+	if err != nil {
+		return nil, err
 	}
 	doc, err := OpenAPIDocument()
 	if err != nil {
@@ -125,11 +107,55 @@ func New(cfg Config) (*Server, error) {
 	if s.deadlinesChanged == nil {
 		s.deadlinesChanged = func() {}
 	}
+	s.router = s.routesOf(cfg.TrustedProxies)
+	s.routes = map[string]bool{}
+	err = chi.Walk(s.router, func(_, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		s.routes[route] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// check fills the configuration's defaults and refuses what chi would
+// panic on: a typo in a flag is an error, not a crash. It returns the
+// networks /metrics answers.
+func (cfg *Config) check() ([]netip.Prefix, error) {
+	if cfg.Zone == nil {
+		cfg.Zone = time.UTC
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	for _, p := range cfg.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: want a CIDR prefix such as 10.0.0.0/8: %w", p, err)
+		}
+	}
+	if len(cfg.MetricsAllow) == 0 {
+		cfg.MetricsAllow = DefaultMetricsAllow
+	}
+	var metricsAllow []netip.Prefix
+	for _, p := range cfg.MetricsAllow {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("metrics allow %q: want a CIDR prefix such as 127.0.0.0/8: %w", p, err)
+		}
+		metricsAllow = append(metricsAllow, prefix.Masked())
+	}
+	return metricsAllow, nil
+}
+
+// routesOf is the one screen of routes: the middleware every request goes
+// through, the public routes, then the API.
+func (s *Server) routesOf(trustedProxies []string) chi.Router {
 	r := chi.NewRouter()
 	r.Use(secureHeaders)
 	r.Use(requestID)
-	if len(cfg.TrustedProxies) > 0 {
-		r.Use(middleware.ClientIPFromXFF(cfg.TrustedProxies...))
+	if len(trustedProxies) > 0 {
+		r.Use(middleware.ClientIPFromXFF(trustedProxies...))
 	} else {
 		r.Use(middleware.ClientIPFromRemoteAddr)
 	}
@@ -159,8 +185,8 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	r.Route("/api/v1", func(r chi.Router) {
-		// A transition checks the caller's token again in its write, so it
-		// may take the caller from a short cache; every other route reads
+		// A transition checks the caller's credential again in its write, so
+		// it may take the caller from a short cache; every other route reads
 		// the token from the database.
 		r.With(s.authenticateCached).Post("/reports/{id}/transitions", s.handleTransitionCreate)
 		r.Group(s.authenticatedRoutes)
@@ -169,16 +195,7 @@ func New(cfg Config) (*Server, error) {
 		r.NotFound(s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, errNoRoute) })).ServeHTTP)
 		r.MethodNotAllowed(s.authenticate(http.HandlerFunc(s.handleNoMethod)).ServeHTTP)
 	})
-	s.router = r
-	s.routes = map[string]bool{}
-	err = chi.Walk(r, func(_, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
-		s.routes[route] = true
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return r
 }
 
 // Routes exposes the route tree, so that tests can walk every registered route.
@@ -194,32 +211,32 @@ func (s *Server) authenticatedRoutes(r chi.Router) {
 	r.Get("/me", s.handleMe)
 
 	r.Get("/agencies", s.handleAgencyList)
-	r.With(s.require(adminOnly)).Post("/agencies", s.handleAgencyCreate)
-	r.With(s.require(adminOnly)).Get("/agencies/{id}/signers", s.handleSignerList)
-	r.With(s.require(adminOnly)).Post("/agencies/{id}/signers", s.handleSignerCreate)
-	r.With(s.require(adminOnly)).Delete("/agencies/{id}/signers/{signer_id}", s.handleSignerDelete)
-	r.With(s.require(adminOnly)).Post("/agencies/{id}/officials", s.handleOfficialsImport)
-	r.With(s.require(adminOnly)).Post("/users", s.handleUserCreate)
-	r.With(s.require(adminOnly)).Post("/tokens", s.handleTokenCreate)
-	r.With(s.require(adminOnly)).Delete("/tokens/{id}", s.handleTokenDelete)
+	r.With(s.require(workflow.ActAgencyManage)).Post("/agencies", s.handleAgencyCreate)
+	r.With(s.require(workflow.ActAgencyManage)).Get("/agencies/{id}/signers", s.handleSignerList)
+	r.With(s.require(workflow.ActAgencyManage)).Post("/agencies/{id}/signers", s.handleSignerCreate)
+	r.With(s.require(workflow.ActAgencyManage)).Delete("/agencies/{id}/signers/{signer_id}", s.handleSignerDelete)
+	r.With(s.require(workflow.ActUserManage)).Post("/agencies/{id}/officials", s.handleOfficialsImport)
+	r.With(s.require(workflow.ActUserManage)).Post("/users", s.handleUserCreate)
+	r.With(s.require(workflow.ActTokenManage)).Post("/tokens", s.handleTokenCreate)
+	r.With(s.require(workflow.ActTokenManage)).Delete("/tokens/{id}", s.handleTokenDelete)
 	r.Get("/me/tokens", s.handleMyTokenList)
 	r.Get("/users/{id}/tokens", s.handleUserTokenList) // admin, or the user themself
-	r.With(s.require(adminOnly)).Get("/audit", s.handleAuditList)
+	r.With(s.require(workflow.ActAuditRead)).Get("/audit", s.handleAuditList)
 
 	r.Get("/criteria-sets", s.handleCriteriaSetList)
 	r.Get("/criteria-sets/{id}", s.handleCriteriaSetGet)
-	r.With(s.require(adminOnly)).Post("/criteria-sets", s.handleCriteriaSetCreate)
-	r.With(s.require(adminOnly)).Put("/criteria-sets/{id}", s.handleCriteriaSetReplace)
+	r.With(s.require(workflow.ActCriteriaManage)).Post("/criteria-sets", s.handleCriteriaSetCreate)
+	r.With(s.require(workflow.ActCriteriaManage)).Put("/criteria-sets/{id}", s.handleCriteriaSetReplace)
 
 	r.Get("/campaigns", s.handleCampaignList)
 	r.Get("/campaigns/{id}", s.handleCampaignGet)
-	r.With(s.require(adminOnly)).Post("/campaigns", s.handleCampaignCreate)
-	r.With(s.require(councilOnly)).Post("/campaigns/{id}/rounds", s.handleRoundCreate)
-	r.With(s.require(adminOrCouncil)).Get("/campaigns/{id}/progress", s.handleCampaignProgress)
+	r.With(s.require(workflow.ActCampaignManage)).Post("/campaigns", s.handleCampaignCreate)
+	r.With(s.require(workflow.ActRoundOpen)).Post("/campaigns/{id}/rounds", s.handleRoundCreate)
+	r.With(s.require(workflow.ActProgressSee)).Get("/campaigns/{id}/progress", s.handleCampaignProgress)
 
 	r.Get("/reports", s.handleReportList)
 	r.Get("/reports/{id}", s.handleReportGet)
-	r.With(s.require(adminOnly)).Put("/reports/{id}/exemptions", s.handleExemptionsPut)
+	r.With(s.require(workflow.ActExemptionsSet)).Put("/reports/{id}/exemptions", s.handleExemptionsPut)
 	r.Put("/reports/{id}/entries/{code}", s.handleEntryPut)
 	r.Get("/reports/{id}/revisions", s.handleRevisionList)
 	r.Get("/reports/{id}/transitions", s.handleTransitionList)

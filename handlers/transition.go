@@ -48,21 +48,24 @@ func (s *Server) handleTransitionCreate(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	req := workflow.TransitionRequest{Event: workflow.Event(in.Event), Reason: in.Reason}
-	// An unknown event is answered before role and state, as api.md orders.
-	if _, err = workflow.CheckEvent(req.Event); err != nil {
+	// An unknown event is answered before role and state, as docs/api.md orders.
+	t, err := workflow.CheckEvent(req.Event)
+	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
 	req.IfMatch = ifMatch(r)
+	// A field the event does not take (its Accepts in the transition table)
+	// is refused at the content stage, after every check that outranks it.
+	var present []string
+	if in.ClosesAt != nil {
+		present = append(present, "closes_at")
+	}
+	if in.Criteria != nil {
+		present = append(present, "criteria")
+	}
 	var round *workflow.RoundRequest
-	switch {
-	case in.Criteria != nil && req.Event != workflow.EventOpenRound:
-		req.Invalid = workflow.Errorf(workflow.EINVALID, "criteria belong to open_round only.").
-			WithFields(workflow.FieldError{Field: "criteria", Message: "only for open_round"})
-	case in.ClosesAt != nil && req.Event != workflow.EventOpenRound && req.Event != workflow.EventExtend:
-		req.Invalid = workflow.Errorf(workflow.EINVALID, "closes_at belongs to open_round and extend only.").
-			WithFields(workflow.FieldError{Field: "closes_at", Message: "only for open_round and extend"})
-	case in.ClosesAt != nil:
+	if req.Invalid = t.CheckFields(present); req.Invalid == nil && in.ClosesAt != nil {
 		// Without closes_at the store answers 422 "closes_at required" after
 		// the role and state checks that outrank it.
 		round = &workflow.RoundRequest{Note: in.Reason}

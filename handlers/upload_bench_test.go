@@ -11,12 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"parindex/handlers"
+	"parindex/internal/testkit"
 	"parindex/store/storetest"
 )
 
@@ -75,8 +75,8 @@ func TestBenchUpload200MB(t *testing.T) {
 			}
 			pw.CloseWithError(err)
 		}()
-		os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-		before := procKB(t, "VmRSS")
+		testkit.ResetPeakRSS(t)
+		before := testkit.ProcStatus(t, "VmRSS")
 		req, _ := http.NewRequest("POST", e.srv.URL+evidencePath(e.Dept.ReportID, code), pr)
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		req.Header.Set("Authorization", "Bearer "+e.tokens["updater"])
@@ -94,7 +94,7 @@ func TestBenchUpload200MB(t *testing.T) {
 		if !bytes.Contains(body, []byte(`"size":209715200`)) {
 			t.Fatalf("upload answered %s", body)
 		}
-		growth = max(growth, procKB(t, "VmHWM")-before)
+		growth = max(growth, testkit.ProcStatus(t, "VmHWM")-before)
 		if best == 0 || d < best {
 			best = d
 		}
@@ -107,27 +107,7 @@ func TestBenchUpload200MB(t *testing.T) {
 	t.Logf("200 MB over HTTP (multipart, SHA-256, signature check, fsync'd file:// blob, row): %.0f MB/s (%v, best of 3)", mbps(best), best)
 	t.Logf("cp of the same file, same run:                                         %.0f MB/s (%v)", mbps(bestCP), bestCP)
 	t.Logf("ratio: %.2f", bestCP.Seconds()/best.Seconds())
-	t.Logf("peak RSS growth during an upload (client and server in this process): %.1f MB", float64(growth)/1024)
-}
-
-// procKB reads a kB field of /proc/self/status.
-func procKB(t *testing.T, field string) int64 {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("no %s in /proc/self/status", field)
-	return 0
+	t.Logf("peak RSS growth during an upload (client and server in this process): %.1f MB", float64(growth)/(1<<20))
 }
 
 // BenchmarkSummaryPDFHTTP is GET /reports/{id}/summary.pdf of a filled

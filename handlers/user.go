@@ -85,8 +85,8 @@ func (s *Server) handleUserTokenList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	if u := currentUser(r); u.ID != id && !u.Has(workflow.RoleAdmin, 0) {
-		s.problem(w, r, workflow.Errorf(workflow.EFORBIDDEN, "Chỉ quản trị viên hoặc chính người dùng đó được xem danh sách mã truy cập."))
+	if err := workflow.Can(currentUser(r), workflow.ActTokensList, workflow.Target{UserID: id}); err != nil {
+		s.problem(w, r, err)
 		return
 	}
 	s.writeTokens(w, r, id)

@@ -1,40 +1,21 @@
 package metrics_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"parindex/internal/testkit"
 	"parindex/metrics"
 	"parindex/metrics/metricstest"
 	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
-
-// syncBuffer collects a logger's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // TestOutboxAndPool: the outbox backlog is read from the database at scrape
 // time and the pool's statistics are there; with the database gone the
@@ -55,7 +36,7 @@ func TestOutboxAndPool(t *testing.T) {
 		if st.PendingEvents == 0 {
 			t.Fatalf("outbox %+v: the return left no pending event", st)
 		}
-		log := &syncBuffer{}
+		log := &testkit.SyncBuffer{}
 		m := metrics.New(s, zerolog.New(log))
 
 		fams := metricstest.Scrape(t, m.Handler())

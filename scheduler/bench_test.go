@@ -66,17 +66,9 @@ func BenchmarkDeadlineLag(b *testing.B) {
 			for i := range deadlines {
 				d := first.Add(time.Duration(i) * time.Second)
 				all = append(all, d)
-				c := &workflow.Campaign{Name: fmt.Sprintf("Đợt %d", i), Year: 2026, OpensAt: time.Now().Add(-time.Hour), ClosesAt: d,
-					CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-				if err := s.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
-					b.Fatal(err)
-				}
-				reports, err := s.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, r := range reports {
-					deadlineOf[r.ID] = d
+				_, reports := w.NewCampaign(b, fmt.Sprintf("Đợt %d", i), time.Now().Add(-time.Hour), d)
+				for _, id := range reports {
+					deadlineOf[id] = d
 				}
 				left[d] = len(reports)
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
 
+	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
@@ -18,13 +19,7 @@ import (
 // in the skipped hour or in the repeated hour still names one instant, which
 // the instant schedule fires exactly once and the sweep locks exactly once.
 
-var paris = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+var paris = testkit.Zone("Europe/Paris")
 
 // dstCases are local times in Paris that a clock shows never (29 March 2026,
 // 02:00 → 03:00) or twice (25 October 2026, 03:00 → 02:00).
@@ -149,14 +144,9 @@ func TestSweepAcrossDaylightSaving(t *testing.T) {
 				clock := storetest.NewClock(from)
 				s := storetest.Open(t, dialect, clock)
 				w := storetest.NewWorld(t, s, clock)
-				c := &workflow.Campaign{Name: "Đợt giờ mùa hè", Year: 2026, OpensAt: from.Add(-time.Hour), ClosesAt: d,
-					CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-				if err := s.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
-					t.Fatal(err)
-				}
-				reports, err := s.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})
-				if err != nil || len(reports) != 3 {
-					t.Fatalf("%d reports, %v", len(reports), err)
+				_, reports := w.NewCampaign(t, "Đợt giờ mùa hè", from.Add(-time.Hour), d)
+				if len(reports) != 3 {
+					t.Fatalf("%d reports, want 3", len(reports))
 				}
 
 				sched := New(s, Config{Zone: paris, Reminders: []time.Duration{2 * time.Hour}}, zerolog.Nop())
@@ -189,8 +179,8 @@ func TestSweepAcrossDaylightSaving(t *testing.T) {
 						t.Fatal(err)
 					}
 					for _, id := range run.Sweep.Locked {
-						for _, r := range reports {
-							if r.ID == id {
+						for _, reportID := range reports {
+							if reportID == id {
 								lockedAt = append(lockedAt, now)
 							}
 						}
@@ -199,8 +189,8 @@ func TestSweepAcrossDaylightSaving(t *testing.T) {
 				if len(lockedAt) != len(reports) || !lockedAt[0].Equal(d) || !lockedAt[len(lockedAt)-1].Equal(d) {
 					t.Fatalf("the campaign's reports were locked at %v, want all at %s", lockedAt, d)
 				}
-				for _, r := range reports {
-					h, err := s.History(ctx, w.Admin, r.ID)
+				for _, reportID := range reports {
+					h, err := s.History(ctx, w.Admin, reportID)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -211,7 +201,7 @@ func TestSweepAcrossDaylightSaving(t *testing.T) {
 						}
 					}
 					if len(locks) != 1 || locks[0].Actor != nil || !locks[0].At.Equal(d) {
-						t.Fatalf("report %d lock rows %+v, want one by the system at %s", r.ID, locks, d)
+						t.Fatalf("report %d lock rows %+v, want one by the system at %s", reportID, locks, d)
 					}
 				}
 			})
@@ -239,11 +229,7 @@ func TestPlanSweepsAnInstantMissedWhilePlanning(t *testing.T) {
 		}
 		w := storetest.NewWorld(t, s, storetest.NewClock(time.Now()))
 		now := time.Now()
-		c := &workflow.Campaign{Name: "Đợt trễ", Year: 2026, OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(-time.Second),
-			CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-		if err := s.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
-			t.Fatal(err)
-		}
+		c, _ := w.NewCampaign(t, "Đợt trễ", now.Add(-time.Hour), now.Add(-time.Second))
 		runs := make(chan Run, 10)
 		sched := New(s, Config{OnRun: func(r Run) { runs <- r }}, zerolog.Nop())
 		if err := sched.Start(ctx); err != nil {

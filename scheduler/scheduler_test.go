@@ -1,7 +1,6 @@
 package scheduler_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"parindex/internal/testkit"
 	"parindex/notify"
 	"parindex/notify/smtptest"
 	"parindex/scheduler"
@@ -27,31 +27,7 @@ var ctx = context.Background()
 // day before to a day after.
 var start = time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC) // 09:00 in the province
 
-var hcm = func() *time.Location {
-	loc, err := time.LoadLocation(workflow.DefaultZone)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
-
-// syncBuffer collects a logger's output while goroutines write it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+var hcm = testkit.Zone(workflow.DefaultZone)
 
 // env is a world, an SMTP server and a scheduler delivering to it.
 type env struct {
@@ -60,7 +36,7 @@ type env struct {
 	clock *storetest.Clock
 	srv   *smtptest.Server
 	sched *scheduler.Scheduler
-	log   *syncBuffer
+	log   *testkit.SyncBuffer
 	seen  int // messages already looked at by newMessages
 }
 
@@ -81,7 +57,7 @@ func newEnv(t *testing.T, dialect string, cfg scheduler.Config) *env {
 	t.Helper()
 	clock := storetest.NewClock(start)
 	s := storetest.Open(t, dialect, clock)
-	e := &env{w: storetest.NewWorld(t, s, clock), s: s, clock: clock, srv: smtptest.Start(t), log: &syncBuffer{}}
+	e := &env{w: storetest.NewWorld(t, s, clock), s: s, clock: clock, srv: smtptest.Start(t), log: &testkit.SyncBuffer{}}
 	if cfg.Mailer == nil {
 		cfg.Mailer = newMailer(t, e.srv)
 	}
@@ -348,7 +324,9 @@ func TestEveryKindReachesItsRecipients(t *testing.T) {
 		w := e.w
 		dept, dept2, district := w.Dept, w.Dept2, w.District
 		const campaign = "Chỉ số CCHC 2026"
-		phase := func(what string, want map[string][]string) {
+		// phase runs the scheduler and delivers: exactly want is sent, and
+		// running again sends nothing more.
+		phase := func(t *testing.T, what string, want map[string][]string) {
 			t.Helper()
 			e.run(t)
 			d := e.deliver(t)
@@ -368,114 +346,126 @@ func TestEveryKindReachesItsRecipients(t *testing.T) {
 			}
 			e.wantMessages(t, what+", again", map[string][]string{})
 		}
+		var now time.Time // when the round opens, an hour after the lock
 
-		// The campaign is open and closes within a day: every updater and
-		// approver hears of the opening and of the 24h reminder.
-		want := map[string][]string{}
-		for _, a := range []*storetest.Agency{dept, dept2, district} {
-			for _, u := range []*workflow.User{a.Updater, a.Approver} {
-				want[u.Email] = []string{"Mở kỳ tự đánh giá " + campaign + " – " + a.Name, "Còn 1 ngày để gửi báo cáo tự đánh giá – " + a.Name}
+		testkit.Step(t, "a campaign open and closing within a day tells every updater and approver, with the 24h reminder", func(t *testing.T) {
+			want := map[string][]string{}
+			for _, a := range []*storetest.Agency{dept, dept2, district} {
+				for _, u := range []*workflow.User{a.Updater, a.Approver} {
+					want[u.Email] = []string{"Mở kỳ tự đánh giá " + campaign + " – " + a.Name, "Còn 1 ngày để gửi báo cáo tự đánh giá – " + a.Name}
+				}
 			}
-		}
-		phase("campaign opened and 24h reminder", want)
+			phase(t, "campaign opened and 24h reminder", want)
+		})
 
-		w.FillEntries(t, dept)
-		w.Fire(t, dept.Updater, dept, workflow.EventComplete, "")
-		w.Fire(t, dept.Approver, dept, workflow.EventReturn, "Thiếu chữ ký số trên kế hoạch")
-		phase("returned", map[string][]string{dept.Updater.Email: {"Báo cáo tự đánh giá của Sở Tư pháp bị trả lại"}})
+		testkit.Step(t, "a returned report tells its updater", func(t *testing.T) {
+			w.FillEntries(t, dept)
+			w.Fire(t, dept.Updater, dept, workflow.EventComplete, "")
+			w.Fire(t, dept.Approver, dept, workflow.EventReturn, "Thiếu chữ ký số trên kế hoạch")
+			phase(t, "returned", map[string][]string{dept.Updater.Email: {"Báo cáo tự đánh giá của Sở Tư pháp bị trả lại"}})
+		})
 
-		w.Submit(t, dept2)
-		phase("submitted", map[string][]string{w.Council.Email: {"Sở Tài chính đã gửi báo cáo tự đánh giá"}})
+		testkit.Step(t, "a submitted report tells the council", func(t *testing.T) {
+			w.Submit(t, dept2)
+			phase(t, "submitted", map[string][]string{w.Council.Email: {"Sở Tài chính đã gửi báo cáo tự đánh giá"}})
+		})
 
-		e.clock.Set(w.Campaign.ClosesAt.Add(-2 * time.Hour))
-		want = map[string][]string{}
-		for _, a := range []*storetest.Agency{dept, district} {
-			for _, u := range []*workflow.User{a.Updater, a.Approver} {
-				want[u.Email] = []string{"Còn 2 giờ để gửi báo cáo tự đánh giá – " + a.Name}
+		testkit.Step(t, "two hours before the deadline the people of every report not submitted are reminded", func(t *testing.T) {
+			e.clock.Set(w.Campaign.ClosesAt.Add(-2 * time.Hour))
+			want := map[string][]string{}
+			for _, a := range []*storetest.Agency{dept, district} {
+				for _, u := range []*workflow.User{a.Updater, a.Approver} {
+					want[u.Email] = []string{"Còn 2 giờ để gửi báo cáo tự đánh giá – " + a.Name}
+				}
 			}
-		}
-		phase("2h reminder", want)
-
-		e.clock.Set(w.Campaign.ClosesAt)
-		phase("locked", map[string][]string{
-			dept.Approver.Email:     {"Báo cáo tự đánh giá của Sở Tư pháp đã bị khóa"},
-			district.Approver.Email: {"Báo cáo tự đánh giá của UBND huyện A Lưới đã bị khóa"},
-			w.Council.Email:         {"Báo cáo tự đánh giá của Sở Tư pháp, UBND huyện A Lưới đã bị khóa"},
+			phase(t, "2h reminder", want)
 		})
 
-		e.clock.Add(time.Hour)
-		if _, err := w.Store.Transition(ctx, w.Council, dept.ReportID, workflow.TransitionRequest{Event: workflow.EventExtend, Reason: "Sự cố mạng"},
-			&workflow.RoundRequest{ClosesAt: e.clock.Now().Add(5 * time.Hour)}, store.Meta{}); err != nil {
-			t.Fatal(err)
-		}
-		// The approver hears of the extension; the report's people are
-		// reminded of the new deadline once, with the time actually left.
-		phase("extended", map[string][]string{
-			dept.Approver.Email: {"Gia hạn báo cáo tự đánh giá – Sở Tư pháp", "Còn 5 giờ để gửi báo cáo tự đánh giá – Sở Tư pháp"},
-			dept.Updater.Email:  {"Còn 5 giờ để gửi báo cáo tự đánh giá – Sở Tư pháp"},
+		testkit.Step(t, "at the deadline the approvers of the locked reports and the council hear of the lock", func(t *testing.T) {
+			e.clock.Set(w.Campaign.ClosesAt)
+			phase(t, "locked", map[string][]string{
+				dept.Approver.Email:     {"Báo cáo tự đánh giá của Sở Tư pháp đã bị khóa"},
+				district.Approver.Email: {"Báo cáo tự đánh giá của UBND huyện A Lưới đã bị khóa"},
+				w.Council.Email:         {"Báo cáo tự đánh giá của Sở Tư pháp, UBND huyện A Lưới đã bị khóa"},
+			})
 		})
 
-		now := e.clock.Now()
-		if _, err := w.Store.OpenCampaignRound(ctx, w.Council, w.Campaign.ID, workflow.RoundRequest{OpensAt: now, ClosesAt: now.Add(96 * time.Hour),
-			AgencyIDs: []int64{dept2.ID}, Note: "Bổ sung tài liệu kiểm chứng"}, store.Meta{}); err != nil {
-			t.Fatal(err)
-		}
-		phase("round opened", map[string][]string{dept2.Approver.Email: {"Mở đợt báo cáo bổ sung lần 1 – Sở Tài chính"}})
-
-		// The extended deadline passes: locked again, the message names the
-		// report's own deadline.
-		e.clock.Set(now.Add(5 * time.Hour))
-		phase("extended deadline passed", map[string][]string{
-			dept.Approver.Email: {"Báo cáo tự đánh giá của Sở Tư pháp đã bị khóa"},
-			w.Council.Email:     {"Báo cáo tự đánh giá của Sở Tư pháp đã bị khóa"},
-		})
-		// The round's reminders, then its deadline: the message names the round.
-		e.clock.Set(now.Add(96*time.Hour - 2*time.Hour))
-		phase("round's 2h reminder", map[string][]string{
-			dept2.Approver.Email: {"Còn 2 giờ để gửi báo cáo bổ sung lần 1 – Sở Tài chính"},
-			dept2.Updater.Email:  {"Còn 2 giờ để gửi báo cáo bổ sung lần 1 – Sở Tài chính"},
-		})
-		e.clock.Set(now.Add(96 * time.Hour))
-		phase("round's deadline passed", map[string][]string{
-			dept2.Approver.Email: {"Báo cáo bổ sung lần 1 của Sở Tài chính đã bị khóa"},
-			w.Council.Email:      {"Báo cáo bổ sung lần 1 của Sở Tài chính đã bị khóa"},
-		})
-
-		// The bodies arrive whole: greeting, reason, deadline in the province's
-		// time, link.
-		var returned, extended, roundLocked smtptest.Received
-		for _, m := range e.srv.Messages() {
-			switch {
-			case strings.HasSuffix(m.Subject, "bị trả lại"):
-				returned = m
-			case strings.HasPrefix(m.Subject, "Gia hạn"):
-				extended = m
-			case m.Subject == "Báo cáo bổ sung lần 1 của Sở Tài chính đã bị khóa":
-				roundLocked = m
+		testkit.Step(t, "an extension tells the approver, and the report's people are reminded once of the time actually left", func(t *testing.T) {
+			e.clock.Add(time.Hour)
+			if _, err := w.Store.Transition(ctx, w.Council, dept.ReportID, workflow.TransitionRequest{Event: workflow.EventExtend, Reason: "Sự cố mạng"},
+				&workflow.RoundRequest{ClosesAt: e.clock.Now().Add(5 * time.Hour)}, store.Meta{}); err != nil {
+				t.Fatal(err)
 			}
-		}
-		roundDeadline := now.Add(96*time.Hour).In(hcm).Format("02/01/2006 15:04") + " (giờ Việt Nam)"
-		if !strings.Contains(roundLocked.Text, "Hạn chót: "+roundDeadline) {
-			t.Errorf("the round's lock message lacks its deadline %s:\n%s", roundDeadline, roundLocked.Text)
-		}
-		for _, want := range []string{"Kính gửi " + dept.Updater.Name + ",", "Lý do: Thiếu chữ ký số trên kế hoạch", "https://cchc.example.vn/reports/" + fmt.Sprint(dept.ReportID)} {
-			if !strings.Contains(returned.Text, want) {
-				t.Errorf("the returned message lacks %q:\n%s", want, returned.Text)
+			phase(t, "extended", map[string][]string{
+				dept.Approver.Email: {"Gia hạn báo cáo tự đánh giá – Sở Tư pháp", "Còn 5 giờ để gửi báo cáo tự đánh giá – Sở Tư pháp"},
+				dept.Updater.Email:  {"Còn 5 giờ để gửi báo cáo tự đánh giá – Sở Tư pháp"},
+			})
+		})
+
+		testkit.Step(t, "a round opened for one agency tells its approver", func(t *testing.T) {
+			now = e.clock.Now()
+			if _, err := w.Store.OpenCampaignRound(ctx, w.Council, w.Campaign.ID, workflow.RoundRequest{OpensAt: now, ClosesAt: now.Add(96 * time.Hour),
+				AgencyIDs: []int64{dept2.ID}, Note: "Bổ sung tài liệu kiểm chứng"}, store.Meta{}); err != nil {
+				t.Fatal(err)
 			}
-		}
-		newDeadline := now.Add(5*time.Hour).In(hcm).Format("02/01/2006 15:04") + " (giờ Việt Nam)"
-		if !strings.Contains(extended.Text, "Hạn chót mới: "+newDeadline) || !strings.Contains(extended.Text, "Lý do: Sự cố mạng") {
-			t.Errorf("the extended message lacks the new deadline %s or the reason:\n%s", newDeadline, extended.Text)
-		}
-		// In-app notifications say the same as the emails.
-		list, err := w.Store.ListNotifications(ctx, dept.Approver.ID, false, 10)
-		if err != nil || len(list) != 7 {
-			t.Fatalf("the approver has %d notifications, %v", len(list), err)
-		}
-		i := slices.IndexFunc(list, func(n store.Notification) bool { return n.Kind == store.KindExtended })
-		if i < 0 || list[i].Title != extended.Subject || list[i].Body != strings.ReplaceAll(extended.Text, "\r\n", "\n") {
-			t.Fatalf("the approver's notifications differ from the email %q:\n%+v", extended.Subject, list)
-		}
+			phase(t, "round opened", map[string][]string{dept2.Approver.Email: {"Mở đợt báo cáo bổ sung lần 1 – Sở Tài chính"}})
+		})
+
+		testkit.Step(t, "when the extended deadline passes the report is locked again, under its own deadline", func(t *testing.T) {
+			e.clock.Set(now.Add(5 * time.Hour))
+			phase(t, "extended deadline passed", map[string][]string{
+				dept.Approver.Email: {"Báo cáo tự đánh giá của Sở Tư pháp đã bị khóa"},
+				w.Council.Email:     {"Báo cáo tự đánh giá của Sở Tư pháp đã bị khóa"},
+			})
+		})
+
+		testkit.Step(t, "the round's reminder and then its deadline name the round", func(t *testing.T) {
+			e.clock.Set(now.Add(96*time.Hour - 2*time.Hour))
+			phase(t, "round's 2h reminder", map[string][]string{
+				dept2.Approver.Email: {"Còn 2 giờ để gửi báo cáo bổ sung lần 1 – Sở Tài chính"},
+				dept2.Updater.Email:  {"Còn 2 giờ để gửi báo cáo bổ sung lần 1 – Sở Tài chính"},
+			})
+			e.clock.Set(now.Add(96 * time.Hour))
+			phase(t, "round's deadline passed", map[string][]string{
+				dept2.Approver.Email: {"Báo cáo bổ sung lần 1 của Sở Tài chính đã bị khóa"},
+				w.Council.Email:      {"Báo cáo bổ sung lần 1 của Sở Tài chính đã bị khóa"},
+			})
+		})
+
+		testkit.Step(t, "the bodies arrive whole, with greeting, reason, deadline in province time and link, and the in-app notifications say the same", func(t *testing.T) {
+			var returned, extended, roundLocked smtptest.Received
+			for _, m := range e.srv.Messages() {
+				switch {
+				case strings.HasSuffix(m.Subject, "bị trả lại"):
+					returned = m
+				case strings.HasPrefix(m.Subject, "Gia hạn"):
+					extended = m
+				case m.Subject == "Báo cáo bổ sung lần 1 của Sở Tài chính đã bị khóa":
+					roundLocked = m
+				}
+			}
+			roundDeadline := now.Add(96*time.Hour).In(hcm).Format("02/01/2006 15:04") + " (giờ Việt Nam)"
+			if !strings.Contains(roundLocked.Text, "Hạn chót: "+roundDeadline) {
+				t.Errorf("the round's lock message lacks its deadline %s:\n%s", roundDeadline, roundLocked.Text)
+			}
+			for _, want := range []string{"Kính gửi " + dept.Updater.Name + ",", "Lý do: Thiếu chữ ký số trên kế hoạch", "https://cchc.example.vn/reports/" + fmt.Sprint(dept.ReportID)} {
+				if !strings.Contains(returned.Text, want) {
+					t.Errorf("the returned message lacks %q:\n%s", want, returned.Text)
+				}
+			}
+			newDeadline := now.Add(5*time.Hour).In(hcm).Format("02/01/2006 15:04") + " (giờ Việt Nam)"
+			if !strings.Contains(extended.Text, "Hạn chót mới: "+newDeadline) || !strings.Contains(extended.Text, "Lý do: Sự cố mạng") {
+				t.Errorf("the extended message lacks the new deadline %s or the reason:\n%s", newDeadline, extended.Text)
+			}
+			list, err := w.Store.ListNotifications(ctx, dept.Approver.ID, false, 10)
+			if err != nil || len(list) != 7 {
+				t.Fatalf("the approver has %d notifications, %v", len(list), err)
+			}
+			i := slices.IndexFunc(list, func(n store.Notification) bool { return n.Kind == store.KindExtended })
+			if i < 0 || list[i].Title != extended.Subject || list[i].Body != strings.ReplaceAll(extended.Text, "\r\n", "\n") {
+				t.Fatalf("the approver's notifications differ from the email %q:\n%+v", extended.Subject, list)
+			}
+		})
 	})
 }
 
@@ -491,24 +481,12 @@ func TestRemindersOnce(t *testing.T) {
 		// A second campaign, open from start, closing in four days; the
 		// world's campaign is submitted by all and leaves the stage.
 		closes := start.Add(96 * time.Hour)
-		c := &workflow.Campaign{Name: "Đợt nhắc hạn", Year: 2026, OpensAt: start, ClosesAt: closes,
-			CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-		if err := w.Store.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
-			t.Fatal(err)
-		}
-		reports, err := w.Store.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, reports := w.NewCampaign(t, "Đợt nhắc hạn", start, closes)
 		for _, a := range []*storetest.Agency{w.Dept, w.Dept2, w.District} {
 			w.Submit(t, a)
 		}
 		dept2 := *w.Dept2
-		for _, r := range reports {
-			if r.AgencyID == w.Dept2.ID {
-				dept2.ReportID = r.ID
-			}
-		}
+		dept2.ReportID = reports[w.Dept2.ID]
 		w.Submit(t, &dept2)
 		e.run(t)
 		e.deliver(t)
@@ -618,33 +596,8 @@ func realWorld(t *testing.T, dialect string) *storetest.World {
 func addCampaign(t *testing.T, w *storetest.World, delay time.Duration) []int64 {
 	t.Helper()
 	now := time.Now()
-	c := &workflow.Campaign{Name: "Đợt " + delay.String(), Year: 2026, OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(delay),
-		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-	if err := w.Store.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
-		t.Fatal(err)
-	}
-	reports, err := w.Store.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for _, r := range reports {
-		ids = append(ids, r.ID)
-	}
-	return ids
-}
-
-// await waits for a value, failing the test after a while: a broken
-// scheduler must fail, not hang.
-func await[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(15 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
+	_, reports := w.NewCampaign(t, "Đợt "+delay.String(), now.Add(-time.Hour), now.Add(delay))
+	return slices.Sorted(maps.Values(reports))
 }
 
 // TestPanicInJobIsRecovered: a cron job that panics is recovered and logged;
@@ -656,7 +609,7 @@ func TestPanicInJobIsRecovered(t *testing.T) {
 		var mu sync.Mutex
 		calls, panicked := 0, false
 		after := make(chan []int64, 10)
-		log := &syncBuffer{}
+		log := &testkit.SyncBuffer{}
 		sched := scheduler.New(w.Store, scheduler.Config{Zone: hcm, OnRun: func(r scheduler.Run) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -687,7 +640,7 @@ func TestPanicInJobIsRecovered(t *testing.T) {
 			all = append(all, addCampaign(t, w, d)...)
 		}
 		sched.Replan()
-		await(t, after, "a run after the panic")
+		testkit.Await(t, after, 15*time.Second, "a run after the panic")
 		// By the last deadline every report is locked, each exactly once.
 		for giveUp := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			n := storetest.Count(t, w.Store, `SELECT COUNT(*) FROM history WHERE event = 'lock'`)
@@ -727,7 +680,7 @@ func TestStopWaitsForRunningJob(t *testing.T) {
 	}
 	reports := addCampaign(t, w, time.Second)
 	sched.Replan()
-	await(t, entered, "the deadline's job")
+	testkit.Await(t, entered, 15*time.Second, "the deadline's job")
 	stopped := make(chan bool)
 	go func() {
 		sched.Stop()
@@ -739,7 +692,7 @@ func TestStopWaitsForRunningJob(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 	close(release)
-	if !await(t, stopped, "Stop") {
+	if !testkit.Await(t, stopped, 15*time.Second, "Stop") {
 		t.Fatal("Stop returned before the job finished")
 	}
 	if n := storetest.Count(t, w.Store, `SELECT COUNT(*) FROM history WHERE event = 'lock'`); n != len(reports) {
@@ -803,7 +756,7 @@ func TestRunOnceSweepsAfterAnotherReplica(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 	tx.Rollback()
-	run := await(t, done, "RunOnce after the other sweep")
+	run := testkit.Await(t, done, 15*time.Second, "RunOnce after the other sweep")
 	if run.Sweep.Skipped || len(run.Sweep.Locked) != 3 {
 		t.Fatalf("sweep %+v, want the 3 reports locked", run.Sweep)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/unicode/norm"
 
+	"parindex/internal/testkit"
 	"parindex/sheet"
 	"parindex/workflow"
 )
@@ -35,8 +35,8 @@ const fuzzMaxAlloc = 256 << 20
 // testdata/fuzz/FuzzOfficialsImport NFD names, byte-order marks, UTF-16,
 // repeated emails and huge numbers.
 func FuzzOfficialsImport(f *testing.F) {
-	f.Add(testdata(f, "officials-department.csv"), "officials-department.csv")
-	f.Add(testdata(f, "officials-bad.csv"), "officials-bad.csv")
+	f.Add(testkit.Sample(f, "officials-department.csv"), "officials-department.csv")
+	f.Add(testkit.Sample(f, "officials-bad.csv"), "officials-bad.csv")
 	header := []any{"TT", "Họ và tên", "Chức vụ", "Email", "Quyền"}
 	f.Add(workbook(f, func(ef *excelize.File, sh string) {
 		set(f, ef, sh, "A1", "DANH SÁCH CÁN BỘ ĐƯỢC PHÂN QUYỀN")
@@ -60,7 +60,7 @@ func FuzzOfficialsImport(f *testing.F) {
 		var rows [][]string
 		var officials []workflow.Official
 		var readErr, parseErr error
-		n := allocatedBy(func() {
+		n := testkit.Allocated(func() {
 			rows, readErr = sheet.Read(bytes.NewReader(data), fuzzLimit, name, "")
 			if readErr == nil {
 				officials, parseErr = workflow.ParseOfficials(rows)
@@ -150,17 +150,6 @@ func setRow(t testing.TB, f *excelize.File, sheet, cell string, values []any) {
 	if err := f.SetSheetRow(sheet, cell, &values); err != nil {
 		t.Fatal(fmt.Errorf("row at %s: %w", cell, err))
 	}
-}
-
-// allocatedBy returns the bytes fn allocated. Unlike allocated it does not
-// collect garbage first: TotalAlloc only grows, and a GC per input would
-// slow the fuzzer down.
-func allocatedBy(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // nulWorkbook is a list whose name and title cells hold NUL, written as Excel

@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
-	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/unicode"
 
+	"parindex/internal/testkit"
 	"parindex/sheet"
 	"parindex/workflow"
 )
@@ -44,15 +42,6 @@ func wantRows(t *testing.T, got, want [][]string) {
 	}
 }
 
-func testdata(t testing.TB, name string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
 var sampleRows = [][]string{
 	{"TT", "Họ và tên", "Chức vụ", "Email", "Quyền"},
 	{"1", "Nguyễn Văn An", "Phó Giám đốc", "an.nv@so-tuphap.example.vn", "Phê duyệt báo cáo"},
@@ -62,7 +51,7 @@ var sampleRows = [][]string{
 }
 
 func TestSheetCSV(t *testing.T) {
-	rows, err := read(testdata(t, "officials-department.csv"), "officials-department.csv", "text/csv")
+	rows, err := read(testkit.Sample(t, "officials-department.csv"), "officials-department.csv", "text/csv")
 	wantCode(t, err, "")
 	wantRows(t, rows, sampleRows)
 
@@ -91,7 +80,7 @@ func TestSheetCSV(t *testing.T) {
 	wantRows(t, rows, [][]string{{"a", "b"}, nil, {}, {"x\ny", "z"}, {}, {"c", "d"}})
 
 	// Windows browsers label .csv files as application/vnd.ms-excel.
-	_, err = read(testdata(t, "officials-bad.csv"), "officials-bad.csv", "application/vnd.ms-excel")
+	_, err = read(testkit.Sample(t, "officials-bad.csv"), "officials-bad.csv", "application/vnd.ms-excel")
 	wantCode(t, err, "")
 
 	rows, err = read(nil, "", "")
@@ -123,7 +112,7 @@ func TestSheetCSVRefused(t *testing.T) {
 }
 
 func TestSheetLimit(t *testing.T) {
-	data := testdata(t, "officials-department.csv")
+	data := testkit.Sample(t, "officials-department.csv")
 	_, err := sheet.Read(bytes.NewReader(data), int64(len(data)), "", "")
 	wantCode(t, err, "")
 	_, err = sheet.Read(bytes.NewReader(data), int64(len(data)-1), "list.csv", "")
@@ -313,16 +302,6 @@ func bomb(size int) (compressed []byte, crc uint32, n uint64) {
 
 const sheetPart = "xl/worksheets/sheet1.xml"
 
-// allocated runs fn and returns the bytes it allocated.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 func TestSheetZipBomb(t *testing.T) {
 	plain := workbook(t, func(f *excelize.File, sh string) { set(t, f, sh, "A1", "TT") })
 
@@ -345,7 +324,7 @@ func TestSheetZipBomb(t *testing.T) {
 		t.Fatalf("the bomb weighs %d bytes, more than the limit it must pass", len(bomb))
 	}
 	var err error
-	if n := allocated(func() { _, err = read(bomb, "bomb.xlsx", "") }); n > 8<<20 {
+	if n := testkit.Allocated(func() { _, err = read(bomb, "bomb.xlsx", "") }); n > 8<<20 {
 		t.Errorf("refusing the bomb allocated %d bytes", n)
 	}
 	wantCode(t, err, workflow.ETOOLARGE)
@@ -356,7 +335,7 @@ func TestSheetZipBomb(t *testing.T) {
 	// The same part declaring a small size: the lie is caught while
 	// inflating, after no more than the declared bytes.
 	liar := rezip(t, plain, sheetPart, part(4096))
-	if n := allocated(func() { _, err = read(liar, "liar.xlsx", "") }); n > 8<<20 {
+	if n := testkit.Allocated(func() { _, err = read(liar, "liar.xlsx", "") }); n > 8<<20 {
 		t.Errorf("refusing the lying zip allocated %d bytes", n)
 	}
 	wantCode(t, err, workflow.EINVALID)
@@ -374,7 +353,7 @@ func TestSheetRefused(t *testing.T) {
 	wantCode(t, err, workflow.EUNSUPPORTED)
 
 	// A name or type promising a workbook over text is refused, not read as CSV.
-	csv := testdata(t, "officials-department.csv")
+	csv := testkit.Sample(t, "officials-department.csv")
 	_, err = read(csv, "list.xlsx", "")
 	wantCode(t, err, workflow.EINVALID)
 	_, err = read(csv, "", sheet.TypeXLSX)
@@ -400,8 +379,8 @@ func TestSheetRefused(t *testing.T) {
 // FuzzSheetRead feeds any bytes and checks that Read never panics, refuses
 // only with the codes it documents, and stays within its row and column caps.
 func FuzzSheetRead(f *testing.F) {
-	f.Add(testdata(f, "officials-department.csv"))
-	f.Add(testdata(f, "officials-bad.csv"))
+	f.Add(testkit.Sample(f, "officials-department.csv"))
+	f.Add(testkit.Sample(f, "officials-bad.csv"))
 	f.Add([]byte("\ufeffTT;Họ và tên;Chức vụ;Email;Quyền\r\n1;A;\"B;C\";a@b.vn;Cập nhật báo cáo\r\n"))
 	f.Add([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})
 	f.Add(workbook(f, func(ef *excelize.File, sh string) {

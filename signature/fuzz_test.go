@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"runtime"
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/signature/signtest"
 )
 
@@ -30,12 +30,13 @@ func FuzzVerify(f *testing.F) {
 	now := time.Now()
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		b := newBudget(context.Background(), int64(len(data)))
-		rep, err := check(guardedReader{bytes.NewReader(data), b}, int64(len(data)), trust, now, b)
-		runtime.ReadMemStats(&after)
-		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > allocBudget(len(data)) {
+		var rep Report
+		var err error
+		alloc := testkit.Allocated(func() {
+			b := newBudget(context.Background(), int64(len(data)))
+			rep, err = check(guardedReader{bytes.NewReader(data), b}, int64(len(data)), trust, now, b)
+		})
+		if alloc > allocBudget(len(data)) {
 			t.Fatalf("a %d-byte file allocated %d MB, over the budget of %d MB", len(data), alloc>>20, allocBudget(len(data))>>20)
 		}
 		if errors.Is(err, ErrTooComplex) {

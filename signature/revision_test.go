@@ -44,28 +44,13 @@ func TestChangesForgeries(t *testing.T) {
 	f := newFixture(t)
 	export := exported(t)
 	l := signtest.LayoutOf(t, export)
-	pageBody := func(extra string) string {
+	pageBody := func(key, value string) string {
 		d := openTest(t, export)
 		v, err := d.resolve(pdfRef{num: l.Page})
 		if err != nil {
 			t.Fatal(err)
 		}
-		page := v.(pdfDict)
-		var b bytes.Buffer
-		b.WriteString("<<")
-		keys := make([]string, 0, len(page))
-		for k := range page {
-			keys = append(keys, string(k))
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if extra != "" && k == "Annots" {
-				continue
-			}
-			fmt.Fprintf(&b, " /%s %s", k, render(page[pdfName(k)]))
-		}
-		b.WriteString(extra + " >>")
-		return b.String()
+		return dictWith(v.(pdfDict), key, value)
 	}
 
 	cases := []struct {
@@ -85,13 +70,13 @@ func TestChangesForgeries(t *testing.T) {
 		{name: "font swapped", forge: func(b []byte) []byte { return signtest.ForgeFont(t, b) },
 			signer: f.signer, want: []string{ChangeContent, ChangeForm}},
 		{name: "page resized", forge: func(b []byte) []byte {
-			body := pageBody("")
+			body := pageBody("", "")
 			return signtest.AppendUpdate(t, b, signtest.Object{Num: l.Page, Body: body[:len(body)-3] + " /UserUnit 2 >>"})
 		}, signer: f.signer, want: []string{ChangeForm, ChangePages}},
 		{name: "sticky note added", forge: func(b []byte) []byte {
 			return signtest.AppendUpdate(t, b,
 				signtest.Object{Num: l.Size, Body: "<< /Type /Annot /Subtype /FreeText /Rect [72 700 400 740] /Contents (99,000) /DA (/Helv 24 Tf 0 g) >>"},
-				signtest.Object{Num: l.Page, Body: pageBody(fmt.Sprintf(" /Annots [%d 0 R]", l.Size))})
+				signtest.Object{Num: l.Page, Body: pageBody("Annots", fmt.Sprintf("[%d 0 R]", l.Size))})
 		}, signer: f.signer, want: []string{ChangeAnnotations, ChangeForm}},
 		{name: "document information rewritten", forge: func(b []byte) []byte {
 			info := openTest(t, b).trailer["Info"].(pdfRef)
@@ -178,7 +163,7 @@ func TestVerifyModifiedAfterSigning(t *testing.T) {
 			list = append(list, pdfRef{num: l.Size + 10})
 			return signtest.AppendUpdate(t, b,
 				signtest.Object{Num: l.Size + 10, Body: "<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] /Contents (note) >>"},
-				signtest.Object{Num: l.Page, Body: pageWith(pd, "Annots", render(list))})
+				signtest.Object{Num: l.Page, Body: dictWith(pd, "Annots", render(list))})
 		}, []string{ChangeAnnotations}},
 	}
 	for name, c := range cases {
@@ -195,21 +180,25 @@ func TestVerifyModifiedAfterSigning(t *testing.T) {
 	}
 }
 
-// pageWith writes a page dictionary back with key set to value.
-func pageWith(page pdfDict, key, value string) string {
+// dictWith writes a dictionary back with key set to value, or as it is
+// when key is empty.
+func dictWith(d pdfDict, key, value string) string {
 	var b bytes.Buffer
 	b.WriteString("<<")
-	keys := make([]string, 0, len(page))
-	for k := range page {
+	keys := make([]string, 0, len(d))
+	for k := range d {
 		keys = append(keys, string(k))
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
 		if k != key {
-			fmt.Fprintf(&b, " /%s %s", k, render(page[pdfName(k)]))
+			fmt.Fprintf(&b, " /%s %s", k, render(d[pdfName(k)]))
 		}
 	}
-	fmt.Fprintf(&b, " /%s %s >>", key, value)
+	if key != "" {
+		fmt.Fprintf(&b, " /%s %s", key, value)
+	}
+	b.WriteString(" >>")
 	return b.String()
 }
 
@@ -237,18 +226,7 @@ func render(v any) string {
 		b.WriteString("]")
 		return b.String()
 	case pdfDict:
-		var b bytes.Buffer
-		b.WriteString("<<")
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, string(k))
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(&b, " /%s %s", k, render(x[pdfName(k)]))
-		}
-		b.WriteString(" >>")
-		return b.String()
+		return dictWith(x, "", "")
 	case bool:
 		return fmt.Sprint(x)
 	case int64:

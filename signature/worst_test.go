@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"parindex/internal/testkit"
 )
 
 // Crafted worst cases: files made to cost a checker as much memory and time
@@ -180,17 +182,16 @@ func TestWorstCases(t *testing.T) {
 	for _, c := range worstCases {
 		t.Run(c.name, func(t *testing.T) {
 			file := c.make()
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			_, err := Verify(context.Background(), bytes.NewReader(file), int64(len(file)), "application/pdf", Options{Timeout: time.Minute})
-			runtime.ReadMemStats(&after)
+			var err error
+			alloc := testkit.Allocated(func() {
+				_, err = Verify(context.Background(), bytes.NewReader(file), int64(len(file)), "application/pdf", Options{Timeout: time.Minute})
+			})
 			if err != nil && !errors.Is(err, ErrTooComplex) {
 				t.Fatalf("err = %v", err)
 			}
 			// Allocations, not what is held at once: a bound on what a
 			// check can make the garbage collector chase.
-			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > allocBudget(len(file)) {
+			if alloc > allocBudget(len(file)) {
 				t.Errorf("allocated %d MB for a %d MB file, over %d MB", alloc>>20, len(file)>>20, allocBudget(len(file))>>20)
 			}
 		})
@@ -279,35 +280,20 @@ func TestWorstCaseChild(t *testing.T) {
 		}
 	}
 	runtime.GC()
-	rssBefore := statusKB("VmRSS")
-	resetPeak()
+	rssBefore := testkit.ProcStatus(t, "VmRSS")
+	testkit.ResetPeakRSS(t)
 	cpuBefore := cpuTime()
 	rep, err := Verify(context.Background(), bytes.NewReader(file), int64(len(file)), "application/pdf", Options{})
 	cpu := cpuTime() - cpuBefore
-	peak := statusKB("VmHWM")
+	peak := testkit.ProcStatus(t, "VmHWM")
 	outcome := "report: " + rep.Status + " " + strings.Join(rep.Problems, "; ")
 	if err != nil {
 		outcome = "refused: " + err.Error()
 	}
-	res := worstResult{FileMB: len(file) >> 20, RSSGrowthMB: float64(peak-rssBefore) / 1024, CPUSeconds: cpu.Seconds(), Outcome: outcome}
+	res := worstResult{FileMB: len(file) >> 20, RSSGrowthMB: float64(peak-rssBefore) / (1 << 20), CPUSeconds: cpu.Seconds(), Outcome: outcome}
 	out, _ := json.Marshal(res)
 	fmt.Printf("WORST %s\n", out)
 }
-
-// statusKB reads a "kB" field of /proc/self/status.
-func statusKB(field string) int64 {
-	data, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-// resetPeak resets VmHWM to the current RSS (Linux ≥ 4.0).
-func resetPeak() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
 func cpuTime() time.Duration {
 	var ru syscall.Rusage

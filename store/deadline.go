@@ -20,8 +20,17 @@ import (
 // database would skip each other's sweeps.
 const lockSweepClass = 0x7061_7269 // "pari"
 
-// lockableStates are the states a passed deadline locks, as SQL.
-const lockableStates = `('draft', 'entered', 'reviewed', 'signed')`
+// lockableStates are the states a passed deadline locks, as SQL: the lock
+// event's sources in workflow.Transitions. The sweep's SQL also spells the
+// lock event's name, role, target state and notice ('lock', 'system',
+// 'locked'); TestLockSweepFollowsTheTable holds them to the table.
+var lockableStates = func() string {
+	quoted := make([]string, 0, len(workflow.LockableStates()))
+	for _, st := range workflow.LockableStates() {
+		quoted = append(quoted, "'"+string(st)+"'")
+	}
+	return "(" + strings.Join(quoted, ", ") + ")"
+}()
 
 // lockDue is the lock sweep, one statement per dialect. PostgreSQL does it all
 // in one statement: the guarded UPDATE feeds the history rows and the outbox
@@ -54,6 +63,10 @@ var lockDue = map[string]string{
 		RETURNING id, locked_from, round, COALESCE(closes_at, ` + roundDeadline + `,
 			(SELECT c2.closes_at FROM campaigns c2 WHERE c2.id = reports.campaign_id)) AS closes_at`,
 }
+
+// lockHistoryRow is one history row of a lock, as SQLite's sweep inserts
+// them (report, time, locked from, round).
+const lockHistoryRow = `(?, ?, NULL, 'system', 'lock', ?, 'locked', ?)`
 
 // roundDeadline is the deadline of the current round of the report being
 // updated (SQLite's spelling; see lockDeadline).
@@ -143,7 +156,7 @@ func (s *Store) lockDueSQLite(ctx context.Context, tx *sqlx.Tx, at time.Time, lo
 			}
 			events[g] = append(events[g], r.ID)
 		}
-		values := strings.Repeat(`, (?, ?, NULL, 'system', 'lock', ?, 'locked', ?)`, len(part))[2:]
+		values := strings.Repeat(", "+lockHistoryRow, len(part))[2:]
 		if _, err := tx.ExecContext(ctx, `INSERT INTO history (report_id, at, actor_id, role, event, from_state, to_state, round) VALUES `+values, args...); err != nil {
 			return err
 		}
@@ -163,7 +176,7 @@ func (s *Store) lockDueSQLite(ctx context.Context, tx *sqlx.Tx, at time.Time, lo
 // the INSERT's conflict alone, keeps a sweep that finds nothing new at a few
 // queries: it runs every minute on every replica, and a campaign's hundreds
 // of reports stay within the 72h offset for three days.
-const dueReports = `SELECT r.id, r.round, ` + deadlineExpr + ` AS closes_at, COALESCE(rr.opens_at, c.opens_at) AS opens_at
+var dueReports = `SELECT r.id, r.round, ` + deadlineExpr + ` AS closes_at, COALESCE(rr.opens_at, c.opens_at) AS opens_at
 	FROM reports r JOIN campaigns c ON c.id = r.campaign_id
 	LEFT JOIN report_rounds rr ON rr.report_id = r.id AND rr.number = r.round
 	WHERE r.state IN ` + lockableStates + ` AND COALESCE(rr.opens_at, c.opens_at) <= ?

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
@@ -135,26 +136,6 @@ func extend(w *storetest.World, u *workflow.User, reportID int64, closes time.Ti
 		&workflow.RoundRequest{ClosesAt: closes}, store.Meta{})
 }
 
-// mustCampaign creates another campaign of the world's sets and returns its
-// report id per agency id.
-func mustCampaign(t testing.TB, w *storetest.World, name string, opens, closes time.Time) map[int64]int64 {
-	t.Helper()
-	c := &workflow.Campaign{Name: name, Year: 2026, OpensAt: opens, ClosesAt: closes,
-		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-	if err := w.Store.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
-		t.Fatalf("create campaign %s: %v", name, err)
-	}
-	reports, err := w.Store.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[int64]int64{}
-	for _, r := range reports {
-		out[r.AgencyID] = r.ID
-	}
-	return out
-}
-
 // TestLockDueAtTheDeadline: 1 ms before the deadline nothing is locked, at
 // the deadline every report not submitted is, 1 ms later nothing more; the
 // same holds for a deadline set by extend and for a round's deadline.
@@ -171,49 +152,57 @@ func TestLockDueAtTheDeadline(t *testing.T) {
 		for _, a := range []*storetest.Agency{w.Dept, w.District} {
 			versions[a.ReportID] = w.Report(t, a).Version
 		}
+		locked := []int64{w.Dept.ReportID, w.District.ReportID}
 
-		w.Clock.Set(closes.Add(-time.Millisecond))
-		if got := lockDue(t, s); len(got) != 0 {
-			t.Fatalf("1 ms before the deadline the sweep locked %v", got)
-		}
-		wantState(t, w, w.Dept.ReportID, workflow.StateEntered, closes)
-
-		w.Clock.Set(closes)
-		if got, want := lockDue(t, s), []int64{w.Dept.ReportID, w.District.ReportID}; !slices.Equal(got, want) {
-			t.Fatalf("at the deadline the sweep locked %v, want %v", got, want)
-		}
-		wantLocked(t, w, w.Dept.ReportID, workflow.StateEntered, 1, closes)
-		wantLocked(t, w, w.District.ReportID, workflow.StateDraft, 1, closes)
-		for id, v := range versions {
-			if r, _ := s.GetReport(ctx, w.Admin, id); r.Version != v+1 {
-				t.Fatalf("report %d version %d after the lock, want %d", id, r.Version, v+1)
-			}
-		}
-		wantState(t, w, w.Dept2.ReportID, workflow.StateSubmitted, closes)
-		if n := len(locks(t, w, w.Dept2.ReportID)); n != 0 {
-			t.Fatalf("the submitted report has %d lock rows", n)
-		}
-		// One event for the whole sweep, written in its transaction, with
-		// the round and the deadline the messages name.
-		data := wantEvents(t, s, mark, fmt.Sprintf("locked %v", []int64{w.Dept.ReportID, w.District.ReportID}))
-		wantEventData(t, data[0], 0, closes)
-
-		// 1 ms later, and much later, the sweep changes nothing.
-		for _, at := range []time.Time{closes.Add(time.Millisecond), closes.Add(time.Hour), closes.AddDate(1, 0, 0)} {
-			w.Clock.Set(at)
+		testkit.Step(t, "1 ms before the deadline the sweep locks nothing", func(t *testing.T) {
+			w.Clock.Set(closes.Add(-time.Millisecond))
 			if got := lockDue(t, s); len(got) != 0 {
-				t.Fatalf("at %s the sweep locked %v again", at.Format(time.RFC3339Nano), got)
+				t.Fatalf("1 ms before the deadline the sweep locked %v", got)
 			}
-		}
-		wantLocked(t, w, w.Dept.ReportID, workflow.StateEntered, 1, closes)
-		wantLocked(t, w, w.District.ReportID, workflow.StateDraft, 1, closes)
-		wantEvents(t, s, mark, fmt.Sprintf("locked %v", []int64{w.Dept.ReportID, w.District.ReportID}))
+			wantState(t, w, w.Dept.ReportID, workflow.StateEntered, closes)
+		})
 
-		// extend: the council or an admin reopens a locked report with its own deadline.
+		testkit.Step(t, "at the deadline the sweep locks every report not submitted, in one event", func(t *testing.T) {
+			w.Clock.Set(closes)
+			if got := lockDue(t, s); !slices.Equal(got, locked) {
+				t.Fatalf("at the deadline the sweep locked %v, want %v", got, locked)
+			}
+			wantLocked(t, w, w.Dept.ReportID, workflow.StateEntered, 1, closes)
+			wantLocked(t, w, w.District.ReportID, workflow.StateDraft, 1, closes)
+			for id, v := range versions {
+				if r, _ := s.GetReport(ctx, w.Admin, id); r.Version != v+1 {
+					t.Fatalf("report %d version %d after the lock, want %d", id, r.Version, v+1)
+				}
+			}
+			wantState(t, w, w.Dept2.ReportID, workflow.StateSubmitted, closes)
+			if n := len(locks(t, w, w.Dept2.ReportID)); n != 0 {
+				t.Fatalf("the submitted report has %d lock rows", n)
+			}
+			// One event for the whole sweep, written in its transaction, with
+			// the round and the deadline the messages name.
+			data := wantEvents(t, s, mark, fmt.Sprintf("locked %v", locked))
+			wantEventData(t, data[0], 0, closes)
+		})
+
+		testkit.Step(t, "1 ms later, and much later, the sweep changes nothing", func(t *testing.T) {
+			for _, at := range []time.Time{closes.Add(time.Millisecond), closes.Add(time.Hour), closes.AddDate(1, 0, 0)} {
+				w.Clock.Set(at)
+				if got := lockDue(t, s); len(got) != 0 {
+					t.Fatalf("at %s the sweep locked %v again", at.Format(time.RFC3339Nano), got)
+				}
+			}
+			wantLocked(t, w, w.Dept.ReportID, workflow.StateEntered, 1, closes)
+			wantLocked(t, w, w.District.ReportID, workflow.StateDraft, 1, closes)
+			wantEvents(t, s, mark, fmt.Sprintf("locked %v", locked))
+		})
+
+		// extend: the council or an admin reopens a locked report with its
+		// own deadline, an hour after the campaign closed.
 		w.Clock.Set(closes.Add(time.Hour))
 		now := w.Clock.Now()
 		ext, ext2 := now.Add(2*time.Hour), now.Add(3*time.Hour)
-		t.Run("extend refusals", func(t *testing.T) {
+
+		testkit.Step(t, "extend is the council's and admins', with a reason and a deadline ahead, on a locked report", func(t *testing.T) {
 			before := snapshot(t, s, w.Dept.ReportID)
 			for _, tc := range []struct {
 				name   string
@@ -248,92 +237,97 @@ func TestLockDueAtTheDeadline(t *testing.T) {
 			unchanged(t, s, w.Dept2.ReportID, before, "extend on a submitted report")
 		})
 
-		mark = lastEvent(t, s)
-		r, err := extend(w, w.Council, w.Dept.ReportID, ext, "Sự cố mạng ngày cuối")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.State != workflow.StateEntered {
-			t.Fatalf("extend led to %s, want entered (the state it was locked from)", r.State)
-		}
-		got := wantState(t, w, w.Dept.ReportID, workflow.StateEntered, ext)
-		if got.LockedFrom != "" {
-			t.Fatalf("an extended report still says locked from %q", got.LockedFrom)
-		}
-		h := lastHistory(t, w, w.Dept)
-		if h.Event != "extend" || h.Actor == nil || h.Actor.ID != w.Council.ID || h.From != workflow.StateLocked || h.To != workflow.StateEntered ||
-			h.Reason != "Sự cố mạng ngày cuối" || h.ClosesAt == nil || !h.ClosesAt.Equal(ext) {
-			t.Fatalf("extend history %s", historyString([]store.HistoryEntry{h}))
-		}
-		if _, err := extend(w, w.Admin, w.District.ReportID, ext2, "Đơn vị đề nghị"); err != nil {
-			t.Fatalf("admin extends: %v", err)
-		}
-		wantState(t, w, w.District.ReportID, workflow.StateDraft, ext2)
-		data = wantEvents(t, s, mark, fmt.Sprintf("extended [%d]", w.Dept.ReportID), fmt.Sprintf("extended [%d]", w.District.ReportID))
-		if data[0]["closes_at"] == nil || data[0]["reason"] != "Sự cố mạng ngày cuối" {
-			t.Fatalf("extended event data %v", data[0])
-		}
-		// The extension opens the window for this report only: its updater
-		// writes again, the campaign's other reports stay shut.
-		w.Put(t, w.District, "1.3", "1", "Bổ sung sau gia hạn")
-		_, _, err = s.PutEntry(ctx, w.Dept2.Updater, w.Dept2.ReportID, "1.3", workflow.EntryValue{SelfScore: pts(t, "1")}, nil, store.Meta{})
-		wantCode(t, err, workflow.ELOCKED)
+		testkit.Step(t, "an extended report returns to the state it was locked from, with its own deadline and a history row", func(t *testing.T) {
+			mark = lastEvent(t, s)
+			r, err := extend(w, w.Council, w.Dept.ReportID, ext, "Sự cố mạng ngày cuối")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.State != workflow.StateEntered {
+				t.Fatalf("extend led to %s, want entered (the state it was locked from)", r.State)
+			}
+			got := wantState(t, w, w.Dept.ReportID, workflow.StateEntered, ext)
+			if got.LockedFrom != "" {
+				t.Fatalf("an extended report still says locked from %q", got.LockedFrom)
+			}
+			h := lastHistory(t, w, w.Dept)
+			if h.Event != "extend" || h.Actor == nil || h.Actor.ID != w.Council.ID || h.From != workflow.StateLocked || h.To != workflow.StateEntered ||
+				h.Reason != "Sự cố mạng ngày cuối" || h.ClosesAt == nil || !h.ClosesAt.Equal(ext) {
+				t.Fatalf("extend history %s", historyString([]store.HistoryEntry{h}))
+			}
+			if _, err := extend(w, w.Admin, w.District.ReportID, ext2, "Đơn vị đề nghị"); err != nil {
+				t.Fatalf("admin extends: %v", err)
+			}
+			wantState(t, w, w.District.ReportID, workflow.StateDraft, ext2)
+			data := wantEvents(t, s, mark, fmt.Sprintf("extended [%d]", w.Dept.ReportID), fmt.Sprintf("extended [%d]", w.District.ReportID))
+			if data[0]["closes_at"] == nil || data[0]["reason"] != "Sự cố mạng ngày cuối" {
+				t.Fatalf("extended event data %v", data[0])
+			}
+		})
 
-		// The report's own deadline, to the millisecond.
-		w.Clock.Set(ext.Add(-time.Millisecond))
-		if got := lockDue(t, s); len(got) != 0 {
-			t.Fatalf("1 ms before the extended deadline the sweep locked %v", got)
-		}
-		w.Clock.Set(ext)
-		if got := lockDue(t, s); !slices.Equal(got, []int64{w.Dept.ReportID}) {
-			t.Fatalf("at the extended deadline the sweep locked %v, want only %d", got, w.Dept.ReportID)
-		}
-		wantLocked(t, w, w.Dept.ReportID, workflow.StateEntered, 2, ext)
-		wantState(t, w, w.District.ReportID, workflow.StateDraft, ext2)
-		w.Clock.Set(ext.Add(time.Millisecond))
-		if got := lockDue(t, s); len(got) != 0 {
-			t.Fatalf("1 ms after the extended deadline the sweep locked %v", got)
-		}
-		w.Clock.Set(ext2)
-		if got := lockDue(t, s); !slices.Equal(got, []int64{w.District.ReportID}) {
-			t.Fatalf("at the second extended deadline the sweep locked %v", got)
-		}
-		wantLocked(t, w, w.District.ReportID, workflow.StateDraft, 2, ext2)
+		testkit.Step(t, "the extension opens the window for that report only", func(t *testing.T) {
+			w.Put(t, w.District, "1.3", "1", "Bổ sung sau gia hạn")
+			_, _, err := s.PutEntry(ctx, w.Dept2.Updater, w.Dept2.ReportID, "1.3", workflow.EntryValue{SelfScore: pts(t, "1")}, nil, store.Meta{})
+			wantCode(t, err, workflow.ELOCKED)
+		})
 
-		// A round's deadline replaces the extension: Dept (locked) and Dept2
-		// (submitted) get round 1 until roundCloses.
-		w.Clock.Add(time.Hour)
-		roundCloses := w.Clock.Now().Add(48 * time.Hour)
-		res, err := s.OpenCampaignRound(ctx, w.Council, w.Campaign.ID, workflow.RoundRequest{OpensAt: w.Clock.Now(), ClosesAt: roundCloses,
-			AgencyIDs: []int64{w.Dept.ID, w.Dept2.ID}}, store.Meta{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(res.Opened, []int64{w.Dept.ReportID, w.Dept2.ReportID}) {
-			t.Fatalf("round opened %v", res.Opened)
-		}
-		wantState(t, w, w.Dept.ReportID, workflow.StateDraft, roundCloses)
-		wantState(t, w, w.Dept2.ReportID, workflow.StateDraft, roundCloses)
-		w.Clock.Set(roundCloses.Add(-time.Millisecond))
-		if got := lockDue(t, s); len(got) != 0 {
-			t.Fatalf("1 ms before the round's deadline the sweep locked %v", got)
-		}
-		w.Clock.Set(roundCloses)
-		mark = lastEvent(t, s)
-		if got := lockDue(t, s); !slices.Equal(got, []int64{w.Dept.ReportID, w.Dept2.ReportID}) {
-			t.Fatalf("at the round's deadline the sweep locked %v", got)
-		}
-		data = wantEvents(t, s, mark, fmt.Sprintf("locked %v", []int64{w.Dept.ReportID, w.Dept2.ReportID}))
-		wantEventData(t, data[0], 1, roundCloses)
-		wantLocked(t, w, w.Dept.ReportID, workflow.StateDraft, 3, roundCloses)
-		wantLocked(t, w, w.Dept2.ReportID, workflow.StateDraft, 1, roundCloses)
-		if rows := locks(t, w, w.Dept2.ReportID); rows[0].Round != 1 {
-			t.Fatalf("round-1 lock recorded round %d", rows[0].Round)
-		}
-		w.Clock.Set(roundCloses.Add(time.Millisecond))
-		if got := lockDue(t, s); len(got) != 0 {
-			t.Fatalf("1 ms after the round's deadline the sweep locked %v", got)
-		}
+		testkit.Step(t, "the sweep holds each extended report to its own deadline, to the millisecond", func(t *testing.T) {
+			w.Clock.Set(ext.Add(-time.Millisecond))
+			if got := lockDue(t, s); len(got) != 0 {
+				t.Fatalf("1 ms before the extended deadline the sweep locked %v", got)
+			}
+			w.Clock.Set(ext)
+			if got := lockDue(t, s); !slices.Equal(got, []int64{w.Dept.ReportID}) {
+				t.Fatalf("at the extended deadline the sweep locked %v, want only %d", got, w.Dept.ReportID)
+			}
+			wantLocked(t, w, w.Dept.ReportID, workflow.StateEntered, 2, ext)
+			wantState(t, w, w.District.ReportID, workflow.StateDraft, ext2)
+			w.Clock.Set(ext.Add(time.Millisecond))
+			if got := lockDue(t, s); len(got) != 0 {
+				t.Fatalf("1 ms after the extended deadline the sweep locked %v", got)
+			}
+			w.Clock.Set(ext2)
+			if got := lockDue(t, s); !slices.Equal(got, []int64{w.District.ReportID}) {
+				t.Fatalf("at the second extended deadline the sweep locked %v", got)
+			}
+			wantLocked(t, w, w.District.ReportID, workflow.StateDraft, 2, ext2)
+		})
+
+		testkit.Step(t, "a round's deadline replaces the extension, and the sweep holds to it", func(t *testing.T) {
+			// Dept (locked) and Dept2 (submitted) get round 1 until roundCloses.
+			w.Clock.Add(time.Hour)
+			roundCloses := w.Clock.Now().Add(48 * time.Hour)
+			res, err := s.OpenCampaignRound(ctx, w.Council, w.Campaign.ID, workflow.RoundRequest{OpensAt: w.Clock.Now(), ClosesAt: roundCloses,
+				AgencyIDs: []int64{w.Dept.ID, w.Dept2.ID}}, store.Meta{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(res.Opened, []int64{w.Dept.ReportID, w.Dept2.ReportID}) {
+				t.Fatalf("round opened %v", res.Opened)
+			}
+			wantState(t, w, w.Dept.ReportID, workflow.StateDraft, roundCloses)
+			wantState(t, w, w.Dept2.ReportID, workflow.StateDraft, roundCloses)
+			w.Clock.Set(roundCloses.Add(-time.Millisecond))
+			if got := lockDue(t, s); len(got) != 0 {
+				t.Fatalf("1 ms before the round's deadline the sweep locked %v", got)
+			}
+			w.Clock.Set(roundCloses)
+			mark = lastEvent(t, s)
+			if got := lockDue(t, s); !slices.Equal(got, []int64{w.Dept.ReportID, w.Dept2.ReportID}) {
+				t.Fatalf("at the round's deadline the sweep locked %v", got)
+			}
+			data := wantEvents(t, s, mark, fmt.Sprintf("locked %v", []int64{w.Dept.ReportID, w.Dept2.ReportID}))
+			wantEventData(t, data[0], 1, roundCloses)
+			wantLocked(t, w, w.Dept.ReportID, workflow.StateDraft, 3, roundCloses)
+			wantLocked(t, w, w.Dept2.ReportID, workflow.StateDraft, 1, roundCloses)
+			if rows := locks(t, w, w.Dept2.ReportID); rows[0].Round != 1 {
+				t.Fatalf("round-1 lock recorded round %d", rows[0].Round)
+			}
+			w.Clock.Set(roundCloses.Add(time.Millisecond))
+			if got := lockDue(t, s); len(got) != 0 {
+				t.Fatalf("1 ms after the round's deadline the sweep locked %v", got)
+			}
+		})
 	})
 }
 
@@ -355,7 +349,7 @@ func TestLockDueLateSweep(t *testing.T) {
 		w := newWorld(t, dialect)
 		s := w.Store
 		early := start.Add(time.Hour)
-		other := mustCampaign(t, w, "Đợt sớm", start.Add(-time.Hour), early)
+		_, other := w.NewCampaign(t, "Đợt sớm", start.Add(-time.Hour), early)
 		mark := lastEvent(t, s)
 		w.Clock.Set(w.Campaign.ClosesAt.Add(time.Hour))
 		got := lockDue(t, s)
@@ -405,7 +399,7 @@ func TestLockDueConcurrent(t *testing.T) {
 			}
 		}
 		closes := start.Add(time.Hour)
-		reports := mustCampaign(t, w, "Đợt kiểm tra khóa", start.Add(-time.Hour), closes)
+		_, reports := w.NewCampaign(t, "Đợt kiểm tra khóa", start.Add(-time.Hour), closes)
 		if len(reports) != 33 {
 			t.Fatalf("%d reports", len(reports))
 		}
@@ -471,7 +465,7 @@ func TestRemindDueOncePerOffset(t *testing.T) {
 		w := newWorld(t, dialect)
 		s := w.Store
 		closes := start.Add(96 * time.Hour)
-		reports := mustCampaign(t, w, "Đợt nhắc hạn", start, closes)
+		_, reports := w.NewCampaign(t, "Đợt nhắc hạn", start, closes)
 		dept2 := *w.Dept2
 		dept2.ReportID = reports[w.Dept2.ID]
 		w.Submit(t, &dept2) // submitted: never reminded
@@ -569,8 +563,8 @@ func TestNotifyOpenedCampaignsOnce(t *testing.T) {
 		w := newWorld(t, dialect)
 		s := w.Store
 		opens := start.Add(time.Hour)
-		later := mustCampaign(t, w, "Đợt sau", opens, opens.Add(72*time.Hour))
-		mustCampaign(t, w, "Đợt đã qua", start.Add(-72*time.Hour), start.Add(-48*time.Hour))
+		_, later := w.NewCampaign(t, "Đợt sau", opens, opens.Add(72*time.Hour))
+		w.NewCampaign(t, "Đợt đã qua", start.Add(-72*time.Hour), start.Add(-48*time.Hour))
 
 		mark := lastEvent(t, s)
 		got, err := s.NotifyOpenedCampaigns(ctx)
@@ -625,7 +619,7 @@ func TestUpcoming(t *testing.T) {
 		offsets := []time.Duration{24 * time.Hour, 2 * time.Hour}
 		c := w.Campaign.ClosesAt // start + 24h
 		opens := start.Add(time.Hour)
-		mustCampaign(t, w, "Đợt sau", opens, start.Add(48*time.Hour))
+		w.NewCampaign(t, "Đợt sau", opens, start.Add(48*time.Hour))
 
 		got, err := s.Upcoming(ctx, offsets, 100)
 		if err != nil {
@@ -714,7 +708,7 @@ func TestRemindNotBeforeTheWindowOpened(t *testing.T) {
 		s := w.Store
 		opens := w.Clock.Now().Add(time.Hour)
 		closes := opens.Add(48 * time.Hour)
-		reports := mustCampaign(t, w, "Đợt mở muộn", opens, closes)
+		_, reports := w.NewCampaign(t, "Đợt mở muộn", opens, closes)
 		offsets := []time.Duration{72 * time.Hour, 24 * time.Hour}
 		reminded := func() int {
 			return count(t, s, `SELECT COUNT(*) FROM reminders m JOIN reports r ON r.id = m.report_id WHERE r.campaign_id = (SELECT MAX(id) FROM campaigns)`)

@@ -35,6 +35,17 @@ type Evidence struct {
 	RawDeleted   *dbTime `json:"-" db:"deleted_at"`
 }
 
+// SignatureVerifies reports whether the file carries a digital signature
+// that verified at upload (a record without a report counts as unsigned).
+func (e *Evidence) SignatureVerifies() bool {
+	var sig struct {
+		Present bool `json:"present"`
+		Valid   bool `json:"valid"`
+	}
+	_ = json.Unmarshal(e.Signature, &sig)
+	return sig.Present && sig.Valid
+}
+
 func (e *Evidence) fill() {
 	e.Signature = json.RawMessage(e.RawSignature)
 	e.UploadedAt = e.RawUploaded.Time
@@ -51,12 +62,14 @@ func (s *Store) CheckEvidenceUpload(ctx context.Context, u *workflow.User, id in
 	if err != nil {
 		return s.dbError(err)
 	}
-	return s.checkEvidence(ctx, s.db, u, r, code, s.now())
+	return s.checkEvidence(ctx, s.db, u, workflow.ActEvidenceAdd, r, code, s.now())
 }
 
-func (s *Store) checkEvidence(ctx context.Context, q sqlx.ExtContext, u *workflow.User, r *workflow.Report, code string, now time.Time) error {
-	if !u.Has(workflow.RoleUpdater, r.AgencyID) {
-		return workflow.Errorf(workflow.EFORBIDDEN, "Only the agency's updaters attach evidence.")
+// checkEvidence answers whether u may add or delete (act) evidence of r's
+// leaf code now: the policy, then the rules of an entry write.
+func (s *Store) checkEvidence(ctx context.Context, q sqlx.ExtContext, u *workflow.User, act workflow.Action, r *workflow.Report, code string, now time.Time) error {
+	if err := workflow.Can(u, act, workflow.Target{AgencyID: r.AgencyID}); err != nil {
+		return err
 	}
 	set, err := s.criteriaSet(ctx, q, r.CriteriaSetID)
 	if err != nil {
@@ -79,7 +92,7 @@ func (s *Store) AddEvidence(ctx context.Context, u *workflow.User, id int64, e *
 		}
 		// One instant is checked against the window and recorded.
 		now := s.now().UTC().Truncate(time.Microsecond)
-		if err := s.checkEvidence(ctx, tx, u, r, e.Code, now); err != nil {
+		if err := s.checkEvidence(ctx, tx, u, workflow.ActEvidenceAdd, r, e.Code, now); err != nil {
 			return err
 		}
 		if err := s.bumpVersion(ctx, tx, r, false, s.ts(now)); err != nil {
@@ -136,7 +149,7 @@ func (s *Store) GetEvidence(ctx context.Context, u *workflow.User, evidenceID in
 	if err != nil {
 		return nil, err
 	}
-	if !u.CanSeeAgency(ref.AgencyID) {
+	if workflow.Can(u, workflow.ActReportSee, workflow.Target{AgencyID: ref.AgencyID}) != nil {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "Evidence %d not found.", evidenceID)
 	}
 	e.fill()
@@ -157,7 +170,7 @@ func (s *Store) DeleteEvidence(ctx context.Context, u *workflow.User, evidenceID
 			return err
 		}
 		at := s.now()
-		if err := s.checkEvidence(ctx, tx, u, r, e.Code, at); err != nil {
+		if err := s.checkEvidence(ctx, tx, u, workflow.ActEvidenceDelete, r, e.Code, at); err != nil {
 			return err
 		}
 		now := s.ts(at)
@@ -274,8 +287,8 @@ func (s *Store) CheckSignedSummaryUpload(ctx context.Context, u *workflow.User, 
 }
 
 func checkSummaryUpload(u *workflow.User, r *workflow.Report, now time.Time) error {
-	if !u.Has(workflow.RoleApprover, r.AgencyID) {
-		return workflow.Errorf(workflow.EFORBIDDEN, "Only the agency's approvers upload the signed summary.")
+	if err := workflow.Can(u, workflow.ActSignedSummaryUpload, workflow.Target{AgencyID: r.AgencyID}); err != nil {
+		return err
 	}
 	if !r.WindowOpen(now) || r.State == workflow.StateLocked {
 		return workflow.Errorf(workflow.ELOCKED, "The window is closed.")

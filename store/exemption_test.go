@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
@@ -43,62 +44,64 @@ func TestExemptions(t *testing.T) {
 			t.Fatalf("before: self %s max %s, want 3 of 100", r.SelfTotal, r.MaxTotal)
 		}
 
-		// 3.1 (self, 2), 3.3 (system, 5), 3.5 (self, 2), 7.5 (self, 3).
-		w.Clock.Add(time.Minute)
-		reason := "Cơ quan không có đơn vị sự nghiệp trực thuộc (Công văn số 15/SNV)"
-		meta := store.Meta{RequestID: "req-x", ClientRequestID: "client-9", ClientIP: "198.51.100.7"}
-		got, err := s.SetExemptions(ctx, w.Admin, a.ReportID, []string{"7.5", "3.1", "3.3", "3.5", "3.1"}, " "+nfd(reason)+" ", meta)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Version != r.Version+1 || got.MaxTotal != 8800 || got.SelfTotal != 100 || !reflect.DeepEqual(got.Exemptions, []string{"3.1", "3.3", "3.5", "7.5"}) {
-			t.Fatalf("after: version %d self %s max %s exempt %q; want version %d, 1 of 88, the four codes", got.Version, got.SelfTotal, got.MaxTotal, got.Exemptions, r.Version+1)
-		}
-		stored := w.Report(t, a)
-		if stored.MaxTotal != 8800 || stored.SelfTotal != 100 || stored.Version != got.Version {
-			t.Fatalf("stored: self %s max %s version %d", stored.SelfTotal, stored.MaxTotal, stored.Version)
-		}
-		for _, e := range stored.Entries {
-			exempt := e.Code == "3.1" || e.Code == "3.3" || e.Code == "3.5" || e.Code == "7.5"
-			if e.Exempt != exempt || (exempt && e.Editable) {
-				t.Fatalf("entry %s: exempt=%v editable=%v", e.Code, e.Exempt, e.Editable)
+		testkit.Step(t, "an admin exempts leaves with a reason: the maximum drops, and history and audit say so", func(t *testing.T) {
+			// 3.1 (self, 2), 3.3 (system, 5), 3.5 (self, 2), 7.5 (self, 3).
+			w.Clock.Add(time.Minute)
+			reason := "Cơ quan không có đơn vị sự nghiệp trực thuộc (Công văn số 15/SNV)"
+			meta := store.Meta{RequestID: "req-x", ClientRequestID: "client-9", ClientIP: "198.51.100.7"}
+			got, err := s.SetExemptions(ctx, w.Admin, a.ReportID, []string{"7.5", "3.1", "3.3", "3.5", "3.1"}, " "+nfd(reason)+" ", meta)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		first := exemptionDetail{CodesBefore: []string{}, CodesAfter: []string{"3.1", "3.3", "3.5", "7.5"}, MaxBefore: "100.00", MaxAfter: "88.00"}
-		h := lastHistory(t, w, a)
-		if h.Event != "exemptions" || h.Actor == nil || h.Actor.ID != w.Admin.ID || h.Role != workflow.RoleAdmin ||
-			h.From != workflow.StateDraft || h.To != workflow.StateDraft || h.Reason != reason ||
-			h.RequestID != "req-x" || h.ClientIP != "198.51.100.7" || !h.At.Equal(w.Clock.Now()) || h.IssuedBy != nil {
-			t.Fatalf("history row %s", historyString([]store.HistoryEntry{h}))
-		}
-		var d exemptionDetail
-		if err := json.Unmarshal(h.Detail, &d); err != nil || !reflect.DeepEqual(d, first) {
-			t.Fatalf("history detail %s (%v), want %+v", h.Detail, err, first)
-		}
-		if !strings.Contains(string(h.Detail), `"max_before":"100.00"`) {
-			t.Fatalf("history detail %s: the maxima are strings with two decimals", h.Detail)
-		}
-		// The audit log has the same change, with the reason and the request.
-		audit := lastAudit(t, s, store.AuditExemption)
-		var ad struct {
-			ReportID int64  `json:"report_id"`
-			Reason   string `json:"reason"`
-			exemptionDetail
-		}
-		if err := json.Unmarshal(audit.Detail, &ad); err != nil || ad.ReportID != a.ReportID || ad.Reason != reason || !reflect.DeepEqual(ad.exemptionDetail, first) {
-			t.Fatalf("audit detail %s (%v)", audit.Detail, err)
-		}
-		if audit.Action != "update" || audit.Target != fmt.Sprint(a.ReportID) || audit.Actor == nil || audit.Actor.ID != w.Admin.ID ||
-			audit.RequestID != "req-x" || audit.ClientRequestID != "client-9" || audit.ClientIP != "198.51.100.7" || !audit.At.Equal(w.Clock.Now()) {
-			t.Fatalf("audit row %+v", audit)
-		}
-		// ListReports agrees with GetReport.
-		list, err := s.ListReports(ctx, w.Admin, store.ReportFilter{AgencyID: a.ID})
-		if err != nil || len(list) != 1 || list[0].MaxTotal != 8800 || list[0].SelfTotal != 100 {
-			t.Fatalf("list: %+v %v", list, err)
-		}
+			if got.Version != r.Version+1 || got.MaxTotal != 8800 || got.SelfTotal != 100 || !reflect.DeepEqual(got.Exemptions, []string{"3.1", "3.3", "3.5", "7.5"}) {
+				t.Fatalf("after: version %d self %s max %s exempt %q; want version %d, 1 of 88, the four codes", got.Version, got.SelfTotal, got.MaxTotal, got.Exemptions, r.Version+1)
+			}
+			stored := w.Report(t, a)
+			if stored.MaxTotal != 8800 || stored.SelfTotal != 100 || stored.Version != got.Version {
+				t.Fatalf("stored: self %s max %s version %d", stored.SelfTotal, stored.MaxTotal, stored.Version)
+			}
+			for _, e := range stored.Entries {
+				exempt := e.Code == "3.1" || e.Code == "3.3" || e.Code == "3.5" || e.Code == "7.5"
+				if e.Exempt != exempt || (exempt && e.Editable) {
+					t.Fatalf("entry %s: exempt=%v editable=%v", e.Code, e.Exempt, e.Editable)
+				}
+			}
+			first := exemptionDetail{CodesBefore: []string{}, CodesAfter: []string{"3.1", "3.3", "3.5", "7.5"}, MaxBefore: "100.00", MaxAfter: "88.00"}
+			h := lastHistory(t, w, a)
+			if h.Event != "exemptions" || h.Actor == nil || h.Actor.ID != w.Admin.ID || h.Role != workflow.RoleAdmin ||
+				h.From != workflow.StateDraft || h.To != workflow.StateDraft || h.Reason != reason ||
+				h.RequestID != "req-x" || h.ClientIP != "198.51.100.7" || !h.At.Equal(w.Clock.Now()) || h.IssuedBy != nil {
+				t.Fatalf("history row %s", historyString([]store.HistoryEntry{h}))
+			}
+			var d exemptionDetail
+			if err := json.Unmarshal(h.Detail, &d); err != nil || !reflect.DeepEqual(d, first) {
+				t.Fatalf("history detail %s (%v), want %+v", h.Detail, err, first)
+			}
+			if !strings.Contains(string(h.Detail), `"max_before":"100.00"`) {
+				t.Fatalf("history detail %s: the maxima are strings with two decimals", h.Detail)
+			}
+			// The audit log has the same change, with the reason and the request.
+			audit := lastAudit(t, s, store.AuditExemption)
+			var ad struct {
+				ReportID int64  `json:"report_id"`
+				Reason   string `json:"reason"`
+				exemptionDetail
+			}
+			if err := json.Unmarshal(audit.Detail, &ad); err != nil || ad.ReportID != a.ReportID || ad.Reason != reason || !reflect.DeepEqual(ad.exemptionDetail, first) {
+				t.Fatalf("audit detail %s (%v)", audit.Detail, err)
+			}
+			if audit.Action != "update" || audit.Target != fmt.Sprint(a.ReportID) || audit.Actor == nil || audit.Actor.ID != w.Admin.ID ||
+				audit.RequestID != "req-x" || audit.ClientRequestID != "client-9" || audit.ClientIP != "198.51.100.7" || !audit.At.Equal(w.Clock.Now()) {
+				t.Fatalf("audit row %+v", audit)
+			}
+			// ListReports agrees with GetReport.
+			list, err := s.ListReports(ctx, w.Admin, store.ReportFilter{AgencyID: a.ID})
+			if err != nil || len(list) != 1 || list[0].MaxTotal != 8800 || list[0].SelfTotal != 100 {
+				t.Fatalf("list: %+v %v", list, err)
+			}
+		})
 
-		t.Run("refusals change nothing", func(t *testing.T) {
+		testkit.Step(t, "a leaf not exemptible, no reason, or a caller not an admin is refused and changes nothing", func(t *testing.T) {
 			before := snapshot(t, s, a.ReportID)
 			audits := count(t, s, `SELECT COUNT(*) FROM audit_log`)
 			for _, tc := range []struct {
@@ -139,7 +142,7 @@ func TestExemptions(t *testing.T) {
 			}
 		})
 
-		t.Run("the window, by the clock at the write", func(t *testing.T) {
+		testkit.Step(t, "outside the window, by the clock at the write, exemptions are refused with 423", func(t *testing.T) {
 			before := snapshot(t, s, a.ReportID)
 			audits := count(t, s, `SELECT COUNT(*) FROM audit_log`)
 			defer w.Clock.Set(w.Clock.Now())
@@ -157,7 +160,7 @@ func TestExemptions(t *testing.T) {
 			}
 		})
 
-		t.Run("exempt leaves do not block complete", func(t *testing.T) {
+		testkit.Step(t, "exempt leaves do not block complete", func(t *testing.T) {
 			w.FillEntries(t, a) // editable leaves only: 3.1, 3.5 and 7.5 stay as they are
 			if n := count(t, s, `SELECT COUNT(*) FROM entries WHERE report_id = ? AND code IN ('3.5', '7.5')`, a.ReportID); n != 0 {
 				t.Fatal("FillEntries wrote an exempt leaf")
@@ -170,7 +173,7 @@ func TestExemptions(t *testing.T) {
 			}
 		})
 
-		t.Run("cleared", func(t *testing.T) {
+		testkit.Step(t, "cleared exemptions restore the maximum, and complete names those leaves again", func(t *testing.T) {
 			w.Fire(t, a.Updater, a, workflow.EventReopen, "")
 			got, err := s.SetExemptions(ctx, w.Admin, a.ReportID, nil, "Hủy miễn trừ theo kết luận của Hội đồng", store.Meta{})
 			if err != nil {
@@ -193,7 +196,7 @@ func TestExemptions(t *testing.T) {
 			}
 		})
 
-		t.Run("signed, submitted and locked are refused", func(t *testing.T) {
+		testkit.Step(t, "a signed, submitted or locked report refuses exemptions", func(t *testing.T) {
 			b := w.Dept2
 			walk(t, w, b, workflow.StateSigned)
 			for _, st := range []struct {

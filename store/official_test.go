@@ -1,28 +1,23 @@
 package store_test
 
 import (
+	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"parindex/internal/testkit"
 	"parindex/sheet"
 	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
 
-// officialsSample parses one of the officials samples of sheet/testdata.
+// officialsSample parses one of the shared officials samples.
 func officialsSample(t *testing.T, name string) []workflow.Official {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "sheet", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := sheet.Read(f, 1<<20, name, "")
+	rows, err := sheet.Read(bytes.NewReader(testkit.Sample(t, name)), 1<<20, name, "")
 	if err != nil {
 		t.Fatal(err)
 	}

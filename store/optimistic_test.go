@@ -135,8 +135,9 @@ func TestTransitionStaleCacheAcrossReplicas(t *testing.T) {
 	})
 }
 
-// A caller read from a cache is checked again in the write: once its token
-// is revoked, a transition answers EUNAUTHORIZED and changes nothing, on the
+// A caller with a credential (a user as Authenticate read it, TokenID set),
+// possibly from a cache, is checked again in the write: once its token is
+// revoked, a transition answers EUNAUTHORIZED and changes nothing, on the
 // cached path and on the fresh one.
 func TestTransitionRevokedTokenOfCachedCaller(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
@@ -148,8 +149,12 @@ func TestTransitionRevokedTokenOfCachedCaller(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		caller, err := s.Authenticate(ctx, tok.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
 		fire := func(ev workflow.Event) error {
-			_, err := s.Transition(ctx, a.Updater, a.ReportID, workflow.TransitionRequest{Event: ev}, nil, store.Meta{Token: tok.Token})
+			_, err := s.Transition(ctx, caller, a.ReportID, workflow.TransitionRequest{Event: ev}, nil, store.Meta{})
 			return err
 		}
 		if err := fire(workflow.EventComplete); err != nil {
@@ -162,14 +167,20 @@ func TestTransitionRevokedTokenOfCachedCaller(t *testing.T) {
 		wantCode(t, fire(workflow.EventReopen), workflow.EUNAUTHORIZED) // the header is cached
 		unchanged(t, s, a.ReportID, before, "a reopen with a revoked token")
 
-		// A token whose grant is gone is refused the same way: another
-		// updater's token, presented with this agency's updater as the
-		// cached caller, holds no grant on this report.
+		// A credential whose grant is gone is refused the same way: a cached
+		// caller carrying another updater's token, which holds no grant on
+		// this report.
 		other, err := s.CreateToken(ctx, nil, w.Dept2.Updater.ID, store.TokenExpiry{}, store.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Transition(ctx, a.Updater, a.ReportID, workflow.TransitionRequest{Event: workflow.EventReopen}, nil, store.Meta{Token: other.Token})
+		otherCaller, err := s.Authenticate(ctx, other.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale := *a.Updater
+		stale.TokenID = otherCaller.TokenID
+		_, err = s.Transition(ctx, &stale, a.ReportID, workflow.TransitionRequest{Event: workflow.EventReopen}, nil, store.Meta{})
 		wantCode(t, err, workflow.ENOTFOUND) // decided afresh as the token's own user
 		unchanged(t, s, a.ReportID, before, "a reopen under a token without the grant")
 	})

@@ -15,14 +15,16 @@ import (
 )
 
 // Notification kinds: what happened, and so who hears of it.
+// The kinds a transition causes are the transition table's (its Notifies
+// column); the scheduler's own are reminders and campaign openings.
 const (
-	KindRoundOpened    = "round_opened"    // the agency's approvers
-	KindCampaignOpened = "campaign_opened" // the agency's updaters and approvers
-	KindReminder       = "reminder"        // the agency's updaters and approvers
-	KindReturned       = "returned"        // the agency's updaters
-	KindSubmitted      = "submitted"       // the council
-	KindLocked         = "locked"          // the agency's approvers and the council
-	KindExtended       = "extended"        // the agency's approvers
+	KindRoundOpened    = workflow.NoticeRoundOpened // the agency's approvers
+	KindCampaignOpened = "campaign_opened"          // the agency's updaters and approvers
+	KindReminder       = "reminder"                 // the agency's updaters and approvers
+	KindReturned       = workflow.NoticeReturned    // the agency's updaters
+	KindSubmitted      = workflow.NoticeSubmitted   // the council
+	KindLocked         = workflow.NoticeLocked      // the agency's approvers and the council
+	KindExtended       = workflow.NoticeExtended    // the agency's approvers
 )
 
 // recipientRoles says which grants hear of each kind; RoleCouncil is
@@ -189,38 +191,45 @@ func (s *Store) fanOutEvent(ctx context.Context, tx *sqlx.Tx, eventID int64, kin
 	if roles == nil {
 		return workflow.Errorf(workflow.EINTERNAL, "outbox event %d has unknown kind %q", eventID, kind)
 	}
-	reports := []struct {
-		ID       int64  `db:"id"`
-		AgencyID int64  `db:"agency_id"`
-		Agency   string `db:"agency"`
-		Campaign string `db:"campaign"`
-	}{}
-	ids, err := json.Marshal(reportIDs)
+	reports, err := s.eventReports(ctx, tx, reportIDs)
 	if err != nil {
 		return err
 	}
-	if err := tx.SelectContext(ctx, &reports, tx.Rebind(eventReports[s.dialect]), string(ids)); err != nil {
+	notices, err := recipients(ctx, tx, roles, reports, Notice{EventID: eventID, Kind: kind, Data: data})
+	if err != nil {
 		return err
 	}
-	type recipient struct {
-		Notice
-		seen map[int64]bool
-	}
-	byUser := map[int64]*recipient{}
-	var order []int64
-	add := func(id int64, email, name string, campaign string, reportID int64, agency string) {
-		r := byUser[id]
-		if r == nil {
-			r = &recipient{Notice: Notice{EventID: eventID, Kind: kind, Data: data, Campaign: campaign, UserID: id, Email: email, Name: name}, seen: map[int64]bool{}}
-			byUser[id] = r
-			order = append(order, id)
-		}
-		if !r.seen[reportID] {
-			r.seen[reportID] = true
-			r.ReportIDs = append(r.ReportIDs, reportID)
-			r.Agencies = append(r.Agencies, agency)
+	now := s.ts(s.now())
+	for _, n := range notices {
+		if err := writeNotice(ctx, tx, n, now, render); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// eventReport is a report an event names, with what its notices say of it.
+type eventReport struct {
+	ID       int64  `db:"id"`
+	AgencyID int64  `db:"agency_id"`
+	Agency   string `db:"agency"`
+	Campaign string `db:"campaign"`
+}
+
+func (s *Store) eventReports(ctx context.Context, tx *sqlx.Tx, reportIDs []int64) ([]eventReport, error) {
+	ids, err := json.Marshal(reportIDs)
+	if err != nil {
+		return nil, err
+	}
+	var reports []eventReport
+	err = tx.SelectContext(ctx, &reports, tx.Rebind(eventReports[s.dialect]), string(ids))
+	return reports, err
+}
+
+// recipients is one notice per user holding one of roles over any of the
+// reports (province-wide roles over all), naming each report once, in user
+// order; base carries the event.
+func recipients(ctx context.Context, tx *sqlx.Tx, roles []workflow.Role, reports []eventReport, base Notice) ([]Notice, error) {
 	users := []struct {
 		ID       int64  `db:"id"`
 		Email    string `db:"email"`
@@ -235,41 +244,57 @@ func (s *Store) fanOutEvent(ctx context.Context, tx *sqlx.Tx, eventID int64, kin
 	q, args, err := sqlx.In(`SELECT u.id, u.email, u.name, g.role, g.agency_id FROM grants g JOIN users u ON u.id = g.user_id
 		WHERE g.role IN (?) ORDER BY u.id`, roleNames)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := tx.SelectContext(ctx, &users, tx.Rebind(q), args...); err != nil {
-		return err
+		return nil, err
 	}
+	byUser := map[int64]int{} // index in out
+	seen := map[[2]int64]bool{}
+	var out []Notice
 	for _, rep := range reports {
 		for _, u := range users {
-			if u.AgencyID == nil || *u.AgencyID == rep.AgencyID {
-				add(u.ID, u.Email, u.Name, rep.Campaign, rep.ID, rep.Agency)
+			if u.AgencyID != nil && *u.AgencyID != rep.AgencyID {
+				continue
+			}
+			i, ok := byUser[u.ID]
+			if !ok {
+				n := base
+				n.Campaign, n.UserID, n.Email, n.Name = rep.Campaign, u.ID, u.Email, u.Name
+				i = len(out)
+				byUser[u.ID] = i
+				out = append(out, n)
+			}
+			if !seen[[2]int64{u.ID, rep.ID}] {
+				seen[[2]int64{u.ID, rep.ID}] = true
+				out[i].ReportIDs = append(out[i].ReportIDs, rep.ID)
+				out[i].Agencies = append(out[i].Agencies, rep.Agency)
 			}
 		}
 	}
-	now := s.ts(s.now())
-	for _, id := range order {
-		n := byUser[id].Notice
-		out, err := render(n)
-		if err != nil {
-			return err
-		}
-		ids, _ := json.Marshal(n.ReportIDs)
-		var nid int64
-		err = tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO notifications (user_id, event_id, kind, report_ids, title, body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, user_id) DO NOTHING RETURNING id`),
-			n.UserID, eventID, kind, string(ids), out.Subject, out.Text, now).Scan(&nid)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // already fanned out to this user
-		} else if err != nil {
-			return err
-		}
-		if _, err := exec(ctx, tx, `INSERT INTO emails (notification_id, to_addr, to_name, subject, text_body, html_body, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, nid, n.Email, n.Name, out.Subject, out.Text, out.HTML, now, now); err != nil {
-			return err
-		}
+	return out, nil
+}
+
+// writeNotice renders a notice and writes it as a notification and an
+// email, once per event and user.
+func writeNotice(ctx context.Context, tx *sqlx.Tx, n Notice, now any, render func(Notice) (Rendered, error)) error {
+	out, err := render(n)
+	if err != nil {
+		return err
 	}
-	return nil
+	ids, _ := json.Marshal(n.ReportIDs)
+	var nid int64
+	err = tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO notifications (user_id, event_id, kind, report_ids, title, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, user_id) DO NOTHING RETURNING id`),
+		n.UserID, n.EventID, n.Kind, string(ids), out.Subject, out.Text, now).Scan(&nid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // already fanned out to this user
+	} else if err != nil {
+		return err
+	}
+	_, err = exec(ctx, tx, `INSERT INTO emails (notification_id, to_addr, to_name, subject, text_body, html_body, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, nid, n.Email, n.Name, out.Subject, out.Text, out.HTML, now, now)
+	return err
 }
 
 // Email is a message due for delivery, claimed by one sender for a lease.

@@ -27,11 +27,6 @@ type Meta struct {
 	// made with, when that is not the user acting: history, revisions and
 	// the audit log name both.
 	IssuedBy *int64
-	// Token is the caller's bearer token, set when the caller was read from
-	// a cache: a transition then checks the token and the grant it acts under
-	// again in its write, in SQL, and re-authenticates before answering
-	// anything but success. Nothing else reads it.
-	Token string
 }
 
 // ReportRef is what never changes about a report: whose it is and for which campaign.
@@ -120,7 +115,7 @@ func (s *Store) loadReport(ctx context.Context, q sqlx.ExtContext, u *workflow.U
 	}
 	query := strings.TrimSuffix(reportSelect, reportFrom) + ", " + exemptionsExpr[s.dialect] + " AS exemptions" + reportFrom
 	err := sqlx.GetContext(ctx, q, &row, q.Rebind(query+` WHERE r.id = ?`), id)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && u != nil && !u.CanSeeAgency(row.AgencyID)) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && u != nil && workflow.Can(u, workflow.ActReportSee, workflow.Target{AgencyID: row.AgencyID}) != nil) {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "Report %d not found.", id)
 	} else if err != nil {
 		return nil, err
@@ -275,8 +270,8 @@ func (s *Store) PutEntry(ctx context.Context, u *workflow.User, id int64, code s
 		if err != nil {
 			return err
 		}
-		if !u.Has(workflow.RoleUpdater, r.AgencyID) {
-			return workflow.Errorf(workflow.EFORBIDDEN, "Only the agency's updaters enter scores.")
+		if err := workflow.Can(u, workflow.ActEntryEdit, workflow.Target{AgencyID: r.AgencyID}); err != nil {
+			return err
 		}
 		set, err := s.criteriaSet(ctx, tx, r.CriteriaSetID)
 		if err != nil {
@@ -381,8 +376,8 @@ func (s *Store) SetExemptions(ctx context.Context, u *workflow.User, id int64, c
 		if err != nil {
 			return err
 		}
-		if !u.Has(workflow.RoleAdmin, 0) {
-			return workflow.Errorf(workflow.EFORBIDDEN, "Only administrators set exemptions.")
+		if err := workflow.Can(u, workflow.ActExemptionsSet, workflow.Target{}); err != nil {
+			return err
 		}
 		set, err := s.criteriaSet(ctx, tx, r.CriteriaSetID)
 		if err != nil {

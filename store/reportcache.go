@@ -7,15 +7,24 @@ import (
 	"parindex/workflow"
 )
 
-// reportCache keeps what this replica last knew of recently used reports:
-// the header (state, version, round, window, exemptions) and, when known,
-// the entries' values at that version. A transition may decide on it
-// without reading the report first, because its write is guarded by the
-// state and version it decided on, and everything a decision reads raises
-// the version when it changes. A stale entry costs only the write that finds
-// it stale and a fresh read; data read after the header is never older than
-// it, so what is kept under a version is that version's or belongs to a
-// version that is already gone. Nothing that answers a read uses it.
+// reportCache is the decision cache: what this replica last knew of
+// recently used reports — the header (state, version, round, window,
+// exemptions), when known the entries' values at that version, and the
+// latest signed summary's verdict — so that a transition may decide without
+// reading the report first (step 1 of transition.go). Nothing that answers
+// a read uses it.
+//
+// The invariant that keeps it correct, stated once: every write that
+// changes anything a decision reads also changes what the transition's
+// write is guarded by — the report's state and version (every write to a
+// report or its entries, evidence or exemptions raises the version), or,
+// for the signed summary, the id of the newest one — and the caller's
+// credential is checked in the write itself. A stale entry then costs only
+// the write that finds it stale and a fresh decision. Data read after the
+// header is never older than it, so what is kept under a version is that
+// version's or belongs to a version that is already gone.
+// TestEveryWriteKeepsCachedDecisionsHonest runs every write path of the
+// store and fails on a write that breaks the invariant.
 type reportCache struct {
 	mu        sync.Mutex
 	reports   map[int64]cachedReport

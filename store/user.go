@@ -300,6 +300,18 @@ const tokenTouchEvery = 5 * time.Minute
 // that administrator (IssuedBy). It records when the token was last used,
 // when that record is missing or older than tokenTouchEvery.
 func (s *Store) Authenticate(ctx context.Context, token string) (*workflow.User, error) {
+	return s.authenticate(ctx, `t.hash = ?`, workflow.HashToken(token))
+}
+
+// reauthenticate reads the credential u came with (its token, by id) again:
+// a transition decided on a cached caller does so before it answers
+// anything but success. u must carry a TokenID.
+func (s *Store) reauthenticate(ctx context.Context, u *workflow.User) (*workflow.User, error) {
+	return s.authenticate(ctx, `t.id = ?`, u.TokenID)
+}
+
+// authenticate reads one token, its user and grants in one query.
+func (s *Store) authenticate(ctx context.Context, where string, arg any) (*workflow.User, error) {
 	rows := []struct {
 		TokenID    int64          `db:"token_id"`
 		UserID     int64          `db:"user_id"`
@@ -318,8 +330,8 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*workflow.User,
 		FROM tokens t
 		JOIN users u ON u.id = t.user_id
 		LEFT JOIN grants g ON g.user_id = t.user_id
-		WHERE t.hash = ?
-		ORDER BY g.id`), workflow.HashToken(token))
+		WHERE `+where+`
+		ORDER BY g.id`), arg)
 	now := s.now()
 	switch {
 	case err != nil:

@@ -177,6 +177,22 @@ func decodeYAML(data []byte, raw *rawSet) (err error) {
 // when isJSON) and checks it whole: the error lists every problem found, each
 // named by the criterion's code and field ("criteria/1.1.1/max_points").
 func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
+	raw, err := decodeSet(data, isJSON)
+	if err != nil {
+		return nil, err
+	}
+	c := &setChecker{seen: map[string]bool{}}
+	set := c.header(raw)
+	set.Criteria = c.criteria("criteria", raw.Criteria)
+	if c.fields != nil {
+		return nil, Errorf(EINVALID, "The criteria set has %d problem(s); nothing was stored.", len(c.fields)).WithFields(c.fields...)
+	}
+	set.BuildTree(set.Flatten())
+	return set, nil
+}
+
+// decodeSet decodes the import format strictly: unknown fields are refused.
+func decodeSet(data []byte, isJSON bool) (*rawSet, error) {
 	var raw rawSet
 	// Windows editors save UTF-8 with a byte-order mark; YAML skips it, JSON
 	// would call it an invalid character.
@@ -192,135 +208,157 @@ func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
 	} else if err := decodeYAML(data, &raw); err != nil {
 		return nil, Errorf(EBADREQUEST, "The criteria set is not valid YAML: %v.", err)
 	}
+	return &raw, nil
+}
+
+// setChecker collects every problem of a criteria set while converting it.
+type setChecker struct {
+	fields []FieldError
+	seen   map[string]bool // codes met so far
+}
+
+func (c *setChecker) add(field, format string, args ...any) {
+	c.fields = append(c.fields, FieldError{field, fmt.Sprintf(format, args...)})
+}
+
+// text checks a text field: no NUL, within its limit.
+func (c *setChecker) text(field, s string, limit TextLimit) {
+	if hasNUL(s) {
+		c.add(field, noNUL)
+	}
+	c.fields = appendTooLong(c.fields, field, s, limit)
+}
+
+// header checks the set's own fields.
+func (c *setChecker) header(raw *rawSet) *CriteriaSet {
 	set := &CriteriaSet{
 		Code:       NormalizeText(raw.Code),
 		Name:       NormalizeText(raw.Name),
 		AgencyKind: AgencyKind(strings.TrimSpace(raw.AgencyKind)),
 	}
-	var fields []FieldError
-	add := func(field, format string, args ...any) {
-		fields = append(fields, FieldError{field, fmt.Sprintf(format, args...)})
-	}
 	if set.Code == "" {
-		add("code", "required")
+		c.add("code", "required")
 	}
 	if set.Name == "" {
-		add("name", "required")
+		c.add("name", "required")
 	}
 	if hasNUL(set.Code) {
-		add("code", noNUL)
+		c.add("code", noNUL)
 	}
-	if hasNUL(set.Name) {
-		add("name", noNUL)
-	}
-	fields = appendTooLong(fields, "name", set.Name, LimitName)
+	c.text("name", set.Name, LimitName)
 	if !set.AgencyKind.Valid() {
-		add("agency_kind", `must be "department" or "district"`)
+		c.add("agency_kind", `must be "department" or "district"`)
 	}
 	if len(raw.Criteria) == 0 {
-		add("criteria", "at least one criterion is required")
+		c.add("criteria", "at least one criterion is required")
 	}
-	seen := map[string]bool{}
-	var convert func(path string, rs []*rawCriterion) []*Criterion
-	convert = func(path string, rs []*rawCriterion) []*Criterion {
-		var out []*Criterion
-		for i, r := range rs {
-			if r == nil {
-				add(fmt.Sprintf("%s/%d", path, i), "empty criterion")
-				continue
-			}
-			c := &Criterion{
-				Code: NormalizeText(r.Code), Title: NormalizeText(r.Title),
-				Method: Method(strings.TrimSpace(r.Method)), Exemptible: r.Exemptible,
-				Evidence: NormalizeText(r.Evidence), Rule: NormalizeText(r.Rule),
-			}
-			at := "criteria/" + c.Code
-			switch {
-			case c.Code == "":
-				at = fmt.Sprintf("%s/%d", path, i)
-				add(at+"/code", "required")
-			case hasNUL(c.Code):
-				at = fmt.Sprintf("%s/%d", path, i)
-				add(at+"/code", noNUL)
-			case seen[c.Code]:
-				add(at+"/code", "duplicate code %s", c.Code)
-			default:
-				seen[c.Code] = true
-			}
-			if c.Title == "" {
-				add(at+"/title", "required")
-			}
-			for _, t := range []struct {
-				field, s string
-				limit    TextLimit
-			}{{"title", c.Title, LimitCriterion}, {"evidence", c.Evidence, LimitGuidance}, {"rule", c.Rule, LimitGuidance}} {
-				if hasNUL(t.s) {
-					add(at+"/"+t.field, noNUL)
-				}
-				fields = appendTooLong(fields, at+"/"+t.field, t.s, t.limit)
-			}
-			c.Children = convert(at+"/children", r.Children)
-			var given *Points
-			if r.MaxPoints != nil {
-				p, err := ParsePoints(r.MaxPoints.text)
-				if err != nil {
-					add(at+"/max_points", "%v", err)
-				} else {
-					given = &p
-				}
-			}
-			if c.IsLeaf() {
-				switch {
-				case r.MaxPoints == nil:
-					add(at+"/max_points", "a leaf needs max_points")
-				case given != nil && *given <= 0:
-					add(at+"/max_points", "must be greater than 0")
-				case given != nil:
-					c.MaxPoints = *given
-				}
-				if !c.Method.Valid() {
-					add(at+"/method", "a leaf needs a method: self, council, survey or system")
-				}
-				c.Step = DefaultStep
-				if r.Step != nil {
-					p, err := ParsePoints(r.Step.text)
-					switch {
-					case err != nil:
-						add(at+"/step", "%v", err)
-					case p <= 0:
-						add(at+"/step", "must be greater than 0")
-					default:
-						c.Step = p
-					}
-				}
-				if c.MaxPoints > 0 && c.MaxPoints%c.Step != 0 {
-					add(at+"/max_points", "%s is not a multiple of the step %s", c.MaxPoints, c.Step)
-				}
-			} else {
-				for _, ch := range c.Children {
-					c.MaxPoints += ch.MaxPoints
-				}
-				if given != nil && *given != c.MaxPoints {
-					add(at+"/max_points", "%s is not the sum of its children (%s)", *given, c.MaxPoints)
-				}
-				if c.Method != "" {
-					add(at+"/method", "only leaves have a method")
-				}
-				if r.Step != nil {
-					add(at+"/step", "only leaves have a step")
-				}
-				if c.Exemptible {
-					add(at+"/exemptible", "only leaves are exemptible")
-				}
-			}
-			out = append(out, c)
+	return set
+}
+
+// criteria converts and checks a list of criteria and their subtrees.
+func (c *setChecker) criteria(path string, rs []*rawCriterion) []*Criterion {
+	var out []*Criterion
+	for i, r := range rs {
+		if r == nil {
+			c.add(fmt.Sprintf("%s/%d", path, i), "empty criterion")
+			continue
 		}
-		return out
+		out = append(out, c.criterion(fmt.Sprintf("%s/%d", path, i), r))
 	}
-	set.Criteria = convert("criteria", raw.Criteria)
-	if fields != nil {
-		return nil, Errorf(EINVALID, "The criteria set has %d problem(s); nothing was stored.", len(fields)).WithFields(fields...)
+	return out
+}
+
+// criterion converts and checks one criterion (where is its position, for
+// a criterion whose code cannot name it).
+func (c *setChecker) criterion(where string, r *rawCriterion) *Criterion {
+	cr := &Criterion{
+		Code: NormalizeText(r.Code), Title: NormalizeText(r.Title),
+		Method: Method(strings.TrimSpace(r.Method)), Exemptible: r.Exemptible,
+		Evidence: NormalizeText(r.Evidence), Rule: NormalizeText(r.Rule),
 	}
-	set.BuildTree(set.Flatten())
-	return set, nil
+	at := "criteria/" + cr.Code
+	switch {
+	case cr.Code == "":
+		at = where
+		c.add(at+"/code", "required")
+	case hasNUL(cr.Code):
+		at = where
+		c.add(at+"/code", noNUL)
+	case c.seen[cr.Code]:
+		c.add(at+"/code", "duplicate code %s", cr.Code)
+	default:
+		c.seen[cr.Code] = true
+	}
+	if cr.Title == "" {
+		c.add(at+"/title", "required")
+	}
+	c.text(at+"/title", cr.Title, LimitCriterion)
+	c.text(at+"/evidence", cr.Evidence, LimitGuidance)
+	c.text(at+"/rule", cr.Rule, LimitGuidance)
+	cr.Children = c.criteria(at+"/children", r.Children)
+	var given *Points
+	if r.MaxPoints != nil {
+		p, err := ParsePoints(r.MaxPoints.text)
+		if err != nil {
+			c.add(at+"/max_points", "%v", err)
+		} else {
+			given = &p
+		}
+	}
+	if cr.IsLeaf() {
+		c.leaf(at, cr, r, given)
+	} else {
+		c.group(at, cr, r, given)
+	}
+	return cr
+}
+
+// leaf checks what a leaf carries: its points, method and step.
+func (c *setChecker) leaf(at string, cr *Criterion, r *rawCriterion, given *Points) {
+	switch {
+	case r.MaxPoints == nil:
+		c.add(at+"/max_points", "a leaf needs max_points")
+	case given != nil && *given <= 0:
+		c.add(at+"/max_points", "must be greater than 0")
+	case given != nil:
+		cr.MaxPoints = *given
+	}
+	if !cr.Method.Valid() {
+		c.add(at+"/method", "a leaf needs a method: self, council, survey or system")
+	}
+	cr.Step = DefaultStep
+	if r.Step != nil {
+		p, err := ParsePoints(r.Step.text)
+		switch {
+		case err != nil:
+			c.add(at+"/step", "%v", err)
+		case p <= 0:
+			c.add(at+"/step", "must be greater than 0")
+		default:
+			cr.Step = p
+		}
+	}
+	if cr.MaxPoints > 0 && cr.MaxPoints%cr.Step != 0 {
+		c.add(at+"/max_points", "%s is not a multiple of the step %s", cr.MaxPoints, cr.Step)
+	}
+}
+
+// group checks a criterion with children: its points are their sum, and it
+// has none of a leaf's fields.
+func (c *setChecker) group(at string, cr *Criterion, r *rawCriterion, given *Points) {
+	for _, ch := range cr.Children {
+		cr.MaxPoints += ch.MaxPoints
+	}
+	if given != nil && *given != cr.MaxPoints {
+		c.add(at+"/max_points", "%s is not the sum of its children (%s)", *given, cr.MaxPoints)
+	}
+	if cr.Method != "" {
+		c.add(at+"/method", "only leaves have a method")
+	}
+	if r.Step != nil {
+		c.add(at+"/step", "only leaves have a step")
+	}
+	if cr.Exemptible {
+		c.add(at+"/exemptible", "only leaves are exemptible")
+	}
 }

@@ -2,13 +2,13 @@ package workflow
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"golang.org/x/text/unicode/norm"
+
+	"parindex/internal/testkit"
 )
 
 // FuzzParseCriteriaSet feeds any YAML or JSON to the criteria import and
@@ -16,22 +16,18 @@ import (
 // naming fields, and that a set it accepts keeps every promise: codes unique,
 // text in NFC without NUL, each parent the sum of its children, each leaf a positive
 // multiple of its step, and the set written back as JSON parses to itself.
-// Seeds: the sample sets, the handlers' test files and, under
+// Seeds: the shared samples (testkit.Sample) and, under
 // testdata/fuzz/FuzzParseCriteriaSet, NFD text, a byte-order mark, huge
 // numbers, three decimals, duplicate codes, aliases and deep nesting.
 func FuzzParseCriteriaSet(f *testing.F) {
-	for _, path := range []string{
-		"../cmd/parindex/demo/criteria-department.yaml",
-		"../cmd/parindex/demo/criteria-district.yaml",
-		"../handlers/testdata/criteria-small.json",
-		"../handlers/testdata/criteria-bad.json",
-		"../handlers/testdata/criteria-bad.yaml",
+	for _, name := range []string{
+		"criteria-department.yaml",
+		"criteria-district.yaml",
+		"criteria-small.json",
+		"criteria-bad.json",
+		"criteria-bad.yaml",
 	} {
-		data, err := os.ReadFile(filepath.FromSlash(path))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data, strings.HasSuffix(path, ".json"))
+		f.Add(testkit.Sample(f, name), strings.HasSuffix(name, ".json"))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, isJSON bool) {
 		set, err := ParseCriteriaSet(data, isJSON)

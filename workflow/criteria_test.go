@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"parindex/internal/testkit"
 )
 
 // The leaves of the sample sets, counted by hand from the YAML files.
@@ -149,7 +151,7 @@ func TestParseCriteriaSetJSON(t *testing.T) {
 	for _, name := range []string{"criteria-department.yaml", "criteria-district.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			var doc any
-			if err := yaml.Unmarshal(sample(t, name), &doc); err != nil {
+			if err := yaml.Unmarshal(testkit.Sample(t, name), &doc); err != nil {
 				t.Fatal(err)
 			}
 			js, err := json.Marshal(doc)

@@ -1,38 +1,21 @@
 package workflow
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
 	"testing"
-	"time"
+
+	"parindex/internal/testkit"
 )
 
 // hcm is the province's zone, loaded once for every test.
-var hcm = func() *time.Location {
-	loc, err := time.LoadLocation(DefaultZone)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
-
-// sample reads one of the demo criteria sets (copies of ../shared/samples).
-func sample(t *testing.T, name string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "cmd", "parindex", "demo", name))
-	if err != nil {
-		t.Fatalf("read sample %s: %v", name, err)
-	}
-	return data
-}
+var hcm = testkit.Zone(DefaultZone)
 
 // mustParseSample parses a demo criteria set and fails the test on any error.
 func mustParseSample(t *testing.T, name string) *CriteriaSet {
 	t.Helper()
-	set, err := ParseCriteriaSet(sample(t, name), false)
+	set, err := ParseCriteriaSet(testkit.Sample(t, name), false)
 	if err != nil {
 		t.Fatalf("parse %s: %v %v", name, err, ErrorFields(err))
 	}

@@ -2,23 +2,20 @@ package workflow
 
 import (
 	"encoding/csv"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"golang.org/x/text/unicode/norm"
+
+	"parindex/internal/testkit"
 )
 
-// officialsSample reads one of the shared officials samples (kept in
-// sheet/testdata) as rows, the way sheet.Read would hand them over.
+// officialsSample reads one of the shared officials samples as rows, the
+// way sheet.Read would hand them over.
 func officialsSample(t testing.TB, name string) ([][]string, []byte) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "sheet", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testkit.Sample(t, name)
 	r := csv.NewReader(strings.NewReader(string(data)))
 	r.FieldsPerRecord = -1
 	rows, err := r.ReadAll()

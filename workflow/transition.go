@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,20 +59,92 @@ type Transition struct {
 	// Restores sends the report back to the state it was locked from; To is
 	// only a placeholder for such an event.
 	Restores bool
+	// Accepts lists the body fields the event takes besides "event" and
+	// "reason" (which every event takes and records).
+	Accepts []string
+	// Guard is the content the event checks before it is written, beyond
+	// the table's own checks; its 422 is answered after every other.
+	Guard Guard
+	// Deadline is what the event writes to the report's deadline.
+	Deadline DeadlineChange
+	// Notifies is the notice kind the event puts in the outbox, in the
+	// same write; "" for none.
+	Notifies string
 }
 
-// Transitions is the workflow. Keep api.md's table and this one in step.
+// Guard names a content check of an event.
+type Guard string
+
+// The content guards.
+const (
+	GuardNone          Guard = ""
+	GuardComplete      Guard = "complete"       // every applicable self-scored leaf has a score and evidence or an explanation
+	GuardSignedSummary Guard = "signed_summary" // the signed summary is this version's export, signed as the policy wants
+	GuardSignedContent Guard = "signed_content" // the report's content is still what its signed summary shows
+)
+
+// DeadlineChange is what an event does to a report's own deadline.
+type DeadlineChange int
+
+// The deadline changes.
+const (
+	DeadlineKeep     DeadlineChange = iota
+	DeadlineNewRound                // open a round with its own window (closes_at, criteria); the report's own deadline is cleared
+	DeadlineExtend                  // set the report's own deadline (closes_at)
+)
+
+// The notice kinds transitions cause (the scheduler's own kinds, reminders
+// and campaign openings, are the notifier's).
+const (
+	NoticeReturned    = "returned"
+	NoticeSubmitted   = "submitted"
+	NoticeLocked      = "locked"
+	NoticeExtended    = "extended"
+	NoticeRoundOpened = "round_opened"
+)
+
+// Transitions is the workflow: every per-event rule is a column here. Keep
+// docs/api.md's table and this one in step (a test checks the README's).
 var Transitions = []Transition{
-	{Event: EventComplete, From: []State{StateDraft}, To: StateEntered, Roles: []Role{RoleUpdater}, NeedsWindow: true},
+	{Event: EventComplete, From: []State{StateDraft}, To: StateEntered, Roles: []Role{RoleUpdater}, NeedsWindow: true, Guard: GuardComplete},
 	{Event: EventReopen, From: []State{StateEntered}, To: StateDraft, Roles: []Role{RoleUpdater}, NeedsWindow: true},
 	{Event: EventApprove, From: []State{StateEntered}, To: StateReviewed, Roles: []Role{RoleApprover}, NeedsWindow: true},
-	{Event: EventReturn, From: []State{StateEntered, StateReviewed, StateSigned}, To: StateDraft, Roles: []Role{RoleApprover}, NeedsWindow: true, NeedsReason: true},
-	{Event: EventSign, From: []State{StateReviewed}, To: StateSigned, Roles: []Role{RoleApprover}, NeedsWindow: true},
-	{Event: EventSubmit, From: []State{StateSigned}, To: StateSubmitted, Roles: []Role{RoleApprover}, NeedsWindow: true},
-	{Event: EventLock, From: []State{StateDraft, StateEntered, StateReviewed, StateSigned}, To: StateLocked, Roles: []Role{RoleSystem}},
-	{Event: EventOpenRound, From: []State{StateSubmitted, StateLocked}, To: StateDraft, Roles: []Role{RoleCouncil}, NextRound: true},
-	{Event: EventExtend, From: []State{StateLocked}, To: StateLocked, Roles: []Role{RoleCouncil, RoleAdmin}, NeedsReason: true, Restores: true},
+	{Event: EventReturn, From: []State{StateEntered, StateReviewed, StateSigned}, To: StateDraft, Roles: []Role{RoleApprover}, NeedsWindow: true, NeedsReason: true,
+		Notifies: NoticeReturned},
+	{Event: EventSign, From: []State{StateReviewed}, To: StateSigned, Roles: []Role{RoleApprover}, NeedsWindow: true, Guard: GuardSignedSummary},
+	{Event: EventSubmit, From: []State{StateSigned}, To: StateSubmitted, Roles: []Role{RoleApprover}, NeedsWindow: true, Guard: GuardSignedContent,
+		Notifies: NoticeSubmitted},
+	{Event: EventLock, From: []State{StateDraft, StateEntered, StateReviewed, StateSigned}, To: StateLocked, Roles: []Role{RoleSystem},
+		Notifies: NoticeLocked},
+	{Event: EventOpenRound, From: []State{StateSubmitted, StateLocked}, To: StateDraft, Roles: []Role{RoleCouncil}, NextRound: true,
+		Accepts: []string{"closes_at", "criteria"}, Deadline: DeadlineNewRound, Notifies: NoticeRoundOpened},
+	{Event: EventExtend, From: []State{StateLocked}, To: StateLocked, Roles: []Role{RoleCouncil, RoleAdmin}, NeedsReason: true, Restores: true,
+		Accepts: []string{"closes_at"}, Deadline: DeadlineExtend, Notifies: NoticeExtended},
 }
+
+// CheckFields refuses a body field the event does not take (present lists
+// the fields the body carried besides "event" and "reason"): 422 on the
+// field, naming the events that take it.
+func (t Transition) CheckFields(present []string) error {
+	for _, f := range present {
+		if slices.Contains(t.Accepts, f) {
+			continue
+		}
+		var takers []string
+		for _, other := range Transitions {
+			if slices.Contains(other.Accepts, f) {
+				takers = append(takers, string(other.Event))
+			}
+		}
+		msg := fmt.Sprintf("Trường %s chỉ dùng cho %s.", f, strings.Join(takers, ", "))
+		return Errorf(EINVALID, "%s", msg).WithFields(FieldError{Field: f, Message: msg})
+	}
+	return nil
+}
+
+// LockableStates are the states the deadline locks a report in: the lock
+// event's sources, which extend restores.
+func LockableStates() []State { return lockTransition().From }
 
 // fsmEvents is Transitions in looplab/fsm's terms, built once.
 var fsmEvents = func() fsm.Events {
@@ -148,9 +221,9 @@ func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision,
 	if err != nil {
 		return Decision{}, err
 	}
-	role, ok := roleFor(t, r, u)
+	role, ok := roleFor(t, r.AgencyID, u)
 	if !ok {
-		return Decision{}, Errorf(EFORBIDDEN, "Your role may not %s this report.", t.Event)
+		return Decision{}, CanFire(u, t.Event, r.AgencyID)
 	}
 	if req.IfMatch != nil && *req.IfMatch != r.Version {
 		return Decision{}, Errorf(EPRECONDITION, "The report is at version %d, not %d: reload it.", r.Version, *req.IfMatch)
@@ -189,13 +262,14 @@ func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision,
 	return d, nil
 }
 
-// roleFor picks the role under which u may fire t on r; the system role is never a user's.
-func roleFor(t Transition, r *Report, u *User) (Role, bool) {
+// roleFor picks the role under which u may fire t on a report of the
+// agency; the system role is never a user's.
+func roleFor(t Transition, agencyID int64, u *User) (Role, bool) {
 	if u == nil {
 		return "", false
 	}
 	for _, role := range t.Roles {
-		if role != RoleSystem && u.Has(role, r.AgencyID) {
+		if role != RoleSystem && u.Has(role, agencyID) {
 			return role, true
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// apiRow is one row of api.md's state-machine table, written out again here so
+// apiRow is one row of docs/api.md's state-machine table, written out again here so
 // that Transitions is checked against the contract, not against itself.
 type apiRow struct {
 	from      []State
@@ -22,7 +22,7 @@ type apiRow struct {
 	restores  bool // to is the state the report was locked from
 }
 
-// apiTable is api.md's table; extend's "to" is the state the report was
+// apiTable is docs/api.md's table; extend's "to" is the state the report was
 // locked from (newReport locks reports from reviewed).
 var apiTable = map[Event]apiRow{
 	"complete":   {from: []State{"draft"}, to: "entered", who: []Role{"updater"}, window: true},
@@ -103,7 +103,7 @@ type expectation struct {
 	role  Role
 }
 
-// expect derives Decide's answer from api.md alone: 422 unknown event, 403
+// expect derives Decide's answer from docs/api.md alone: 422 unknown event, 403
 // role, 412 If-Match, 423 window (or locked report), 409 state, 422 reason.
 func expect(ev Event, state State, p persona, w windowCase, reason string, ifMatch *int64, version int64, round int) expectation {
 	row, ok := apiTable[ev]
@@ -137,7 +137,7 @@ func expect(ev Event, state State, p persona, w windowCase, reason string, ifMat
 
 // TestDecideMatrix fires every event of the table from every state, as every
 // kind of caller, inside and outside the window, with and without a reason
-// and If-Match, and compares Decide with api.md.
+// and If-Match, and compares Decide with docs/api.md.
 func TestDecideMatrix(t *testing.T) {
 	reasons := []string{"", " \t ", "Thiếu minh chứng cho tiêu chí 1.2"}
 	ifMatches := []*int64{nil, i64(7), i64(6)}
@@ -196,7 +196,7 @@ func deref(p *int64) any {
 	return *p
 }
 
-// TestTransitionsMatchAPI compares the production table row by row with api.md.
+// TestTransitionsMatchAPI compares the production table row by row with docs/api.md.
 func TestTransitionsMatchAPI(t *testing.T) {
 	seen := map[Event]bool{}
 	for _, tr := range Transitions {
@@ -206,7 +206,7 @@ func TestTransitionsMatchAPI(t *testing.T) {
 		seen[tr.Event] = true
 		row, ok := apiTable[tr.Event]
 		if !ok {
-			t.Errorf("event %s is not in api.md", tr.Event)
+			t.Errorf("event %s is not in docs/api.md", tr.Event)
 			continue
 		}
 		who := row.who
@@ -219,12 +219,12 @@ func TestTransitionsMatchAPI(t *testing.T) {
 		}
 		if !reflect.DeepEqual(tr.From, row.from) || to != row.to || tr.Restores != row.restores || !reflect.DeepEqual(tr.Roles, who) ||
 			tr.NeedsWindow != row.window || tr.NeedsReason != row.reason || tr.NextRound != row.nextRound {
-			t.Errorf("%s = %+v; api.md says %+v", tr.Event, tr, row)
+			t.Errorf("%s = %+v; docs/api.md says %+v", tr.Event, tr, row)
 		}
 	}
 	for ev := range apiTable {
 		if !seen[ev] {
-			t.Errorf("api.md's event %s is missing from Transitions", ev)
+			t.Errorf("docs/api.md's event %s is missing from Transitions", ev)
 		}
 	}
 	if got, want := Events(), []string{"complete", "reopen", "approve", "return", "sign", "submit", "lock", "open_round", "extend"}; !reflect.DeepEqual(got, want) {
@@ -265,7 +265,7 @@ func TestFSMAgreesWithTable(t *testing.T) {
 				t.Errorf("fsm at %s: %s: %v", from, tr.Event, err)
 				continue
 			} else if got := State(f.Current()); got != tr.To || got != row.to {
-				t.Errorf("fsm: %s from %s lands in %s; table says %s, api.md %s", tr.Event, from, got, tr.To, row.to)
+				t.Errorf("fsm: %s from %s lands in %s; table says %s, docs/api.md %s", tr.Event, from, got, tr.To, row.to)
 			}
 
 			// Decide, which runs the same fsm, gives the same answer to a caller allowed to fire it.
@@ -405,7 +405,7 @@ func TestAvailableTransitions(t *testing.T) {
 		})
 	}
 
-	// Across the whole matrix, the list is exactly the events api.md allows
+	// Across the whole matrix, the list is exactly the events docs/api.md allows
 	// (a reason being given, no If-Match).
 	for _, state := range States {
 		for _, p := range personas {

@@ -122,14 +122,6 @@ func (u *User) RolesFor(agencyID int64) []Role {
 	return roles
 }
 
-// SeesAll reports whether u may see every agency's reports (council and admin).
-func (u *User) SeesAll() bool { return u.Has(RoleAdmin, 0) || u.Has(RoleCouncil, 0) }
-
-// CanSeeAgency reports whether u may see the agency's reports.
-func (u *User) CanSeeAgency(agencyID int64) bool {
-	return u.SeesAll() || u.Has(RoleUpdater, agencyID) || u.Has(RoleApprover, agencyID)
-}
-
 // AgencyIDs lists the agencies u holds an agency-scoped grant for.
 func (u *User) AgencyIDs() []int64 {
 	var ids []int64

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/store/storetest"
 )
 
@@ -17,7 +18,7 @@ func TestEntryDeadline(t *testing.T) {
 		clock := storetest.NewClock(time.Date(2026, 11, 24, 17, 0, 0, 0, hcm))
 		m, _ := serve(t, clock, nil, "--addr", "127.0.0.1:0", "--db", storetest.URL(t, dialect))
 		w := storetest.NewWorld(t, m.Store(), clock) // open from a day ago to a day ahead
-		updater := newClient(t, m.URL(), storetest.MustToken(t, m.Store(), w.Dept.Updater))
+		updater := testkit.NewClient(m.URL(), storetest.MustToken(t, m.Store(), w.Dept.Updater))
 		opens, closes := w.Campaign.OpensAt, w.Campaign.ClosesAt
 		path := fmt.Sprintf("/api/v1/reports/%d", w.Dept.ReportID)
 
@@ -38,17 +39,17 @@ func TestEntryDeadline(t *testing.T) {
 			{"1 ms after closes_at", closes.Add(time.Millisecond), http.StatusLocked},
 		} {
 			clock.Set(tc.at)
-			res := updater.do("PUT", path+"/entries/1.1.1", map[string]any{"self_score": 1, "explanation": "Ban hành đúng hạn"})
-			if res.status != tc.status {
-				t.Errorf("PUT %s: %d, want %d: %s", tc.name, res.status, tc.status, res.body)
+			res := updater.Do(t, "PUT", path+"/entries/1.1.1", map[string]any{"self_score": 1, "explanation": "Ban hành đúng hạn"})
+			if res.Status != tc.status {
+				t.Errorf("PUT %s: %d, want %d: %s", tc.name, res.Status, tc.status, res.Body)
 				continue
 			}
 			if tc.status == http.StatusLocked {
-				res.wantProblem(t, http.StatusLocked)
+				res.WantProblem(t, http.StatusLocked)
 			}
 			// GET /transitions agrees: complete is on offer only while the window is open.
 			var tr transitionsJSON
-			updater.do("GET", path+"/transitions", nil).want(t, http.StatusOK, &tr)
+			updater.Do(t, "GET", path+"/transitions", nil).Want(t, http.StatusOK, &tr)
 			if open := len(tr.Transitions) == 1 && tr.Transitions[0].Event == "complete"; open != (tc.status == http.StatusOK) {
 				t.Errorf("%s: transitions %+v", tc.name, tr.Transitions)
 			}
@@ -58,8 +59,8 @@ func TestEntryDeadline(t *testing.T) {
 		clock.Set(closes.Add(-time.Hour))
 		w.FillEntries(t, w.Dept)
 		clock.Set(closes)
-		updater.do("POST", path+"/transitions", map[string]any{"event": "complete"}).wantProblem(t, http.StatusLocked)
+		updater.Do(t, "POST", path+"/transitions", map[string]any{"event": "complete"}).WantProblem(t, http.StatusLocked)
 		clock.Set(closes.Add(-time.Millisecond))
-		updater.do("POST", path+"/transitions", map[string]any{"event": "complete"}).want(t, http.StatusOK, nil)
+		updater.Do(t, "POST", path+"/transitions", map[string]any{"event": "complete"}).Want(t, http.StatusOK, nil)
 	})
 }

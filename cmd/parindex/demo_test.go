@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/store/storetest"
 )
 
@@ -54,7 +55,7 @@ type demoWorld struct {
 	reports []reportJSON
 }
 
-func readDemo(t *testing.T, admin *client) demoWorld {
+func readDemo(t *testing.T, admin *testkit.Client) demoWorld {
 	t.Helper()
 	w := demoWorld{agencies: map[string]int64{}, kinds: map[string]int{}, sets: map[string]int64{}}
 	var agencies []struct {
@@ -62,7 +63,7 @@ func readDemo(t *testing.T, admin *client) demoWorld {
 		Code string `json:"code"`
 		Kind string `json:"kind"`
 	}
-	admin.do("GET", "/api/v1/agencies", nil).want(t, http.StatusOK, &agencies)
+	admin.Do(t, "GET", "/api/v1/agencies", nil).Want(t, http.StatusOK, &agencies)
 	for _, a := range agencies {
 		w.agencies[a.Code] = a.ID
 		w.kinds[a.Kind]++
@@ -71,15 +72,15 @@ func readDemo(t *testing.T, admin *client) demoWorld {
 		ID         int64  `json:"id"`
 		AgencyKind string `json:"agency_kind"`
 	}
-	admin.do("GET", "/api/v1/criteria-sets", nil).want(t, http.StatusOK, &sets)
+	admin.Do(t, "GET", "/api/v1/criteria-sets", nil).Want(t, http.StatusOK, &sets)
 	for _, s := range sets {
 		if _, dup := w.sets[s.AgencyKind]; dup {
 			t.Fatalf("two criteria sets for %s agencies", s.AgencyKind)
 		}
 		w.sets[s.AgencyKind] = s.ID
 	}
-	admin.do("GET", "/api/v1/campaigns", nil).want(t, http.StatusOK, &w.campaigns)
-	admin.do("GET", "/api/v1/reports", nil).want(t, http.StatusOK, &w.reports)
+	admin.Do(t, "GET", "/api/v1/campaigns", nil).Want(t, http.StatusOK, &w.campaigns)
+	admin.Do(t, "GET", "/api/v1/reports", nil).Want(t, http.StatusOK, &w.reports)
 	return w
 }
 
@@ -131,7 +132,7 @@ func checkDemoTokens(t *testing.T, base string, tokens map[string]string, stp in
 				AgencyID *int64 `json:"agency_id"`
 			} `json:"grants"`
 		}
-		newClient(t, base, tokens[name]).do("GET", "/api/v1/me", nil).want(t, http.StatusOK, &me)
+		testkit.NewClient(base, tokens[name]).Do(t, "GET", "/api/v1/me", nil).Want(t, http.StatusOK, &me)
 		if me.Email != want.email || len(me.Grants) != 1 || me.Grants[0].Role != want.role {
 			t.Fatalf("%s's token is %+v", name, me)
 		}
@@ -157,7 +158,7 @@ func testDemo(t *testing.T, dialect string) {
 		t.Fatalf("first start printed:\n%s", out)
 	}
 	first, comments := demoExports(t, out.String())
-	admin := newClient(t, m.URL(), first["ADMIN"])
+	admin := testkit.NewClient(m.URL(), first["ADMIN"])
 	w := readDemo(t, admin)
 	checkDemoWorld(t, w, opens, closes)
 	checkDemoTokens(t, m.URL(), first, w.agencies["STP"])
@@ -171,12 +172,12 @@ func testDemo(t *testing.T, dialect string) {
 	}
 
 	// The printed UPDATER token can write an entry on REPORT.
-	updater := newClient(t, m.URL(), first["UPDATER"])
-	updater.do("PUT", fmt.Sprintf("/api/v1/reports/%d/entries/1.1.1", reportID),
-		map[string]any{"self_score": 0.75, "explanation": "Thử nghiệm demo"}).want(t, http.StatusOK, nil)
+	updater := testkit.NewClient(m.URL(), first["UPDATER"])
+	updater.Do(t, "PUT", fmt.Sprintf("/api/v1/reports/%d/entries/1.1.1", reportID),
+		map[string]any{"self_score": 0.75, "explanation": "Thử nghiệm demo"}).Want(t, http.StatusOK, nil)
 	// The other roles' tokens cannot.
-	newClient(t, m.URL(), first["APPROVER"]).do("PUT", fmt.Sprintf("/api/v1/reports/%d/entries/1.1.2", reportID),
-		map[string]any{"self_score": 1, "explanation": "x"}).wantProblem(t, http.StatusForbidden)
+	testkit.NewClient(m.URL(), first["APPROVER"]).Do(t, "PUT", fmt.Sprintf("/api/v1/reports/%d/entries/1.1.2", reportID),
+		map[string]any{"self_score": 1, "explanation": "x"}).WantProblem(t, http.StatusForbidden)
 	if err := m.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
@@ -197,21 +198,21 @@ func testDemo(t *testing.T, dialect string) {
 	if second["REPORT"] != first["REPORT"] {
 		t.Fatalf("REPORT moved from %s to %s", first["REPORT"], second["REPORT"])
 	}
-	w2 := readDemo(t, newClient(t, m2.URL(), second["ADMIN"]))
+	w2 := readDemo(t, testkit.NewClient(m2.URL(), second["ADMIN"]))
 	checkDemoWorld(t, w2, opens, closes)
 	checkDemoTokens(t, m2.URL(), second, w2.agencies["STP"])
 	var users int
 	if err := m2.Store().DB().GetContext(context.Background(), &users, `SELECT COUNT(*) FROM users`); err != nil || users != 2+2*19 {
 		t.Fatalf("%d users after the second start (%v), want %d", users, err, 2+2*19)
 	}
-	rep = getReport(t, newClient(t, m2.URL(), second["UPDATER"]), reportID)
+	rep = getReport(t, testkit.NewClient(m2.URL(), second["UPDATER"]), reportID)
 	for _, e := range rep.Entries {
 		if e.Code == "1.1.1" && string(e.SelfScore) != "0.75" {
 			t.Fatalf("entry 1.1.1 after restart: %s", e.SelfScore)
 		}
 	}
-	newClient(t, m2.URL(), second["UPDATER"]).do("PUT", fmt.Sprintf("/api/v1/reports/%d/entries/1.1.2", reportID),
-		map[string]any{"self_score": 1, "explanation": "Hoàn thành 100%"}).want(t, http.StatusOK, nil)
+	testkit.NewClient(m2.URL(), second["UPDATER"]).Do(t, "PUT", fmt.Sprintf("/api/v1/reports/%d/entries/1.1.2", reportID),
+		map[string]any{"self_score": 1, "explanation": "Hoàn thành 100%"}).Want(t, http.StatusOK, nil)
 }
 
 // TestDemoRefusesOtherData: --demo never mixes sample data into a real database.
@@ -219,8 +220,8 @@ func TestDemoRefusesOtherData(t *testing.T) {
 	t.Parallel()
 	db := storetest.URL(t, "sqlite")
 	m, _ := serve(t, nil, nil, "--addr", "127.0.0.1:0", "--db", db)
-	admin := newClient(t, m.URL(), issueToken(t, nil, db, "admin@snv.example.vn", "--role", "admin"))
-	admin.do("POST", "/api/v1/agencies", map[string]string{"code": "SNV", "name": "Sở Nội vụ", "kind": "department"}).want(t, http.StatusCreated, nil)
+	admin := testkit.NewClient(m.URL(), issueToken(t, nil, db, "admin@snv.example.vn", "--role", "admin"))
+	admin.Do(t, "POST", "/api/v1/agencies", map[string]string{"code": "SNV", "name": "Sở Nội vụ", "kind": "department"}).Want(t, http.StatusCreated, nil)
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -235,10 +236,10 @@ func TestDemoRefusesOtherData(t *testing.T) {
 
 	// The database is untouched: one agency, no campaign.
 	m2, _ := serve(t, nil, nil, "--addr", "127.0.0.1:0", "--db", db)
-	admin.base = m2.URL()
+	admin.Base = m2.URL()
 	var agencies, campaigns []struct{}
-	admin.do("GET", "/api/v1/agencies", nil).want(t, http.StatusOK, &agencies)
-	admin.do("GET", "/api/v1/campaigns", nil).want(t, http.StatusOK, &campaigns)
+	admin.Do(t, "GET", "/api/v1/agencies", nil).Want(t, http.StatusOK, &agencies)
+	admin.Do(t, "GET", "/api/v1/campaigns", nil).Want(t, http.StatusOK, &campaigns)
 	if len(agencies) != 1 || len(campaigns) != 0 {
 		t.Fatalf("after the refused demo: %d agencies, %d campaigns", len(agencies), len(campaigns))
 	}

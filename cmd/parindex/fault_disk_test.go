@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"testing"
 
+	"parindex/internal/testkit"
 	"parindex/store"
 )
 
@@ -49,15 +50,15 @@ func testDiskFull(t *testing.T, bin string, separateSpool bool) {
 
 	files, free := faultFiles(t, blobs), faultFreeBytes(t, mounts)
 	history := faultRowCount(t, db, "history", r.id)
-	big := multipartFile(t, "Quyết định (bản quét).png", faultPNG(t, 3<<20))
-	res := faultDo("POST", url, r.updater, "", big.contentType, big.data)
+	big := testkit.Upload(t, "file", "Quyết định (bản quét).png", faultPNG(t, 3<<20))
+	res := faultDo("POST", url, r.updater, "", big.ContentType, big.Data)
 	switch {
 	case res.err != nil:
 		t.Fatalf("an upload larger than the free space got no answer: %v", res.err)
-	case res.status != http.StatusInsufficientStorage && res.status != http.StatusServiceUnavailable:
+	case res.Status != http.StatusInsufficientStorage && res.Status != http.StatusServiceUnavailable:
 		t.Errorf("an upload larger than the free space: %s; want 507 or 503", res)
 	case !res.problem():
-		t.Errorf("an upload larger than the free space: not problem+json: %v %s", res.header, res.body)
+		t.Errorf("an upload larger than the free space: not problem+json: %v %s", res.Header, res.Body)
 	}
 	if n := faultRowCount(t, db, "evidence", r.id); n != 0 {
 		t.Errorf("the failed upload left %d evidence rows", n)
@@ -73,16 +74,16 @@ func testDiskFull(t *testing.T, bin string, separateSpool bool) {
 	}
 
 	// The service is still well: a file that fits is stored.
-	small := multipartFile(t, "Ảnh hội nghị.png", faultPNG(t, 0))
-	res = faultDo("POST", url, r.updater, "", small.contentType, small.data)
-	if res.status != http.StatusCreated {
+	small := testkit.Upload(t, "file", "Ảnh hội nghị.png", faultPNG(t, 0))
+	res = faultDo("POST", url, r.updater, "", small.ContentType, small.Data)
+	if res.Status != http.StatusCreated {
 		t.Fatalf("an upload that fits, after the failed one: %s", res)
 	}
 	var e struct {
 		SHA256 string `json:"sha256"`
 	}
-	if err := json.Unmarshal(res.body, &e); err != nil || len(e.SHA256) != 64 {
-		t.Fatalf("upload answer %s: %v", res.body, err)
+	if err := json.Unmarshal(res.Body, &e); err != nil || len(e.SHA256) != 64 {
+		t.Fatalf("upload answer %s: %v", res.Body, err)
 	}
 	if _, err := os.Stat(filepath.Join(blobs, "sha256", e.SHA256[:2], e.SHA256)); err != nil {
 		t.Errorf("the stored file: %v", err)
@@ -90,7 +91,7 @@ func testDiskFull(t *testing.T, bin string, separateSpool bool) {
 	if n := faultRowCount(t, db, "evidence", r.id); n != 1 {
 		t.Errorf("%d evidence rows after one good upload", n)
 	}
-	if got := getStatus(t, svc.url, "/readyz"); got != http.StatusOK {
+	if got := testkit.NewClient(svc.url, "").Do(t, "GET", "/readyz", nil).Status; got != http.StatusOK {
 		t.Errorf("/readyz after the full disk: %d", got)
 	}
 	svc.stop()

@@ -84,13 +84,13 @@ func (l *faultLoad) work(w int) {
 		res.faultResponse = faultDo("POST", fmt.Sprintf("%s/api/v1/reports/%d/transitions", l.base, r.id),
 			token, res.requestID, "application/json", []byte(body))
 		res.got = l.phase.Load()
-		if res.status == 200 {
+		if res.Status == 200 {
 			var out struct {
 				State   string `json:"state"`
 				Version int64  `json:"version"`
 			}
-			if err := json.Unmarshal(res.body, &out); err != nil || out.Version == 0 {
-				res.err = fmt.Errorf("200 with body %q: %v", res.body, err)
+			if err := json.Unmarshal(res.Body, &out); err != nil || out.Version == 0 {
+				res.err = fmt.Errorf("200 with body %q: %v", res.Body, err)
 			}
 			res.state, res.version = out.State, out.Version
 		}
@@ -107,7 +107,7 @@ func (l *faultLoad) work(w int) {
 func (l *faultLoad) answered() []faultResult {
 	var out []faultResult
 	for _, r := range l.results {
-		if r.err == nil && r.status == 200 {
+		if r.err == nil && r.Status == 200 {
 			out = append(out, r)
 		}
 	}
@@ -119,7 +119,7 @@ func (l *faultLoad) summary() string {
 	type key struct{ sent, got, status int32 } // status -1: no answer
 	counts := map[key]int{}
 	for _, r := range l.results {
-		k := key{r.sent, r.got, int32(r.status)}
+		k := key{r.sent, r.got, int32(r.Status)}
 		if r.err != nil {
 			k.status = -1
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/workflow"
 )
@@ -94,7 +94,7 @@ func startFaultService(t *testing.T, bin string, args ...string) *faultService {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("parindex serve %v did not start in 30 s\n%s", args, s.log.tail(40))
 	}
-	if got := getStatus(t, s.url, "/readyz"); got != http.StatusOK {
+	if got := testkit.NewClient(s.url, "").Do(t, "GET", "/readyz", nil).Status; got != http.StatusOK {
 		t.Fatalf("a fresh service: /readyz %d", got)
 	}
 	return s
@@ -115,7 +115,7 @@ func (s *faultService) kill() {
 func (s *faultService) stop() {
 	s.t.Helper()
 	s.cmd.Process.Signal(syscall.SIGTERM)
-	faultAwait(s.t, s.exited, "the service to exit on SIGTERM")
+	testkit.Await(s.t, s.exited, 30*time.Second, "the service to exit on SIGTERM")
 	if s.err != nil {
 		s.t.Errorf("the service exited with %v on SIGTERM", s.err)
 	}
@@ -263,52 +263,38 @@ var faultHTTP = &http.Client{
 	Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64},
 }
 
-// faultResponse is an answer read whole, or the error that prevented it.
+// faultResponse is an answer read whole, or the error that prevented it
+// (Status 0).
 type faultResponse struct {
-	status int // 0 when err is set
-	header http.Header
-	body   []byte
-	err    error
+	testkit.Response
+	err error
 }
 
 // problem reports whether the answer is an RFC 9457 problem with its status.
 func (r faultResponse) problem() bool {
-	var p problem
-	return r.header.Get("Content-Type") == "application/problem+json" &&
-		json.Unmarshal(r.body, &p) == nil && p.Status == r.status
+	var p testkit.Problem
+	return r.Header.Get("Content-Type") == "application/problem+json" &&
+		json.Unmarshal(r.Body, &p) == nil && p.Status == r.Status
 }
 
 func (r faultResponse) String() string {
 	if r.err != nil {
 		return r.err.Error()
 	}
-	return fmt.Sprintf("%d %s", r.status, bytes.TrimSpace(r.body))
+	return r.Response.String()
 }
 
 // faultDo sends one request with a bearer token and X-Request-Id (both when
-// not empty).
+// not empty); it never fails the test, whatever happens to the service.
 func faultDo(method, url, token, requestID, contentType string, body []byte) faultResponse {
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		return faultResponse{err: err}
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	var header []string
 	if requestID != "" {
-		req.Header.Set("X-Request-Id", requestID)
+		header = []string{"X-Request-Id", requestID}
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	res, err := faultHTTP.Do(req)
+	c := testkit.Client{Base: url, Token: token, HTTP: faultHTTP}
+	res, err := c.Send(context.Background(), method, "", testkit.Raw{ContentType: contentType, Data: body}, header...)
 	if err != nil {
 		return faultResponse{err: err}
 	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		return faultResponse{err: fmt.Errorf("%d, then reading the body: %w", res.StatusCode, err)}
-	}
-	return faultResponse{status: res.StatusCode, header: res.Header, body: data}
+	return faultResponse{Response: *res}
 }

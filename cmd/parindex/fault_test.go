@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/store/storetest"
 )
@@ -96,13 +97,13 @@ func testKill(t *testing.T, bin, db string) {
 	kill := make(chan struct{})
 	l := newFaultLoad(svc.url, reports, faultWorkers)
 	l.onResult = func(r faultResult) {
-		if r.err == nil && r.status == http.StatusOK && ok.Add(1) == killAfter {
+		if r.err == nil && r.Status == http.StatusOK && ok.Add(1) == killAfter {
 			close(kill)
 		}
 	}
 	start := time.Now()
 	l.start()
-	faultAwait(t, kill, fmt.Sprintf("%d transitions answered 200", killAfter))
+	testkit.Await(t, kill, 30*time.Second, fmt.Sprintf("%d transitions answered 200", killAfter))
 	l.phase.Store(faultDown)
 	svc.cmd.Process.Kill() // SIGKILL, with requests in flight
 	l.halt()
@@ -118,7 +119,7 @@ func testKill(t *testing.T, bin, db string) {
 			if r.sent == faultBefore {
 				inFlight++
 			}
-		case r.status != http.StatusOK && r.status != http.StatusConflict:
+		case r.Status != http.StatusOK && r.Status != http.StatusConflict:
 			bad.add("%s on report %d: %s", r.event, r.report, r)
 		}
 	}
@@ -132,10 +133,10 @@ func testKill(t *testing.T, bin, db string) {
 	r := reports[0]
 	url := fmt.Sprintf("%s/api/v1/reports/%d/transitions", svc.url, r.id)
 	res := faultDo("POST", url, r.updater, "", "application/json", []byte(`{"event":"complete"}`))
-	if res.status == http.StatusConflict {
+	if res.Status == http.StatusConflict {
 		res = faultDo("POST", url, r.approver, "", "application/json", []byte(`{"event":"return","reason":"Sau khi khởi động lại"}`))
 	}
-	if res.status != http.StatusOK {
+	if res.Status != http.StatusOK {
 		t.Errorf("a transition after the restart: %s", res)
 	}
 	svc.stop()
@@ -169,7 +170,7 @@ func testPostgresRestart(t *testing.T, bin string) {
 	l.onResult = func(r faultResult) {
 		c, phase := cycles[r.sent/10], r.sent%10
 		switch {
-		case phase == faultBefore && r.status == http.StatusOK:
+		case phase == faultBefore && r.Status == http.StatusOK:
 			if c.ok.Add(1) == warmAfter {
 				close(c.warm)
 			}
@@ -177,7 +178,7 @@ func testPostgresRestart(t *testing.T, bin string) {
 			if c.down.Add(1) == downAnswers {
 				close(c.enoughDown)
 			}
-		case phase == faultAfter && r.status == http.StatusOK:
+		case phase == faultAfter && r.Status == http.StatusOK:
 			c.mu.Lock()
 			defer c.mu.Unlock()
 			if !c.back[r.worker] {
@@ -191,18 +192,18 @@ func testPostgresRestart(t *testing.T, bin string) {
 	for i, c := range cycles {
 		base := int32(10 * i)
 		l.phase.Store(base + faultBefore)
-		faultAwait(t, c.warm, "the load to get going")
+		testkit.Await(t, c.warm, 30*time.Second, "the load to get going")
 		l.phase.Store(base + faultStarting)
 		pg.stop(c.mode)
 		l.phase.Store(base + faultDown)
-		faultAwait(t, c.enoughDown, "answers while PostgreSQL is down")
-		if got := getStatus(t, svc.url, "/readyz"); got != http.StatusServiceUnavailable {
+		testkit.Await(t, c.enoughDown, 30*time.Second, "answers while PostgreSQL is down")
+		if got := testkit.NewClient(svc.url, "").Do(t, "GET", "/readyz", nil).Status; got != http.StatusServiceUnavailable {
 			t.Errorf("/readyz while PostgreSQL is down (%s shutdown): %d, want 503", c.mode, got)
 		}
 		l.phase.Store(base + faultRecovering)
 		pg.start()
 		l.phase.Store(base + faultAfter)
-		faultAwait(t, c.recover, "every worker to get a 200 after PostgreSQL is back")
+		testkit.Await(t, c.recover, 30*time.Second, "every worker to get a 200 after PostgreSQL is back")
 	}
 	l.halt()
 	t.Log(l.summary())
@@ -212,16 +213,16 @@ func testPostgresRestart(t *testing.T, bin string) {
 		switch {
 		case r.err != nil:
 			bad.add("%s on report %d (phase %d→%d): no answer: %v", r.event, r.report, r.sent, r.got, r.err)
-		case r.status != http.StatusOK && r.status != http.StatusConflict && r.status != http.StatusServiceUnavailable:
+		case r.Status != http.StatusOK && r.Status != http.StatusConflict && r.Status != http.StatusServiceUnavailable:
 			bad.add("%s on report %d (phase %d→%d): %s", r.event, r.report, r.sent, r.got, r)
-		case r.status == http.StatusServiceUnavailable && !r.problem():
-			bad.add("%s on report %d: a 503 that is not problem+json: %v %s", r.event, r.report, r.header, r.body)
-		case r.sent%10 == faultDown && r.got == r.sent && r.status != http.StatusServiceUnavailable:
+		case r.Status == http.StatusServiceUnavailable && !r.problem():
+			bad.add("%s on report %d: a 503 that is not problem+json: %v %s", r.event, r.report, r.Header, r.Body)
+		case r.sent%10 == faultDown && r.got == r.sent && r.Status != http.StatusServiceUnavailable:
 			bad.add("%s on report %d while PostgreSQL was down: %s", r.event, r.report, r)
 		}
 	}
 	bad.report()
-	if got := getStatus(t, svc.url, "/readyz"); got != http.StatusOK {
+	if got := testkit.NewClient(svc.url, "").Do(t, "GET", "/readyz", nil).Status; got != http.StatusOK {
 		t.Errorf("/readyz after PostgreSQL is back: %d", got)
 	}
 	faultVerify(t, db, l.answered())
@@ -241,17 +242,6 @@ func faultSQLite(t *testing.T) string {
 		t.Cleanup(func() { os.RemoveAll(dir) })
 	}
 	return "sqlite:" + filepath.Join(dir, "parindex.db")
-}
-
-// faultAwait waits for ch to close, failing the test after 30 s: a loaded
-// machine may be slow, a stuck service must still fail.
-func faultAwait(t *testing.T, ch <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-	}
 }
 
 // faultErrors reports the first few of many similar failures, and how many.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"testing"
 
+	"parindex/internal/testkit"
 	"parindex/store/storetest"
 )
 
@@ -26,10 +27,10 @@ func TestReadyAndMigrate(t *testing.T) {
 		m, _ := serve(t, nil, nil, "--addr", "127.0.0.1:0", "--db", db, "--migrate=false")
 		ready := func(want int) {
 			t.Helper()
-			if got := getStatus(t, m.URL(), "/readyz"); got != want {
+			if got := testkit.NewClient(m.URL(), "").Do(t, "GET", "/readyz", nil).Status; got != want {
 				t.Fatalf("/readyz %d, want %d", got, want)
 			}
-			if got := getStatus(t, m.URL(), "/healthz"); got != http.StatusOK {
+			if got := testkit.NewClient(m.URL(), "").Do(t, "GET", "/healthz", nil).Status; got != http.StatusOK {
 				t.Fatalf("/healthz %d", got)
 			}
 		}

@@ -9,20 +9,17 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
 
-// copyOfficialsSample copies an officials sample of sheet/testdata into dir.
+// copyOfficialsSample copies a shared officials sample into dir.
 func copyOfficialsSample(t *testing.T, dir, name string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "sheet", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := os.WriteFile(path, testkit.Sample(t, name), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -22,11 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"parindex/evidence"
-	"parindex/handlers"
-	"parindex/metrics"
-	"parindex/notify"
 	"parindex/scheduler"
-	"parindex/signature"
 	"parindex/store"
 	"parindex/workflow"
 )
@@ -80,7 +75,6 @@ Usage:
   parindex migrate up|down|status [--db URL]
   parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--expires-in 720h | --no-expiry] [--db URL]
   parindex import officials --agency CODE [--db URL] FILE
-  parindex bench [--db URL] [--agencies 1000] [--clients 32] [--surge 20s]
 
 --db takes sqlite:PATH (default sqlite:parindex.db) or a postgres:// URL
 (e.g. postgres://user@127.0.0.1:5432/parindex?sslmode=disable). Every flag
@@ -107,8 +101,6 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runTokenIssue(ctx, args[2:])
 	case "import":
 		return m.runImport(ctx, args[1:])
-	case "bench":
-		return m.runBench(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
@@ -171,166 +163,6 @@ func (m *Main) logger() zerolog.Logger {
 	return zerolog.New(m.Stderr).With().Timestamp().Logger()
 }
 
-func (m *Main) runServe(ctx context.Context, args []string) (err error) {
-	// A serve that fails after opening the database closes it again: the
-	// caller of a failed Run owes no Close.
-	defer func() {
-		if err != nil && m.scheduler != nil {
-			m.scheduler.Stop()
-			m.scheduler = nil
-		}
-		if err != nil && m.bucket != nil {
-			m.bucket.Close()
-			m.bucket = nil
-		}
-		if err != nil && m.store != nil {
-			m.store.Close()
-			m.store = nil
-		}
-	}()
-	f := m.newFlags("serve")
-	addr := f.str("addr", ":8080", "listen address")
-	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
-	zone := f.str("zone", workflow.DefaultZone, "the province's time zone")
-	proxies := f.str("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted")
-	metricsAllow := f.str("metrics-allow", strings.Join(handlers.DefaultMetricsAllow, ","), "comma-separated CIDRs of the networks GET /metrics answers (judged on the TCP peer, never X-Forwarded-For)")
-	maxBody := f.integer("max-body", 1<<20, "largest accepted request body in bytes")
-	tokenTTL := f.duration("token-ttl", store.DefaultTokenTTL, "how long a token issued without an explicit expiry lasts")
-	migrate := f.boolean("migrate", true, "apply pending migrations at start")
-	demo := f.boolean("demo", false, "fill an empty database with demo agencies, users, criteria and an open campaign")
-	demoCloses := f.duration("demo-closes-in", 2*time.Hour, "how long the demo campaign stays open")
-	dataDir := f.str("data-dir", "parindex-data", "directory for evidence files (file:// storage) and upload spooling")
-	blobURL := f.str("blob-url", "", "evidence storage: file:///DIR or s3://BUCKET?endpoint=...&region=...&use_path_style=true; empty is DATA-DIR/blobs")
-	maxUpload := f.integer("max-upload", 50<<20, "largest accepted evidence file in bytes")
-	trustRoots := f.str("trust-roots", "", "directory of PEM CA roots (*.pem, *.crt) that digital signatures must chain to, and revocation lists (*.crl)")
-	sigPolicy := f.str("signature-policy", "", "require-trusted (sign refuses a summary whose signer does not chain to --trust-roots) or report (accepted, reported); default require-trusted when --trust-roots is set, else report")
-	pdfTimeout := f.duration("pdf-timeout", signature.DefaultTimeout, "longest one PDF signature check may take; a file that needs more is refused as too complex")
-	province := f.str("province", "Tỉnh Thừa Thiên Huế", "the province's name, printed on exports")
-	schedule := f.boolean("scheduler", true, "run the scheduler: deadlines, reminders, notifications (every replica may)")
-	reminders := f.str("reminders", "72h,24h,2h", "comma-separated offsets before a deadline at which reminders go out")
-	baseURL := f.str("base-url", "", "the web app's address, for links in emails")
-	var smtp notify.Config
-	smtpHost := f.str("smtp-host", "", "SMTP server; empty logs emails instead of sending them")
-	smtpPort := f.integer("smtp-port", 587, "SMTP port")
-	smtpUser := f.str("smtp-username", "", "SMTP user")
-	smtpPassword := f.str("smtp-password", "", "SMTP password (prefer the environment variable)")
-	smtpTLS := f.str("smtp-tls", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay)")
-	smtpFrom := f.str("smtp-from", "Sở Nội vụ <cchc@localhost>", "sender address")
-	cpuProfile := f.str("cpuprofile", "", "write a CPU profile of the whole run to this file at shutdown (for profiling)")
-	if err := f.Parse(args); err != nil {
-		return err
-	}
-	if *cpuProfile != "" {
-		if m.profile, err = startCPUProfile(*cpuProfile); err != nil {
-			return err
-		}
-	}
-	smtp = notify.Config{Host: *smtpHost, Port: int(*smtpPort), Username: *smtpUser, Password: *smtpPassword, TLS: *smtpTLS, From: *smtpFrom}
-	offsets, err := parseOffsets(*reminders)
-	if err != nil {
-		return err
-	}
-	loc, err := time.LoadLocation(*zone)
-	if err != nil {
-		return fmt.Errorf("--zone %q: %w", *zone, err)
-	}
-	log := m.logger()
-	if *tokenTTL <= 0 {
-		return fmt.Errorf("--token-ttl %s: want a positive duration such as 2160h (a token without expiry is only issued explicitly)", *tokenTTL)
-	}
-	if m.store, err = store.Open(ctx, *db, m.Clock); err != nil {
-		return err
-	}
-	m.store.SetTokenTTL(*tokenTTL)
-	if *migrate {
-		n, err := m.store.MigrateUp(ctx)
-		if err != nil {
-			return err
-		}
-		log.Info().Int("applied", n).Str("dialect", m.store.Dialect()).Msg("migrations")
-	}
-	if *demo {
-		if err := loadDemo(ctx, m.store, loc, *demoCloses, m.Stdout); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-	}
-	var trusted []string
-	for _, p := range strings.Split(*proxies, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			trusted = append(trusted, p)
-		}
-	}
-	if *blobURL == "" {
-		abs, err := filepath.Abs(filepath.Join(*dataDir, "blobs"))
-		if err != nil {
-			return err
-		}
-		*blobURL = "file://" + filepath.ToSlash(abs)
-	}
-	if m.bucket, err = evidence.Open(ctx, *blobURL); err != nil {
-		return fmt.Errorf("--blob-url: %w", err)
-	}
-	trust, err := signature.LoadTrust(*trustRoots)
-	if err != nil {
-		return fmt.Errorf("--trust-roots: %w", err)
-	}
-	policy, err := workflow.ParseSignaturePolicy(*sigPolicy, !trust.Empty())
-	if err != nil {
-		return fmt.Errorf("--signature-policy: %w", err)
-	}
-	m.store.SetSignaturePolicy(policy)
-	if policy == workflow.PolicyReport {
-		log.Warn().Str("signature_policy", string(policy)).Bool("trust_roots", !trust.Empty()).
-			Msg("signature policy report: untrusted digital signatures are accepted and only reported; set --trust-roots (and --signature-policy require-trusted) to refuse them")
-	} else {
-		log.Info().Str("signature_policy", string(policy)).Int("crls", len(trust.CRLs)).Str("trust_roots", trust.Dir).Msg("signature policy")
-	}
-	// One registry per Main: two Mains in one test process do not collide.
-	met := metrics.New(m.store, log)
-	if *schedule {
-		mailer, err := notify.NewMailer(smtp, log)
-		if err != nil {
-			return fmt.Errorf("smtp: %w", err)
-		}
-		m.scheduler = scheduler.New(m.store, scheduler.Config{Zone: loc, Reminders: offsets, Mailer: mailer, BaseURL: *baseURL, Bucket: m.bucket, Metrics: met}, log)
-		// Start catches up on everything overdue before the first request.
-		if err := m.scheduler.Start(ctx); err != nil {
-			if current, cerr := m.store.SchemaCurrent(ctx); cerr == nil && !current {
-				log.Warn().Msg("scheduler: the schema is not current; it sweeps once migrations are applied")
-			} else {
-				m.scheduler.Stop()
-				m.scheduler = nil
-				return fmt.Errorf("scheduler: %w", err)
-			}
-		}
-	}
-	replan := func() {}
-	if m.scheduler != nil {
-		replan = m.scheduler.Replan
-	}
-	h, err := handlers.New(handlers.Config{Store: m.store, Log: log, Zone: loc, TrustedProxies: trusted, MaxBody: *maxBody, DeadlinesChanged: replan,
-		Bucket: m.bucket, Trust: trust, PDFTimeout: *pdfTimeout, MaxUpload: *maxUpload, Province: *province, Metrics: met,
-		MetricsAllow: splitList(*metricsAllow)})
-	if err != nil {
-		return err
-	}
-	if m.listener, err = net.Listen("tcp", *addr); err != nil {
-		return err
-	}
-	m.server = &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          nil,
-	}
-	m.done = make(chan error, 1)
-	go func() { m.done <- m.server.Serve(m.listener) }()
-	log.Info().Str("addr", m.listener.Addr().String()).Str("zone", loc.String()).Msg("serving")
-	return nil
-}
-
 // Serving reports whether Run started the HTTP server.
 func (m *Main) Serving() bool { return m.server != nil }
 
@@ -385,6 +217,13 @@ func (m *Main) Close() error {
 		}
 		m.server = nil
 	}
+	return errors.Join(append(errs, m.closeParts())...)
+}
+
+// closeParts stops the scheduler and closes the blob store, the database and
+// the CPU profile, whichever are open.
+func (m *Main) closeParts() error {
+	var errs []error
 	if m.scheduler != nil {
 		m.scheduler.Stop()
 		m.scheduler = nil

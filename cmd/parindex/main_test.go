@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,10 +10,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/store/storetest"
 )
 
@@ -24,41 +23,16 @@ import (
 // from storetest where a test is not about creating them.
 
 // hcm is the province's zone; every time the API writes carries its offset.
-var hcm = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+var hcm = testkit.Zone("Asia/Ho_Chi_Minh")
 
 // tokenLine is one token as `parindex token issue` prints it.
 var tokenLine = regexp.MustCompile(`^pxt_[A-Za-z0-9_-]{43}$`)
 
-// syncBuffer is a bytes.Buffer that the server's goroutines may write while
-// the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // newMain returns a Main writing to buffers, reading only env (never the
 // machine's environment) and telling time by clock when it is not nil.
-func newMain(clock *storetest.Clock, env map[string]string) (m *Main, stdout, stderr *syncBuffer) {
+func newMain(clock *storetest.Clock, env map[string]string) (m *Main, stdout, stderr *testkit.SyncBuffer) {
 	m = NewMain()
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	stdout, stderr = &testkit.SyncBuffer{}, &testkit.SyncBuffer{}
 	m.Stdout, m.Stderr = stdout, stderr
 	m.Getenv = func(name string) string { return env[name] }
 	if clock != nil {
@@ -69,7 +43,7 @@ func newMain(clock *storetest.Clock, env map[string]string) (m *Main, stdout, st
 
 // serve starts `parindex serve ARGS...` and closes it when the test ends,
 // failing the test if Close reports an error.
-func serve(t *testing.T, clock *storetest.Clock, env map[string]string, args ...string) (m *Main, stdout *syncBuffer) {
+func serve(t *testing.T, clock *storetest.Clock, env map[string]string, args ...string) (m *Main, stdout *testkit.SyncBuffer) {
 	t.Helper()
 	m, stdout, stderr := newMain(clock, withDataDir(t, env, args))
 	if err := m.Run(context.Background(), append([]string{"serve"}, args...)); err != nil {
@@ -186,7 +160,7 @@ func TestFlagsFromEnvironment(t *testing.T) {
 		if got := m.Store().Dialect(); got != dialect {
 			t.Fatalf("store dialect %s, want %s from PARINDEX_DB", got, dialect)
 		}
-		if got := getStatus(t, m.URL(), "/readyz"); got != http.StatusOK {
+		if got := testkit.NewClient(m.URL(), "").Do(t, "GET", "/readyz", nil).Status; got != http.StatusOK {
 			t.Fatalf("/readyz %d: serve did not migrate PARINDEX_DB", got)
 		}
 
@@ -196,7 +170,7 @@ func TestFlagsFromEnvironment(t *testing.T) {
 		var me struct {
 			Email string `json:"email"`
 		}
-		newClient(t, m.URL(), tok).do("GET", "/api/v1/me", nil).want(t, http.StatusOK, &me)
+		testkit.NewClient(m.URL(), tok).Do(t, "GET", "/api/v1/me", nil).Want(t, http.StatusOK, &me)
 		if me.Email != "admin@env.example.vn" {
 			t.Fatalf("/me is %q", me.Email)
 		}
@@ -207,7 +181,7 @@ func TestFlagsFromEnvironment(t *testing.T) {
 		// A flag wins over its variable.
 		bad := map[string]string{"PARINDEX_DB": "mysql://nowhere", "PARINDEX_ADDR": "256.0.0.1:nope", "PARINDEX_MIGRATE": "false"}
 		m2, _ := serve(t, nil, bad, "--addr", "127.0.0.1:0", "--db", db, "--migrate=true")
-		if got := getStatus(t, m2.URL(), "/readyz"); got != http.StatusOK {
+		if got := testkit.NewClient(m2.URL(), "").Do(t, "GET", "/readyz", nil).Status; got != http.StatusOK {
 			t.Fatalf("/readyz %d with flags over bad variables", got)
 		}
 
@@ -215,7 +189,7 @@ func TestFlagsFromEnvironment(t *testing.T) {
 		// fresh database unmigrated.
 		fresh := storetest.URL(t, dialect)
 		m3, _ := serve(t, nil, map[string]string{"PARINDEX_DB": fresh, "PARINDEX_ADDR": "127.0.0.1:0", "PARINDEX_MIGRATE": "false"})
-		if got := getStatus(t, m3.URL(), "/readyz"); got != http.StatusServiceUnavailable {
+		if got := testkit.NewClient(m3.URL(), "").Do(t, "GET", "/readyz", nil).Status; got != http.StatusServiceUnavailable {
 			t.Fatalf("/readyz %d with PARINDEX_MIGRATE=false on an empty database, want 503", got)
 		}
 
@@ -224,18 +198,18 @@ func TestFlagsFromEnvironment(t *testing.T) {
 		m4, demoOut := serve(t, clock, map[string]string{"PARINDEX_DB": storetest.URL(t, dialect), "PARINDEX_ADDR": "127.0.0.1:0",
 			"PARINDEX_DEMO": "true", "PARINDEX_DEMO_CLOSES_IN": "45m", "PARINDEX_MAX_BODY": "200"})
 		tokens, _ := demoExports(t, demoOut.String())
-		demoAdmin := newClient(t, m4.URL(), tokens["ADMIN"])
+		demoAdmin := testkit.NewClient(m4.URL(), tokens["ADMIN"])
 		var campaigns []struct {
 			ClosesAt string `json:"closes_at"`
 		}
-		demoAdmin.do("GET", "/api/v1/campaigns", nil).want(t, http.StatusOK, &campaigns)
+		demoAdmin.Do(t, "GET", "/api/v1/campaigns", nil).Want(t, http.StatusOK, &campaigns)
 		if len(campaigns) != 1 || campaigns[0].ClosesAt != "2026-11-20T10:15:10+07:00" {
 			t.Fatalf("PARINDEX_DEMO_CLOSES_IN=45m at 09:30:10: campaigns %+v", campaigns)
 		}
-		demoAdmin.do("POST", "/api/v1/agencies", map[string]string{"code": "SNV", "name": strings.Repeat("Sở Nội vụ ", 30), "kind": "department"}).
-			wantProblem(t, http.StatusRequestEntityTooLarge)
-		demoAdmin.do("POST", "/api/v1/agencies", map[string]string{"code": "SNV", "name": "Sở Nội vụ", "kind": "department"}).
-			want(t, http.StatusCreated, nil)
+		demoAdmin.Do(t, "POST", "/api/v1/agencies", map[string]string{"code": "SNV", "name": strings.Repeat("Sở Nội vụ ", 30), "kind": "department"}).
+			WantProblem(t, http.StatusRequestEntityTooLarge)
+		demoAdmin.Do(t, "POST", "/api/v1/agencies", map[string]string{"code": "SNV", "name": "Sở Nội vụ", "kind": "department"}).
+			Want(t, http.StatusCreated, nil)
 	})
 }
 
@@ -284,9 +258,9 @@ func TestTokenIssue(t *testing.T) {
 			} `json:"grants"`
 		}
 		var a, b, c me
-		newClient(t, m.URL(), first).do("GET", "/api/v1/me", nil).want(t, http.StatusOK, &a)
-		newClient(t, m.URL(), second).do("GET", "/api/v1/me", nil).want(t, http.StatusOK, &b)
-		newClient(t, m.URL(), plain).do("GET", "/api/v1/me", nil).want(t, http.StatusOK, &c)
+		testkit.NewClient(m.URL(), first).Do(t, "GET", "/api/v1/me", nil).Want(t, http.StatusOK, &a)
+		testkit.NewClient(m.URL(), second).Do(t, "GET", "/api/v1/me", nil).Want(t, http.StatusOK, &b)
+		testkit.NewClient(m.URL(), plain).Do(t, "GET", "/api/v1/me", nil).Want(t, http.StatusOK, &c)
 		if a.ID != b.ID || a.Email != "admin@snv.example.vn" || a.Name != "Nguyễn Thị Quản Trị" {
 			t.Fatalf("the same email made two users or lost its name: %+v %+v", a, b)
 		}
@@ -301,8 +275,8 @@ func TestTokenIssue(t *testing.T) {
 			t.Fatalf("a user issued without --role: %+v", c)
 		}
 		// A user without a role signs in but may administer nothing.
-		newClient(t, m.URL(), plain).do("POST", "/api/v1/agencies", map[string]string{"code": "X", "name": "X", "kind": "department"}).
-			wantProblem(t, http.StatusForbidden)
+		testkit.NewClient(m.URL(), plain).Do(t, "POST", "/api/v1/agencies", map[string]string{"code": "X", "name": "X", "kind": "department"}).
+			WantProblem(t, http.StatusForbidden)
 	})
 }
 

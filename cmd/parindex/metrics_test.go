@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"parindex/internal/testkit"
 	"parindex/metrics/metricstest"
 	"parindex/store/storetest"
 )
@@ -16,11 +17,11 @@ func TestMetricsPerMain(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		for i := range 2 {
 			m, _ := serve(t, nil, nil, "--addr", "127.0.0.1:0", "--db", storetest.URL(t, dialect))
-			if got := getStatus(t, m.URL(), "/healthz"); got != 200 {
+			if got := testkit.NewClient(m.URL(), "").Do(t, "GET", "/healthz", nil).Status; got != 200 {
 				t.Fatalf("Main %d: /healthz %d", i, got)
 			}
-			res := newClient(t, m.URL(), "").do("GET", "/metrics", nil).want(t, 200, nil)
-			fams := metricstest.Parse(t, bytes.NewReader(res.body))
+			res := testkit.NewClient(m.URL(), "").Do(t, "GET", "/metrics", nil).Want(t, 200, nil)
+			fams := metricstest.Parse(t, bytes.NewReader(res.Body))
 			if got, _ := fams.Value("parindex_http_requests_total", "route", "/healthz", "status", "200"); got != 1 {
 				t.Errorf("Main %d: requests{/healthz 200} = %v, want 1: its own count", i, got)
 			}
@@ -52,7 +53,7 @@ func TestMetricsAllowFlag(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, _ := serve(t, nil, tc.env, append([]string{"--addr", "127.0.0.1:0", "--db", storetest.URL(t, "sqlite"), "--scheduler=false"}, tc.args...)...)
-			newClient(t, m.URL(), "").do("GET", "/metrics", nil).want(t, tc.want, nil)
+			testkit.NewClient(m.URL(), "").Do(t, "GET", "/metrics", nil).Want(t, tc.want, nil)
 		})
 	}
 	if _, err := run(t, nil, nil, "serve", "--addr", "127.0.0.1:0", "--db", storetest.URL(t, "sqlite"), "--scheduler=false", "--metrics-allow", "everyone"); err == nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/notify/smtptest"
 	"parindex/store"
 	"parindex/store/storetest"
@@ -91,9 +92,9 @@ func TestSchedulerCatchUpAfterRestart(t *testing.T) {
 			t.Fatalf("the submitted report was locked")
 		}
 		// The API shows the lock as the system's, at the restart's clock.
-		admin := newClient(t, m3.URL(), storetest.MustToken(t, s, w.Admin))
+		admin := testkit.NewClient(m3.URL(), storetest.MustToken(t, s, w.Admin))
 		var hist []historyJSON
-		admin.do("GET", fmt.Sprintf("/api/v1/reports/%d/history", w.Dept.ReportID), nil).want(t, http.StatusOK, &hist)
+		admin.Do(t, "GET", fmt.Sprintf("/api/v1/reports/%d/history", w.Dept.ReportID), nil).Want(t, http.StatusOK, &hist)
 		last := hist[len(hist)-1]
 		if last.Event != "lock" || last.Actor != nil || last.From != "entered" || last.To != "locked" {
 			t.Fatalf("last history entry %+v", last)
@@ -142,14 +143,9 @@ func TestSchedulerThreeReplicas(t *testing.T) {
 			storetest.MustAgency(t, s, fmt.Sprintf("SO%02d", i), fmt.Sprintf("Sở số %d", i), workflow.KindDepartment)
 		}
 		closes := start.Add(time.Hour)
-		c := &workflow.Campaign{Name: "Đợt khóa đồng thời", Year: 2026, OpensAt: start.Add(-time.Hour), ClosesAt: closes,
-			CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-		if err := s.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
-			t.Fatal(err)
-		}
-		reports, err := s.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})
-		if err != nil || len(reports) != 15 {
-			t.Fatalf("%d reports, %v", len(reports), err)
+		_, reports := w.NewCampaign(t, "Đợt khóa đồng thời", start.Add(-time.Hour), closes)
+		if len(reports) != 15 {
+			t.Fatalf("%d reports, want 15", len(reports))
 		}
 
 		// All three at once: sweep and deliver, twice, while their own loops run.
@@ -207,9 +203,9 @@ func TestSchedulerThreeReplicas(t *testing.T) {
 		together() // the lock
 		drain()
 
-		for _, r := range reports {
-			if n := lockRows(t, s, r.ID); n != 1 {
-				t.Errorf("report %d has %d lock rows", r.ID, n)
+		for _, id := range reports {
+			if n := lockRows(t, s, id); n != 1 {
+				t.Errorf("report %d has %d lock rows", id, n)
 			}
 		}
 		if n := storetest.Count(t, s, `SELECT COUNT(*) FROM history WHERE event = 'lock'`); n != len(reports) {
@@ -262,8 +258,8 @@ func TestSchedulerThreeReplicas(t *testing.T) {
 			Title     string  `json:"title"`
 			ReportIDs []int64 `json:"report_ids"`
 		}
-		council := newClient(t, mains[2].URL(), storetest.MustToken(t, s, w.Council))
-		council.do("GET", "/api/v1/notifications", nil).want(t, http.StatusOK, &list)
+		council := testkit.NewClient(mains[2].URL(), storetest.MustToken(t, s, w.Council))
+		council.Do(t, "GET", "/api/v1/notifications", nil).Want(t, http.StatusOK, &list)
 		if len(list) != 1 || list[0].Kind != "locked" || len(list[0].ReportIDs) != len(reports) {
 			t.Fatalf("the council's notifications: %+v", list)
 		}

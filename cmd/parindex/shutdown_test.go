@@ -10,21 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/store/storetest"
 )
-
-// await returns the next value from ch, failing the test if none comes within
-// ten seconds: a broken shutdown must fail, not hang.
-func await[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
 
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
@@ -38,11 +26,11 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 		addr := m.listener.Addr().String()
 		w := storetest.NewWorld(t, m.Store(), clock)
-		updater := newClient(t, m.URL(), storetest.MustToken(t, m.Store(), w.Dept.Updater))
+		updater := testkit.NewClient(m.URL(), storetest.MustToken(t, m.Store(), w.Dept.Updater))
 
 		// Serve a few requests, leaving idle keep-alive connections behind.
 		for range 3 {
-			updater.do("GET", fmt.Sprintf("/api/v1/reports/%d", w.Dept.ReportID), nil).want(t, http.StatusOK, nil)
+			updater.Do(t, "GET", fmt.Sprintf("/api/v1/reports/%d", w.Dept.ReportID), nil).Want(t, http.StatusOK, nil)
 		}
 
 		// One request is in flight when Close starts: its handler is reading the
@@ -55,7 +43,7 @@ func TestGracefulShutdown(t *testing.T) {
 		reading := make(chan struct{})
 		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{Got100Continue: func() { close(reading) }})
 		req, _ := http.NewRequestWithContext(ctx, "PUT", fmt.Sprintf("%s/api/v1/reports/%d/entries/1.1.1", m.URL(), w.Dept.ReportID), bodyR)
-		req.Header.Set("Authorization", "Bearer "+updater.token)
+		req.Header.Set("Authorization", "Bearer "+updater.Token)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Expect", "100-continue")
 		tr := &http.Transport{ExpectContinueTimeout: time.Minute}
@@ -76,11 +64,11 @@ func TestGracefulShutdown(t *testing.T) {
 			b, err := io.ReadAll(res.Body)
 			answered <- result{status: res.StatusCode, body: string(b), err: err}
 		}()
-		await(t, reading, "the handler to read the body")
+		testkit.Await(t, reading, 10*time.Second, "the handler to read the body")
 
 		closed := make(chan error, 1)
 		go func() { closed <- m.Close() }()
-		await(t, shuttingDown, "Close to start a graceful shutdown") // the listener is closed from here on
+		testkit.Await(t, shuttingDown, 10*time.Second, "Close to start a graceful shutdown") // the listener is closed from here on
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
 			t.Fatal("the port accepts connections while shutting down")
@@ -89,11 +77,11 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Fatalf("write body: %v", err)
 		}
 		bodyW.Close()
-		res := await(t, answered, "the answer to the in-flight request")
+		res := testkit.Await(t, answered, 10*time.Second, "the answer to the in-flight request")
 		if res.err != nil || res.status != http.StatusOK {
 			t.Fatalf("in-flight request: status %d, %v, %s", res.status, res.err, res.body)
 		}
-		if err := await(t, closed, "Close to return"); err != nil {
+		if err := testkit.Await(t, closed, 10*time.Second, "Close to return"); err != nil {
 			t.Fatalf("Close: %v\n%s", err, stderr)
 		}
 		if c, err := net.Dial("tcp", addr); err == nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
@@ -86,7 +87,7 @@ func TestTokenLifetimes(t *testing.T) {
 				ID        int64     `json:"id"`
 				ExpiresAt time.Time `json:"expires_at"`
 			}
-			newClient(t, m.URL(), admin).do("POST", "/api/v1/tokens", map[string]any{"user_id": u.ID}).want(t, http.StatusCreated, &tok)
+			testkit.NewClient(m.URL(), admin).Do(t, "POST", "/api/v1/tokens", map[string]any{"user_id": u.ID}).Want(t, http.StatusCreated, &tok)
 			if !tok.ExpiresAt.Equal(now.Add(tc.want)) {
 				t.Errorf("serve %v %v: a token expires at %v, want %v", tc.args, tc.env, tok.ExpiresAt, now.Add(tc.want))
 			}
@@ -96,7 +97,7 @@ func TestTokenLifetimes(t *testing.T) {
 					ID int64 `json:"id"`
 				} `json:"issued_by"`
 			}
-			newClient(t, m.URL(), admin).do("GET", fmt.Sprintf("/api/v1/users/%d/tokens", u.ID), nil).want(t, http.StatusOK, &mine)
+			testkit.NewClient(m.URL(), admin).Do(t, "GET", fmt.Sprintf("/api/v1/users/%d/tokens", u.ID), nil).Want(t, http.StatusOK, &mine)
 			if mine[0].ID != tok.ID || mine[0].IssuedBy == nil || mine[0].IssuedBy.ID != u.ID {
 				t.Errorf("the API's token is listed as %+v, want issued by the admin", mine[0])
 			}

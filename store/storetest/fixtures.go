@@ -4,27 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/workflow"
 )
 
-// Sample reads a file of the repository's testdata (the shared samples are
-// copied there), e.g. Sample(t, "criteria-department.yaml").
+// Sample reads a sample file of the repository, e.g.
+// Sample(t, "criteria-department.yaml"): see testkit.Sample.
 func Sample(t testing.TB, name string) []byte {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "cmd", "parindex", "demo", name))
-	if err != nil {
-		t.Fatalf("sample %s: %v", name, err)
-	}
-	return data
+	return testkit.Sample(t, name)
 }
 
 // Agency is an agency of the world with its two officials.
@@ -54,7 +47,6 @@ type World struct {
 // NewWorld builds the world in s; the clock must be the store's.
 func NewWorld(t testing.TB, s *store.Store, clock *Clock) *World {
 	t.Helper()
-	ctx := context.Background()
 	w := &World{Store: s, Clock: clock}
 	w.Admin = MustUser(t, s, "admin@test.example.vn", workflow.Grant{Role: workflow.RoleAdmin})
 	w.Council = MustUser(t, s, "council@test.example.vn", workflow.Grant{Role: workflow.RoleCouncil})
@@ -64,26 +56,35 @@ func NewWorld(t testing.TB, s *store.Store, clock *Clock) *World {
 	w.Dept2 = MustAgency(t, s, "STC", "Sở Tài chính", workflow.KindDepartment)
 	w.District = MustAgency(t, s, "ALUOI", "UBND huyện A Lưới", workflow.KindDistrict)
 	now := clock.Now()
-	w.Campaign = &workflow.Campaign{Name: "Chỉ số CCHC 2026", Year: 2026, OpensAt: now.Add(-24 * time.Hour), ClosesAt: now.Add(24 * time.Hour),
-		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
-	if err := s.CreateCampaign(ctx, w.Campaign, w.Admin, store.Meta{}); err != nil {
-		t.Fatalf("create campaign: %v", err)
-	}
-	reports, err := s.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: w.Campaign.ID})
-	if err != nil {
-		t.Fatalf("list reports: %v", err)
-	}
+	var reports map[int64]int64
+	w.Campaign, reports = w.NewCampaign(t, "Chỉ số CCHC 2026", now.Add(-24*time.Hour), now.Add(24*time.Hour))
 	for _, a := range []*Agency{w.Dept, w.Dept2, w.District} {
-		for _, r := range reports {
-			if r.AgencyID == a.ID {
-				a.ReportID = r.ID
-			}
-		}
-		if a.ReportID == 0 {
+		if a.ReportID = reports[a.ID]; a.ReportID == 0 {
 			t.Fatalf("no report for agency %s", a.Code)
 		}
 	}
 	return w
+}
+
+// NewCampaign creates a campaign of the world's two criteria sets, open from
+// opens to closes, and returns it with its report id per agency id.
+func (w *World) NewCampaign(t testing.TB, name string, opens, closes time.Time) (*workflow.Campaign, map[int64]int64) {
+	t.Helper()
+	ctx := context.Background()
+	c := &workflow.Campaign{Name: name, Year: 2026, OpensAt: opens, ClosesAt: closes,
+		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
+	if err := w.Store.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
+		t.Fatalf("create campaign %s: %v", name, err)
+	}
+	reports, err := w.Store.ListReports(ctx, w.Admin, store.ReportFilter{CampaignID: c.ID})
+	if err != nil {
+		t.Fatalf("list reports: %v", err)
+	}
+	ids := map[int64]int64{}
+	for _, r := range reports {
+		ids[r.AgencyID] = r.ID
+	}
+	return c, ids
 }
 
 // MustAgency creates an agency with an updater and an approver.

@@ -3,14 +3,24 @@ package main
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"parindex/store"
 	"parindex/workflow"
 )
+
+// The bench works with the service demo's two sample criteria sets, copied
+// here because a package can embed only files beneath it;
+// TestCriteriaMatchDemo keeps the copies equal.
+//
+//go:embed criteria/*.yaml
+var criteriaFiles embed.FS
 
 // benchWorld is what the bench provisioned: criteria, agencies with one
 // updater and one approver each, their tokens, and the campaign's reports.
@@ -54,8 +64,8 @@ func provision(ctx context.Context, db string, n int) (*benchWorld, error) {
 		return nil, err
 	}
 	w := &benchWorld{db: db, dialect: s.Dialect(), sets: map[workflow.AgencyKind]int64{}, leaves: map[int64][]*workflow.Criterion{}}
-	for _, name := range []string{"demo/criteria-department.yaml", "demo/criteria-district.yaml"} {
-		data, err := demoFiles.ReadFile(name)
+	for _, name := range []string{"criteria/criteria-department.yaml", "criteria/criteria-district.yaml"} {
+		data, err := criteriaFiles.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
@@ -149,6 +159,39 @@ func token(ctx context.Context, s *store.Store, userID int64) (string, error) {
 	return t.Token, nil
 }
 
+// benchDatabase picks the database: a fresh SQLite file, or a fresh schema on
+// the given PostgreSQL server. cleanup removes what it made unless --keep.
+func benchDatabase(ctx context.Context, cfg benchConfig, tmp string) (string, func(), error) {
+	switch {
+	case cfg.DB == "":
+		dir := tmp
+		if cfg.Keep {
+			var err error
+			if dir, err = os.MkdirTemp("", "parindex-bench-db-"); err != nil {
+				return "", nil, err
+			}
+		}
+		path := filepath.Join(dir, "bench.db")
+		if cfg.Keep {
+			fmt.Fprintln(os.Stderr, "parindex-bench: database kept at", path)
+		}
+		return "sqlite:" + path, func() {}, nil
+	case strings.HasPrefix(cfg.DB, "sqlite:"):
+		if cfg.URL == "" {
+			if _, err := os.Stat(strings.TrimPrefix(cfg.DB, "sqlite:")); err == nil {
+				return "", nil, fmt.Errorf("%s exists; the bench provisions a new database", cfg.DB)
+			}
+		}
+		return cfg.DB, func() {}, nil
+	case strings.HasPrefix(cfg.DB, "postgres://"), strings.HasPrefix(cfg.DB, "postgresql://"):
+		if cfg.URL != "" {
+			return cfg.DB, func() {}, nil
+		}
+		return benchSchema(ctx, cfg.DB, cfg.Keep)
+	}
+	return "", nil, fmt.Errorf("--db %q: want sqlite:PATH or postgres://...", cfg.DB)
+}
+
 // benchSchema makes a fresh schema on the PostgreSQL server at dbURL and
 // returns a URL whose connections use it; cleanup drops it unless keep.
 func benchSchema(ctx context.Context, dbURL string, keep bool) (string, func(), error) {
@@ -159,7 +202,7 @@ func benchSchema(ctx context.Context, dbURL string, keep bool) (string, func(), 
 	schema := fmt.Sprintf("parindex_bench_%d", time.Now().UnixNano())
 	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
 		admin.Close()
-		return "", nil, fmt.Errorf("bench: create schema: %w", err)
+		return "", nil, fmt.Errorf("create schema: %w", err)
 	}
 	u, err := url.Parse(dbURL)
 	if err != nil {
@@ -172,11 +215,11 @@ func benchSchema(ctx context.Context, dbURL string, keep bool) (string, func(), 
 	cleanup := func() {
 		defer admin.Close()
 		if keep {
-			fmt.Fprintln(os.Stderr, "bench: schema kept:", schema)
+			fmt.Fprintln(os.Stderr, "parindex-bench: schema kept:", schema)
 			return
 		}
 		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			fmt.Fprintln(os.Stderr, "bench: drop schema:", err)
+			fmt.Fprintln(os.Stderr, "parindex-bench: drop schema:", err)
 		}
 	}
 	return u.String(), cleanup, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 // expected, the baseline runs as many transitions, and the surge ends with
 // every report submitted or locked and nothing accepted after the deadline.
 func TestBenchEndToEnd(t *testing.T) {
-	bin := buildFaultService(t)
+	bin := buildService(t)
 	dbs := map[string]string{"sqlite": ""}
 	if pg := os.Getenv("PARINDEX_TEST_POSTGRES"); pg != "" {
 		dbs["postgres"] = pg
@@ -26,7 +27,7 @@ func TestBenchEndToEnd(t *testing.T) {
 			var out bytes.Buffer
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
-			res, err := runBenchWith(ctx, benchConfig{DB: db, Agencies: agencies, Clients: 3, Surge: 2 * time.Second, Exe: bin}, &out)
+			res, err := runBenchWith(ctx, benchConfig{DB: db, Agencies: agencies, Clients: 3, Surge: 2 * time.Second, Parindex: bin}, &out)
 			if err != nil {
 				t.Fatalf("bench: %v\n%s", err, out.String())
 			}
@@ -48,11 +49,55 @@ func TestBenchEndToEnd(t *testing.T) {
 			if res.rss <= 0 {
 				t.Error("the service's peak RSS was not read")
 			}
-			for _, want := range []string{"transitions", "baseline (raw SQL", "service ÷ baseline", "surge (4 agencies", "service peak RSS"} {
+			for _, want := range []string{"service " + bin + " (--parindex)", "transitions", "baseline (raw SQL", "service ÷ baseline", "surge (4 agencies", "service peak RSS"} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("the output lacks %q", want)
 				}
 			}
 		})
+	}
+}
+
+// buildService builds the service the way the bench does when run from the
+// repository, with -race when this test has it, once for every subtest.
+func buildService(t *testing.T) string {
+	t.Helper()
+	src := serviceSource(context.Background())
+	if src == "" {
+		t.Fatalf("go list %s found nothing: the test runs inside the parindex module", servicePackage)
+	}
+	var extra []string
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "-race" && s.Value == "true" {
+				extra = append(extra, "-race")
+			}
+		}
+	}
+	start := time.Now()
+	bin, err := buildParindex(context.Background(), src, t.TempDir(), extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built %s %v in %v", bin, extra, time.Since(start).Round(time.Millisecond))
+	return bin
+}
+
+// The embedded criteria sets are the service demo's, byte for byte, so that
+// the bench's reports have the leaves the figures in BENCHMARKS.md were
+// measured with.
+func TestCriteriaMatchDemo(t *testing.T) {
+	for _, name := range []string{"criteria-department.yaml", "criteria-district.yaml"} {
+		demo, err := os.ReadFile("../parindex/demo/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours, err := criteriaFiles.ReadFile("criteria/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(ours, demo) {
+			t.Errorf("criteria/%s differs from cmd/parindex/demo/%s: copy it again", name, name)
+		}
 	}
 }

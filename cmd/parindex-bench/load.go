@@ -304,7 +304,7 @@ func runLoad(ctx context.Context, cfg benchConfig, w *benchWorld, svc *benchServ
 	// notifications that earlier phases caused: each measures its own work.
 	each := func(op string, fn func(ctx context.Context, a *benchAgency) error) {
 		if err := waitQuiet(ctx, st); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
+			fmt.Fprintln(os.Stderr, "parindex-bench:", err)
 		}
 		phase(ctx, rec, op, cfg.Clients, w.agencies, fn)
 	}
@@ -315,7 +315,7 @@ func runLoad(ctx context.Context, cfg benchConfig, w *benchWorld, svc *benchServ
 	// so that neither side has the machine's warmer or colder half.
 	baselineN := transitionsPerReport * len(w.agencies) / 2
 	if err := runBaseline(ctx, w, cfg.Clients, baselineN, rec); err != nil {
-		return nil, fmt.Errorf("bench: baseline: %w", err)
+		return nil, fmt.Errorf("baseline: %w", err)
 	}
 	each("entry", func(ctx context.Context, a *benchAgency) error { return ops.entries(ctx, a, "entry") })
 	fire("complete")
@@ -332,15 +332,15 @@ func runLoad(ctx context.Context, cfg benchConfig, w *benchWorld, svc *benchServ
 	}
 	transitions := rec.merged(transitionOps...)
 	if transitions.errs > 0 {
-		return nil, fmt.Errorf("bench: %d of %d transitions failed; first: %s", transitions.errs, len(transitions.lat), transitions.first)
+		return nil, fmt.Errorf("%d of %d transitions failed; first: %s", transitions.errs, len(transitions.lat), transitions.first)
 	}
 	if err := runBaseline(ctx, w, cfg.Clients, len(transitions.lat)-baselineN, rec); err != nil {
-		return nil, fmt.Errorf("bench: baseline: %w", err)
+		return nil, fmt.Errorf("baseline: %w", err)
 	}
 	res.baseline = rec.merged("baseline").summary()
 	if cfg.Surge > 0 {
 		if res.surge, err = runSurge(ctx, cfg, w, ops); err != nil {
-			return nil, fmt.Errorf("bench: surge: %w", err)
+			return nil, fmt.Errorf("surge: %w", err)
 		}
 	}
 	res.rss = svc.peakRSS()

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"parindex/evidence"
+	"parindex/handlers"
+	"parindex/metrics"
+	"parindex/notify"
+	"parindex/scheduler"
+	"parindex/signature"
+	"parindex/store"
+	"parindex/workflow"
+)
+
+// serveConfig is everything serve's flags say, read and checked.
+type serveConfig struct {
+	addr, db, dataDir, blobURL, trustRoots, sigPolicy string
+	province, baseURL, cpuProfile                     string
+	zone                                              *time.Location
+	trustedProxies, metricsAllow                      []string
+	maxBody, maxUpload                                int64
+	tokenTTL, demoCloses, pdfTimeout                  time.Duration
+	migrate, demo, schedule                           bool
+	reminders                                         []time.Duration
+	smtp                                              notify.Config
+}
+
+// parseServeFlags reads serve's flags (and their PARINDEX_* defaults).
+func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
+	f := m.newFlags("serve")
+	addr := f.str("addr", ":8080", "listen address")
+	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
+	zone := f.str("zone", workflow.DefaultZone, "the province's time zone")
+	proxies := f.str("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted")
+	metricsAllow := f.str("metrics-allow", strings.Join(handlers.DefaultMetricsAllow, ","), "comma-separated CIDRs of the networks GET /metrics answers (judged on the TCP peer, never X-Forwarded-For)")
+	maxBody := f.integer("max-body", 1<<20, "largest accepted request body in bytes")
+	tokenTTL := f.duration("token-ttl", store.DefaultTokenTTL, "how long a token issued without an explicit expiry lasts")
+	migrate := f.boolean("migrate", true, "apply pending migrations at start")
+	demo := f.boolean("demo", false, "fill an empty database with demo agencies, users, criteria and an open campaign")
+	demoCloses := f.duration("demo-closes-in", 2*time.Hour, "how long the demo campaign stays open")
+	dataDir := f.str("data-dir", "parindex-data", "directory for evidence files (file:// storage) and upload spooling")
+	blobURL := f.str("blob-url", "", "evidence storage: file:///DIR or s3://BUCKET?endpoint=...&region=...&use_path_style=true; empty is DATA-DIR/blobs")
+	maxUpload := f.integer("max-upload", 50<<20, "largest accepted evidence file in bytes")
+	trustRoots := f.str("trust-roots", "", "directory of PEM CA roots (*.pem, *.crt) that digital signatures must chain to, and revocation lists (*.crl)")
+	sigPolicy := f.str("signature-policy", "", "require-trusted (sign refuses a summary whose signer does not chain to --trust-roots) or report (accepted, reported); default require-trusted when --trust-roots is set, else report")
+	pdfTimeout := f.duration("pdf-timeout", signature.DefaultTimeout, "longest one PDF signature check may take; a file that needs more is refused as too complex")
+	province := f.str("province", "Tỉnh Thừa Thiên Huế", "the province's name, printed on exports")
+	schedule := f.boolean("scheduler", true, "run the scheduler: deadlines, reminders, notifications (every replica may)")
+	reminders := f.str("reminders", "72h,24h,2h", "comma-separated offsets before a deadline at which reminders go out")
+	baseURL := f.str("base-url", "", "the web app's address, for links in emails")
+	smtpHost := f.str("smtp-host", "", "SMTP server; empty logs emails instead of sending them")
+	smtpPort := f.integer("smtp-port", 587, "SMTP port")
+	smtpUser := f.str("smtp-username", "", "SMTP user")
+	smtpPassword := f.str("smtp-password", "", "SMTP password (prefer the environment variable)")
+	smtpTLS := f.str("smtp-tls", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay)")
+	smtpFrom := f.str("smtp-from", "Sở Nội vụ <cchc@localhost>", "sender address")
+	cpuProfile := f.str("cpuprofile", "", "write a CPU profile of the whole run to this file at shutdown (for profiling)")
+	if err := f.Parse(args); err != nil {
+		return nil, err
+	}
+	offsets, err := parseOffsets(*reminders)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(*zone)
+	if err != nil {
+		return nil, fmt.Errorf("--zone %q: %w", *zone, err)
+	}
+	if *tokenTTL <= 0 {
+		return nil, fmt.Errorf("--token-ttl %s: want a positive duration such as 2160h (a token without expiry is only issued explicitly)", *tokenTTL)
+	}
+	if *blobURL == "" {
+		abs, err := filepath.Abs(filepath.Join(*dataDir, "blobs"))
+		if err != nil {
+			return nil, err
+		}
+		*blobURL = "file://" + filepath.ToSlash(abs)
+	}
+	return &serveConfig{
+		addr: *addr, db: *db, dataDir: *dataDir, blobURL: *blobURL, trustRoots: *trustRoots, sigPolicy: *sigPolicy,
+		province: *province, baseURL: *baseURL, cpuProfile: *cpuProfile, zone: loc,
+		trustedProxies: splitList(*proxies), metricsAllow: splitList(*metricsAllow),
+		maxBody: *maxBody, maxUpload: *maxUpload, tokenTTL: *tokenTTL, demoCloses: *demoCloses, pdfTimeout: *pdfTimeout,
+		migrate: *migrate, demo: *demo, schedule: *schedule, reminders: offsets,
+		smtp: notify.Config{Host: *smtpHost, Port: int(*smtpPort), Username: *smtpUser, Password: *smtpPassword, TLS: *smtpTLS, From: *smtpFrom},
+	}, nil
+}
+
+// runServe starts the service in five steps: read the flags, open the
+// database (migrating and filling the demo), open the evidence store and the
+// signature trust, start the scheduler, listen. A serve that fails after
+// opening anything closes it again: the caller of a failed Run owes no Close.
+func (m *Main) runServe(ctx context.Context, args []string) (err error) {
+	defer func() {
+		if err != nil {
+			m.closeParts()
+		}
+	}()
+	c, err := m.parseServeFlags(args)
+	if err != nil {
+		return err
+	}
+	if c.cpuProfile != "" {
+		if m.profile, err = startCPUProfile(c.cpuProfile); err != nil {
+			return err
+		}
+	}
+	log := m.logger()
+	if err := m.openDatabase(ctx, c, log); err != nil {
+		return err
+	}
+	trust, err := m.openEvidence(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	met := metrics.New(m.store, log) // one registry per Main: two in one test process do not collide
+	if err := m.startScheduler(ctx, c, met, log); err != nil {
+		return err
+	}
+	return m.listen(c, trust, met, log)
+}
+
+// openDatabase opens the store, applies migrations and fills the demo.
+func (m *Main) openDatabase(ctx context.Context, c *serveConfig, log zerolog.Logger) (err error) {
+	if m.store, err = store.Open(ctx, c.db, m.Clock); err != nil {
+		return err
+	}
+	m.store.SetTokenTTL(c.tokenTTL)
+	if c.migrate {
+		n, err := m.store.MigrateUp(ctx)
+		if err != nil {
+			return err
+		}
+		log.Info().Int("applied", n).Str("dialect", m.store.Dialect()).Msg("migrations")
+	}
+	if c.demo {
+		if err := loadDemo(ctx, m.store, c.zone, c.demoCloses, m.Stdout); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	return nil
+}
+
+// openEvidence opens the blob store and loads the signature trust and policy.
+func (m *Main) openEvidence(ctx context.Context, c *serveConfig, log zerolog.Logger) (*signature.Trust, error) {
+	var err error
+	if m.bucket, err = evidence.Open(ctx, c.blobURL); err != nil {
+		return nil, fmt.Errorf("--blob-url: %w", err)
+	}
+	trust, err := signature.LoadTrust(c.trustRoots)
+	if err != nil {
+		return nil, fmt.Errorf("--trust-roots: %w", err)
+	}
+	policy, err := workflow.ParseSignaturePolicy(c.sigPolicy, !trust.Empty())
+	if err != nil {
+		return nil, fmt.Errorf("--signature-policy: %w", err)
+	}
+	m.store.SetSignaturePolicy(policy)
+	if policy == workflow.PolicyReport {
+		log.Warn().Str("signature_policy", string(policy)).Bool("trust_roots", !trust.Empty()).
+			Msg("signature policy report: untrusted digital signatures are accepted and only reported; set --trust-roots (and --signature-policy require-trusted) to refuse them")
+	} else {
+		log.Info().Str("signature_policy", string(policy)).Int("crls", len(trust.CRLs)).Str("trust_roots", trust.Dir).Msg("signature policy")
+	}
+	return trust, nil
+}
+
+// startScheduler starts deadlines, reminders and notifications, catching up
+// on everything overdue before the first request. A schema that is not
+// current yet (--migrate=false) only delays the first sweep.
+func (m *Main) startScheduler(ctx context.Context, c *serveConfig, met *metrics.Metrics, log zerolog.Logger) error {
+	if !c.schedule {
+		return nil
+	}
+	mailer, err := notify.NewMailer(c.smtp, log)
+	if err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	m.scheduler = scheduler.New(m.store, scheduler.Config{Zone: c.zone, Reminders: c.reminders, Mailer: mailer, BaseURL: c.baseURL, Bucket: m.bucket, Metrics: met}, log)
+	if err := m.scheduler.Start(ctx); err != nil {
+		if current, cerr := m.store.SchemaCurrent(ctx); cerr == nil && !current {
+			log.Warn().Msg("scheduler: the schema is not current; it sweeps once migrations are applied")
+			return nil
+		}
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	return nil
+}
+
+// listen builds the HTTP handler and starts serving in the background.
+func (m *Main) listen(c *serveConfig, trust *signature.Trust, met *metrics.Metrics, log zerolog.Logger) error {
+	replan := func() {}
+	if m.scheduler != nil {
+		replan = m.scheduler.Replan
+	}
+	h, err := handlers.New(handlers.Config{Store: m.store, Log: log, Zone: c.zone, TrustedProxies: c.trustedProxies, MaxBody: c.maxBody, DeadlinesChanged: replan,
+		Bucket: m.bucket, Trust: trust, PDFTimeout: c.pdfTimeout, MaxUpload: c.maxUpload, Province: c.province, Metrics: met,
+		MetricsAllow: c.metricsAllow})
+	if err != nil {
+		return err
+	}
+	if m.listener, err = net.Listen("tcp", c.addr); err != nil {
+		return err
+	}
+	m.server = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.server.Serve(m.listener) }()
+	log.Info().Str("addr", m.listener.Addr().String()).Str("zone", c.zone.String()).Msg("serving")
+	return nil
+}
