@@ -2,14 +2,15 @@ package handlers
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/rs/zerolog"
+	"golang.org/x/text/language"
 
+	"parindex/i18n"
 	"parindex/workflow"
 )
 
@@ -70,11 +71,33 @@ func (s *Server) handleNoMethod(w http.ResponseWriter, r *http.Request) {
 
 // problemJSON is an RFC 9457 problem document.
 type problemJSON struct {
-	Type   string                `json:"type"`
-	Title  string                `json:"title"`
-	Status int                   `json:"status"`
-	Detail string                `json:"detail,omitempty"`
-	Errors []workflow.FieldError `json:"errors,omitempty"`
+	Type   string      `json:"type"`
+	Title  string      `json:"title"`
+	Status int         `json:"status"`
+	Detail string      `json:"detail,omitempty"`
+	Errors []fieldJSON `json:"errors,omitempty"`
+}
+
+// fieldJSON is one wrong field, its message in the caller's language.
+type fieldJSON struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// lang is the language the request asks for (Accept-Language): Vietnamese
+// unless it prefers English.
+func lang(r *http.Request) language.Tag { return i18n.Lang(r.Header.Get("Accept-Language")) }
+
+// fieldsIn writes field errors in lang.
+func fieldsIn(l language.Tag, fields []workflow.FieldError) []fieldJSON {
+	if len(fields) == 0 {
+		return nil
+	}
+	out := make([]fieldJSON, len(fields))
+	for i, f := range fields {
+		out[i] = fieldJSON{Field: f.Field, Message: i18n.Sprintf(l, f.Message, f.Args...)}
+	}
+	return out
 }
 
 // problem answers err as application/problem+json. Only internal errors are
@@ -90,18 +113,23 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="parindex"`)
 	}
+	l := lang(r)
+	format, args := workflow.ErrorFormat(err)
 	p := problemJSON{
 		Type:   "urn:parindex:problem:" + code,
-		Title:  http.StatusText(status),
+		Title:  i18n.Sprintf(l, http.StatusText(status)),
 		Status: status,
-		Detail: workflow.ErrorMessage(err),
-		Errors: workflow.ErrorFields(err),
+		Detail: i18n.Sprintf(l, format, args...),
+		Errors: fieldsIn(l, workflow.ErrorFields(err)),
 	}
 	if status == http.StatusInternalServerError {
 		zerolog.Ctx(r.Context()).Error().Err(err).Msg("internal error")
-		p.Detail, p.Errors = fmt.Sprintf(internalDetail, middleware.GetReqID(r.Context())), nil
+		p.Detail, p.Errors = i18n.Sprintf(l, internalDetail, middleware.GetReqID(r.Context())), nil
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Language", l.String())
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(p)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // "<token>", not "\u003ctoken\u003e"
+	enc.Encode(p)
 }

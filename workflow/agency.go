@@ -30,15 +30,15 @@ func (a *Agency) Validate() error {
 	a.Name = NormalizeText(a.Name)
 	var fields []FieldError
 	if a.Code == "" {
-		fields = append(fields, FieldError{"code", "required"})
+		fields = append(fields, Field("code", "required"))
 	} else if len(a.Code) > 64 {
-		fields = append(fields, FieldError{"code", "at most 64 bytes"})
+		fields = append(fields, Field("code", "at most 64 bytes"))
 	}
 	if a.Name == "" {
-		fields = append(fields, FieldError{"name", "required"})
+		fields = append(fields, Field("name", "required"))
 	}
 	if !a.Kind.Valid() {
-		fields = append(fields, FieldError{"kind", `must be "department" or "district"`})
+		fields = append(fields, Field("kind", `must be "department" or "district"`))
 	}
 	fields = appendNUL(fields, "code", a.Code)
 	fields = appendNUL(fields, "name", a.Name)

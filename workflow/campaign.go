@@ -32,20 +32,20 @@ func (c *Campaign) Validate() error {
 	fields = appendNUL(fields, "name", c.Name)
 	fields = appendTooLong(fields, "name", c.Name, LimitName)
 	if c.Name == "" {
-		fields = append(fields, FieldError{"name", "required"})
+		fields = append(fields, Field("name", "required"))
 	}
 	if c.Year < 2000 || c.Year > 2100 {
-		fields = append(fields, FieldError{"year", "must be a year between 2000 and 2100"})
+		fields = append(fields, Field("year", "must be a year between 2000 and 2100"))
 	}
 	if !c.OpensAt.Before(c.ClosesAt) {
-		fields = append(fields, FieldError{"closes_at", "must be after opens_at"})
+		fields = append(fields, Field("closes_at", "must be after opens_at"))
 	}
 	if len(c.CriteriaSets) == 0 {
-		fields = append(fields, FieldError{"criteria_sets", "at least one agency kind needs a criteria set"})
+		fields = append(fields, Field("criteria_sets", "at least one agency kind needs a criteria set"))
 	}
 	for kind := range c.CriteriaSets {
 		if !kind.Valid() {
-			fields = append(fields, FieldError{"criteria_sets/" + string(kind), "unknown agency kind"})
+			fields = append(fields, Field("criteria_sets/"+string(kind), "unknown agency kind"))
 		}
 	}
 	if fields != nil {
@@ -70,17 +70,17 @@ type RoundRequest struct {
 func (r *RoundRequest) Validate(now time.Time) error {
 	var fields []FieldError
 	if !r.OpensAt.Before(r.ClosesAt) {
-		fields = append(fields, FieldError{"closes_at", "must be after opens_at"})
+		fields = append(fields, Field("closes_at", "must be after opens_at"))
 	}
 	if !now.Before(r.ClosesAt) {
-		fields = append(fields, FieldError{"closes_at", "must be in the future"})
+		fields = append(fields, Field("closes_at", "must be in the future"))
 	}
 	if r.Criteria != nil && len(r.Criteria) == 0 {
-		fields = append(fields, FieldError{"criteria", "name at least one criterion, or leave it out for all self-scored ones"})
+		fields = append(fields, Field("criteria", "name at least one criterion, or leave it out for all self-scored ones"))
 	}
 	r.Note = NormalizeText(r.Note)
 	if hasNUL(r.Note) {
-		fields = append(fields, FieldError{"note", noNUL})
+		fields = append(fields, Field("note", noNUL))
 	}
 	fields = appendTooLong(fields, "note", r.Note, LimitNote)
 	for i, c := range r.Criteria {
@@ -113,7 +113,7 @@ func RoundCriteria(set *CriteriaSet, codes []string) ([]string, error) {
 		c = NormalizeText(c)
 		switch {
 		case !self[c]:
-			fields = append(fields, FieldError{"criteria", c + " is not a self-scored criterion of " + set.Code})
+			fields = append(fields, Field("criteria", c+" is not a self-scored criterion of "+set.Code))
 		case !seen[c]:
 			seen[c] = true
 			out = append(out, c)

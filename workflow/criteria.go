@@ -218,7 +218,7 @@ type setChecker struct {
 }
 
 func (c *setChecker) add(field, format string, args ...any) {
-	c.fields = append(c.fields, FieldError{field, fmt.Sprintf(format, args...)})
+	c.fields = append(c.fields, Field(field, fmt.Sprintf(format, args...)))
 }
 
 // text checks a text field: no NUL, within its limit.

@@ -23,16 +23,28 @@ const (
 )
 
 // FieldError names one wrong field and why; a report entry is "entries/<code>".
+// Message is a key of the message catalogue (package i18n) and Args its
+// arguments: the answer writes it in the caller's language.
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Args    []any  `json:"-"`
+}
+
+// Field builds a FieldError whose message is a catalogue key with arguments.
+func Field(field, format string, args ...any) FieldError {
+	return FieldError{Field: field, Message: format, Args: args}
 }
 
 // Error is the one error type of the domain: a code, a message for people and,
-// for invalid input, every field that is wrong.
+// for invalid input, every field that is wrong. Format and Args are the
+// message as the catalogue (package i18n) knows it; Message is it formatted
+// as written, for logs.
 type Error struct {
 	Code    string
 	Message string
+	Format  string
+	Args    []any
 	Fields  []FieldError
 }
 
@@ -42,7 +54,7 @@ func (e *Error) Error() string {
 
 // Errorf builds an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // WithFields returns e with the field errors attached.
@@ -73,6 +85,19 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// ErrorFormat returns the catalogue key and arguments of a domain error's
+// message, or the generic internal error's for anything else.
+func ErrorFormat(err error) (string, []any) {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Format == "" {
+			return e.Message, nil
+		}
+		return e.Format, e.Args
+	}
+	return "Internal error.", nil
 }
 
 // ErrorFields returns the field errors of a domain error.

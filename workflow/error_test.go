@@ -10,7 +10,7 @@ import (
 
 func TestErrorHelpers(t *testing.T) {
 	domain := Errorf(ECONFLICT, "A report in %s cannot %s.", StateDraft, EventSubmit).
-		WithFields(FieldError{"state", "draft"}, FieldError{"event", "submit"})
+		WithFields(Field("state", "draft"), Field("event", "submit"))
 	tests := []struct {
 		name    string
 		err     error

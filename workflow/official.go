@@ -78,14 +78,14 @@ func ParseOfficials(rows [][]string) ([]Official, error) {
 	for i, c := range officialColumns {
 		switch {
 		case len(cols[i]) == 0:
-			fields = append(fields, FieldError{rowField(headerRow, c.field), fmt.Sprintf("missing column %q", c.header)})
+			fields = append(fields, Field(rowField(headerRow, c.field), fmt.Sprintf("missing column %q", c.header)))
 		case len(cols[i]) > 1:
 			var letters []string
 			for _, idx := range cols[i] {
 				letters = append(letters, columnLetters(idx))
 			}
-			fields = append(fields, FieldError{rowField(headerRow, c.field),
-				fmt.Sprintf("column %q appears more than once (columns %s)", c.header, strings.Join(letters, ", "))})
+			fields = append(fields, Field(rowField(headerRow, c.field),
+				fmt.Sprintf("column %q appears more than once (columns %s)", c.header, strings.Join(letters, ", "))))
 		}
 	}
 	if fields != nil {
@@ -111,10 +111,10 @@ func ParseOfficials(rows [][]string) ([]Official, error) {
 		if role, ok := permissions[fold(permission)]; ok {
 			o.Role = role
 		} else if blank(permission) {
-			row = append(row, FieldError{rowField(o.Row, "permission"), `required: "Phê duyệt báo cáo" or "Cập nhật báo cáo"`})
+			row = append(row, Field(rowField(o.Row, "permission"), `required: "Phê duyệt báo cáo" or "Cập nhật báo cáo"`))
 		} else {
-			row = append(row, FieldError{rowField(o.Row, "permission"),
-				fmt.Sprintf(`unknown permission %q: want "Phê duyệt báo cáo" or "Cập nhật báo cáo"`, NormalizeText(permission))})
+			row = append(row, Field(rowField(o.Row, "permission"),
+				fmt.Sprintf(`unknown permission %q: want "Phê duyệt báo cáo" or "Cập nhật báo cáo"`, NormalizeText(permission))))
 		}
 		fields = append(fields, row...)
 		officials = append(officials, o)
@@ -140,7 +140,7 @@ func ValidateOfficials(officials []Official) error {
 		o.normalize()
 		fields = append(fields, o.problems(seen)...)
 		if o.Role != RoleApprover && o.Role != RoleUpdater {
-			fields = append(fields, FieldError{rowField(o.Row, "permission"), "must be approver or updater"})
+			fields = append(fields, Field(rowField(o.Row, "permission"), "must be approver or updater"))
 		}
 	}
 	if fields != nil {
@@ -161,22 +161,22 @@ func (o *Official) normalize() {
 func (o *Official) problems(seen map[string]int) []FieldError {
 	var fields []FieldError
 	if o.Name == "" {
-		fields = append(fields, FieldError{rowField(o.Row, "name"), "required"})
+		fields = append(fields, Field(rowField(o.Row, "name"), "required"))
 	} else if hasNUL(o.Name) {
-		fields = append(fields, FieldError{rowField(o.Row, "name"), noNUL})
+		fields = append(fields, Field(rowField(o.Row, "name"), noNUL))
 	}
 	fields = appendTooLong(fields, rowField(o.Row, "name"), o.Name, LimitName)
 	if hasNUL(o.Title) {
-		fields = append(fields, FieldError{rowField(o.Row, "title"), noNUL})
+		fields = append(fields, Field(rowField(o.Row, "title"), noNUL))
 	}
 	fields = appendTooLong(fields, rowField(o.Row, "title"), o.Title, LimitTitle)
 	switch first, dup := seen[o.Email]; {
 	case o.Email == "":
-		fields = append(fields, FieldError{rowField(o.Row, "email"), "required"})
+		fields = append(fields, Field(rowField(o.Row, "email"), "required"))
 	case !ValidEmail(o.Email):
-		fields = append(fields, FieldError{rowField(o.Row, "email"), fmt.Sprintf("%q is not an email address", o.Email)})
+		fields = append(fields, Field(rowField(o.Row, "email"), fmt.Sprintf("%q is not an email address", o.Email)))
 	case dup:
-		fields = append(fields, FieldError{rowField(o.Row, "email"), fmt.Sprintf("%s repeats row %d", o.Email, first)})
+		fields = append(fields, Field(rowField(o.Row, "email"), fmt.Sprintf("%s repeats row %d", o.Email, first)))
 	default:
 		seen[o.Email] = o.Row
 	}

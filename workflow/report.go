@@ -110,7 +110,7 @@ func (r *Report) MissingForComplete() []FieldError {
 			miss = append(miss, "evidence or an explanation")
 		}
 		if miss != nil {
-			fields = append(fields, FieldError{"entries/" + e.Code, "needs " + strings.Join(miss, " and ")})
+			fields = append(fields, Field("entries/"+e.Code, "needs "+strings.Join(miss, " and ")))
 		}
 	}
 	return fields
@@ -141,13 +141,13 @@ func (r *Report) CheckEntry(set *CriteriaSet, code string, value EntryValue, ifM
 	field := "entries/" + code
 	switch {
 	case !leaf.IsLeaf():
-		return Errorf(EINVALID, "Criterion %s is not a leaf; score its sub-criteria.", code).WithFields(FieldError{field, "not a leaf"})
+		return Errorf(EINVALID, "Criterion %s is not a leaf; score its sub-criteria.", code).WithFields(Field(field, "not a leaf"))
 	case leaf.Method != MethodSelf:
-		return Errorf(EINVALID, "Criterion %s is scored by %s, not by the agency.", code, leaf.Method).WithFields(FieldError{field, "not self-scored"})
+		return Errorf(EINVALID, "Criterion %s is scored by %s, not by the agency.", code, leaf.Method).WithFields(Field(field, "not self-scored"))
 	case contains(r.Exemptions, code):
-		return Errorf(EINVALID, "Criterion %s is exempt for this report.", code).WithFields(FieldError{field, "exempt"})
+		return Errorf(EINVALID, "Criterion %s is exempt for this report.", code).WithFields(Field(field, "exempt"))
 	case !r.Editable(leaf):
-		return Errorf(EINVALID, "Criterion %s is not editable in round %d.", code, r.Round).WithFields(FieldError{field, "not editable in this round"})
+		return Errorf(EINVALID, "Criterion %s is not editable in round %d.", code, r.Round).WithFields(Field(field, "not editable in this round"))
 	}
 	if value.Invalid != nil {
 		return value.Invalid
@@ -156,17 +156,17 @@ func (r *Report) CheckEntry(set *CriteriaSet, code string, value EntryValue, ifM
 		switch {
 		case *s < 0 || *s > leaf.MaxPoints:
 			return Errorf(EINVALID, "The score %s is outside 0..%s.", *s, leaf.MaxPoints).
-				WithFields(FieldError{field + "/self_score", fmt.Sprintf("must be between 0 and %s", leaf.MaxPoints)})
+				WithFields(Field(field+"/self_score", fmt.Sprintf("must be between 0 and %s", leaf.MaxPoints)))
 		case *s%leaf.Step != 0:
 			return Errorf(EINVALID, "The score %s is not a multiple of %s.", *s, leaf.Step).
-				WithFields(FieldError{field + "/self_score", fmt.Sprintf("must move in steps of %s", leaf.Step)})
+				WithFields(Field(field+"/self_score", fmt.Sprintf("must move in steps of %s", leaf.Step)))
 		}
 	}
 	if err := LimitExplanation.Check(field+"/explanation", value.Explanation); err != nil {
 		return err
 	}
 	if hasNUL(value.Explanation) {
-		return Errorf(EINVALID, "The explanation holds a NUL character.").WithFields(FieldError{field + "/explanation", noNUL})
+		return Errorf(EINVALID, "The explanation holds a NUL character.").WithFields(Field(field+"/explanation", noNUL))
 	}
 	return nil
 }
@@ -211,7 +211,7 @@ func (r *Report) CheckExemptions(set *CriteriaSet, codes []string, reason string
 		c = NormalizeText(c)
 		switch {
 		case !exemptible[c]:
-			fields = append(fields, FieldError{"codes", c + " is not an exemptible criterion of this report"})
+			fields = append(fields, Field("codes", c+" is not an exemptible criterion of this report"))
 		case !seen[c]:
 			seen[c] = true
 			out = append(out, c)
@@ -221,11 +221,12 @@ func (r *Report) CheckExemptions(set *CriteriaSet, codes []string, reason string
 	var reasonField *FieldError
 	switch {
 	case reason == "":
-		reasonField = &FieldError{"reason", reasonRequired}
+		reasonField = &FieldError{Field: "reason", Message: reasonRequired}
 	case hasNUL(reason):
-		reasonField = &FieldError{"reason", noNUL}
+		reasonField = &FieldError{Field: "reason", Message: noNUL}
 	case LimitReason.Over(reason):
-		reasonField = &FieldError{"reason", LimitReason.Message()}
+		f := LimitReason.Field("reason")
+		reasonField = &f
 	}
 	switch {
 	case fields != nil && reasonField != nil:

@@ -220,7 +220,7 @@ func TestMissingForComplete(t *testing.T) {
 func TestCheckEntry(t *testing.T) {
 	set := mustParseYAML(t, smallSet)
 	open := testOpens.Add(time.Hour)
-	invalid := Errorf(EINVALID, "score: more than two decimals").WithFields(FieldError{"entries/1.1/self_score", "at most two decimals"})
+	invalid := Errorf(EINVALID, "score: more than two decimals").WithFields(Field("entries/1.1/self_score", "at most two decimals"))
 	tests := []struct {
 		name    string
 		state   State

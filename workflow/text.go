@@ -27,7 +27,7 @@ const noNUL = "must not contain the NUL character (U+0000)"
 // cannot store in text.
 func appendNUL(fields []FieldError, field, text string) []FieldError {
 	if hasNUL(text) {
-		fields = append(fields, FieldError{field, noNUL})
+		fields = append(fields, Field(field, noNUL))
 	}
 	return fields
 }
@@ -58,7 +58,7 @@ type TextLimit struct {
 }
 
 // The limits by kind of text. Each message is one whole Vietnamese sentence,
-// kept here so that a catalogue can later translate it in one place.
+// translated by the catalogue (package i18n).
 var (
 	LimitFileName    = TextLimit{Max: MaxFileNameBytes, Bytes: true, message: "Tên tệp dài quá %d byte."}
 	LimitReason      = TextLimit{Max: MaxReason, message: "Lý do dài quá %d ký tự."}
@@ -70,8 +70,12 @@ var (
 	LimitCriterion   = TextLimit{Max: MaxName, message: "Tên tiêu chí dài quá %d ký tự."}
 )
 
-// Message is the sentence that refuses text over the limit.
+// Message is the sentence that refuses text over the limit, as written.
 func (l TextLimit) Message() string { return fmt.Sprintf(l.message, l.Max) }
+
+// Field is the field error that refuses text over the limit: a catalogue
+// key with the limit as its argument.
+func (l TextLimit) Field(field string) FieldError { return Field(field, l.message, l.Max) }
 
 // Over reports whether s is longer than the limit once in NFC.
 func (l TextLimit) Over(s string) bool {
@@ -91,13 +95,13 @@ func (l TextLimit) Check(field, s string) error {
 	if !l.Over(s) {
 		return nil
 	}
-	return Errorf(EINVALID, "%s", l.Message()).WithFields(FieldError{field, l.Message()})
+	return Errorf(EINVALID, l.message, l.Max).WithFields(l.Field(field))
 }
 
 // appendTooLong adds a field error when text is over the limit.
 func appendTooLong(fields []FieldError, field, text string, l TextLimit) []FieldError {
 	if l.Over(text) {
-		fields = append(fields, FieldError{field, l.Message()})
+		fields = append(fields, l.Field(field))
 	}
 	return fields
 }

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,7 +91,7 @@ func TestTextLimits(t *testing.T) {
 				t.Fatalf("over the limit: %v, want %s", err, EINVALID)
 			}
 			msg := tt.limit.Message()
-			if f := ErrorFields(err); len(f) != 1 || f[0] != (FieldError{"f", msg}) || ErrorMessage(err) != msg {
+			if f := ErrorFields(err); len(f) != 1 || f[0].Field != "f" || fmt.Sprintf(f[0].Message, f[0].Args...) != msg || ErrorMessage(err) != msg {
 				t.Errorf("over the limit: %q %v", ErrorMessage(err), f)
 			}
 			// One whole sentence that names the limit.

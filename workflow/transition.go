@@ -183,7 +183,7 @@ func CheckEvent(ev Event) (Transition, error) {
 	t, ok := LookupTransition(ev)
 	if !ok {
 		return t, Errorf(EINVALID, "Unknown event %q.", ev).
-			WithFields(FieldError{"event", "must be one of " + strings.Join(Events(), ", ")})
+			WithFields(Field("event", "must be one of "+strings.Join(Events(), ", ")))
 	}
 	return t, nil
 }
@@ -247,10 +247,10 @@ func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision,
 		return Decision{}, Errorf(ECONFLICT, "The report has no state to return to (locked from %q).", to)
 	}
 	if t.NeedsReason && NormalizeText(req.Reason) == "" {
-		return Decision{}, Errorf(EINVALID, "A reason is required to %s.", t.Event).WithFields(FieldError{"reason", "required"})
+		return Decision{}, Errorf(EINVALID, "A reason is required to %s.", t.Event).WithFields(Field("reason", "required"))
 	}
 	if hasNUL(req.Reason) {
-		return Decision{}, Errorf(EINVALID, "The reason holds a NUL character.").WithFields(FieldError{"reason", noNUL})
+		return Decision{}, Errorf(EINVALID, "The reason holds a NUL character.").WithFields(Field("reason", noNUL))
 	}
 	if err := LimitReason.Check("reason", NormalizeText(req.Reason)); err != nil {
 		return Decision{}, err

@@ -64,22 +64,22 @@ func (u *User) Validate() error {
 	fields = appendTooLong(fields, "name", u.Name, LimitName)
 	fields = appendTooLong(fields, "title", u.Title, LimitTitle)
 	if u.Email == "" {
-		fields = append(fields, FieldError{"email", "required"})
+		fields = append(fields, Field("email", "required"))
 	} else if !ValidEmail(u.Email) {
-		fields = append(fields, FieldError{"email", "not an email address"})
+		fields = append(fields, Field("email", "not an email address"))
 	}
 	if u.Name == "" {
-		fields = append(fields, FieldError{"name", "required"})
+		fields = append(fields, Field("name", "required"))
 	}
 	for i, g := range u.Grants {
 		field := fmt.Sprintf("grants/%d", i)
 		switch {
 		case !g.Role.Valid():
-			fields = append(fields, FieldError{field + "/role", "must be admin, council, updater or approver"})
+			fields = append(fields, Field(field+"/role", "must be admin, council, updater or approver"))
 		case g.Role.AgencyScoped() && g.AgencyID == nil:
-			fields = append(fields, FieldError{field + "/agency_id", "required for " + string(g.Role)})
+			fields = append(fields, Field(field+"/agency_id", "required for "+string(g.Role)))
 		case !g.Role.AgencyScoped() && g.AgencyID != nil:
-			fields = append(fields, FieldError{field + "/agency_id", "not allowed for " + string(g.Role)})
+			fields = append(fields, Field(field+"/agency_id", "not allowed for "+string(g.Role)))
 		}
 	}
 	if fields != nil {
