@@ -84,8 +84,5 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	for i := range rows {
-		rows[i].At = rows[i].At.In(s.zone)
-	}
-	writeJSON(w, http.StatusOK, rows)
+	writeJSON(w, http.StatusOK, each(rows, s.auditOut))
 }

@@ -17,8 +17,8 @@ import (
 type auditRow struct {
 	ID              int64          `json:"id"`
 	At              string         `json:"at"`
-	Actor           *actorJSON     `json:"actor"`
-	IssuedBy        *actorJSON     `json:"issued_by"`
+	Actor           *ActorJSON     `json:"actor"`
+	IssuedBy        *ActorJSON     `json:"issued_by"`
 	Kind            string         `json:"kind"`
 	Action          string         `json:"action"`
 	Target          string         `json:"target"`
@@ -28,7 +28,7 @@ type auditRow struct {
 	ClientIP        string         `json:"client_ip"`
 }
 
-type actorJSON struct {
+type ActorJSON struct {
 	ID    int64  `json:"id"`
 	Email string `json:"email"`
 }
@@ -106,7 +106,7 @@ func TestExemptionsHTTP(t *testing.T) {
 					Event    string         `json:"event"`
 					Reason   string         `json:"reason"`
 					Detail   map[string]any `json:"detail"`
-					IssuedBy *actorJSON     `json:"issued_by"`
+					IssuedBy *ActorJSON     `json:"issued_by"`
 				}
 				decode(t, e.do(t, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/reports/%d/history", a.ReportID), as: as}), &h)
 				last := h[len(h)-1]
@@ -228,13 +228,13 @@ func TestActingAs(t *testing.T) {
 			body: `{"self_score":0.5,"explanation":"Quản trị viên nhập thay"}`})
 		e.do(t, 200, req{method: "POST", path: fmt.Sprintf("/api/v1/reports/%d/transitions", a.ReportID), as: tok.Token, body: `{"event":"complete"}`})
 
-		admin := actorJSON{ID: e.Admin.ID, Email: e.Admin.Email}
-		updater := actorJSON{ID: a.Updater.ID, Email: a.Updater.Email}
+		admin := ActorJSON{ID: e.Admin.ID, Email: e.Admin.Email}
+		updater := ActorJSON{ID: a.Updater.ID, Email: a.Updater.Email}
 		for _, as := range []string{"admin", "approver"} {
 			var h []struct {
 				Event    string     `json:"event"`
-				Actor    *actorJSON `json:"actor"`
-				IssuedBy *actorJSON `json:"issued_by"`
+				Actor    *ActorJSON `json:"actor"`
+				IssuedBy *ActorJSON `json:"issued_by"`
 			}
 			decode(t, e.do(t, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/reports/%d/history", a.ReportID), as: as}), &h)
 			last := h[len(h)-1]
@@ -242,8 +242,8 @@ func TestActingAs(t *testing.T) {
 				t.Errorf("%s reads the complete row %+v", as, last)
 			}
 			var revs []struct {
-				Actor    *actorJSON `json:"actor"`
-				IssuedBy *actorJSON `json:"issued_by"`
+				Actor    *ActorJSON `json:"actor"`
+				IssuedBy *ActorJSON `json:"issued_by"`
 			}
 			decode(t, e.do(t, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/reports/%d/revisions?code=1.1.1", a.ReportID), as: as}), &revs)
 			if len(revs) != 2 || revs[0].IssuedBy != nil || *revs[1].Actor != updater || revs[1].IssuedBy == nil || *revs[1].IssuedBy != admin {

@@ -221,6 +221,9 @@ func endpoints() []endpoint {
 		{method: "PUT", route: "/api/v1/reports/{id}/entries/{code}", report: true, act: workflow.ActEntryEdit, ok: 200, build: func(t *testing.T, e *env, r row) req {
 			return req{method: "PUT", path: fmt.Sprintf("/api/v1/reports/%d/entries/1.1.1", r.tgt.ReportID), body: `{"self_score":0.75,"explanation":"Ban hành chậm 3 ngày"}`}
 		}},
+		{method: "PATCH", route: "/api/v1/reports/{id}/entries/{code}", report: true, act: workflow.ActEntryEdit, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "PATCH", path: fmt.Sprintf("/api/v1/reports/%d/entries/1.1.1", r.tgt.ReportID), body: `{"explanation":"Ban hành chậm 3 ngày"}`}
+		}},
 		{method: "GET", route: "/api/v1/reports/{id}/revisions", report: true, ok: 200, build: reportPath("/revisions")},
 		{method: "GET", route: "/api/v1/reports/{id}/transitions", report: true, ok: 200, build: reportPath("/transitions")},
 		{method: "GET", route: "/api/v1/reports/{id}/history", report: true, ok: 200, build: reportPath("/history")},

@@ -104,9 +104,8 @@ func (s *Server) handleRoundCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	res.OpensAt, res.ClosesAt = res.OpensAt.In(s.zone), res.ClosesAt.In(s.zone)
 	s.deadlinesChanged()
-	writeJSON(w, http.StatusCreated, res)
+	writeJSON(w, http.StatusCreated, s.roundResultOut(res))
 }
 
 func (s *Server) handleCampaignProgress(w http.ResponseWriter, r *http.Request) {

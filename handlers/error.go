@@ -117,7 +117,7 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	format, args := workflow.ErrorFormat(err)
 	p := problemJSON{
 		Type:   "urn:parindex:problem:" + code,
-		Title:  i18n.Sprintf(l, http.StatusText(status)),
+		Title:  i18n.Text(l, http.StatusText(status)),
 		Status: status,
 		Detail: i18n.Sprintf(l, format, args...),
 		Errors: fieldsIn(l, workflow.ErrorFields(err)),

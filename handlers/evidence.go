@@ -100,24 +100,9 @@ func (s *Server) handleEvidenceCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, evidenceJSON{Evidence: s.localEvidence(e), Warning: s.policyWarning(f.report)})
-}
-
-// evidenceJSON is an evidence file as an upload answers it: with a warning,
-// under the report policy, that its untrusted signer was accepted.
-type evidenceJSON struct {
-	*store.Evidence
-	Warning string `json:"warning,omitempty"`
-}
-
-// localEvidence shows an evidence record's times in the province's zone.
-func (s *Server) localEvidence(e *store.Evidence) *store.Evidence {
-	e.UploadedAt = e.UploadedAt.In(s.zone)
-	if e.DeletedAt != nil {
-		t := e.DeletedAt.In(s.zone)
-		e.DeletedAt = &t
-	}
-	return e
+	out := s.evidenceOut(e)
+	out.Warning = s.policyWarning(f.report)
+	writeJSON(w, http.StatusCreated, out)
 }
 
 // handleEvidenceList lists a leaf's current evidence; the council and admins
@@ -135,10 +120,7 @@ func (s *Server) handleEvidenceList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	for i := range list {
-		s.localEvidence(&list[i])
-	}
-	writeJSON(w, http.StatusOK, list)
+	writeJSON(w, http.StatusOK, each(list, func(e store.Evidence) EvidenceJSON { return s.evidenceOut(&e) }))
 }
 
 // handleEvidenceGet sends the file byte for byte. The bytes are checked

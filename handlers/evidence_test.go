@@ -26,7 +26,6 @@ import (
 	"parindex/internal/testkit"
 	"parindex/signature"
 	"parindex/signature/signtest"
-	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -112,7 +111,7 @@ func TestEvidence(t *testing.T) {
 				before := e.snap(t, a.ReportID)
 				body, ctype := upload(t, "file", name, signed)
 				res := e.do(t, 201, req{method: "POST", path: path, as: "updater", body: body, ctype: ctype})
-				var ev store.Evidence
+				var ev handlers.EvidenceJSON
 				decode(t, res, &ev)
 				var sig struct {
 					Present, Valid, Trusted bool
@@ -141,12 +140,12 @@ func TestEvidence(t *testing.T) {
 				// An image is a scan; the list shows both, oldest first.
 				body, ctype = upload(t, "file", "ảnh hội nghị.png", pngBytes(t))
 				res = e.do(t, 201, req{method: "POST", path: path, as: "updater", body: body, ctype: ctype})
-				var scan store.Evidence
+				var scan handlers.EvidenceJSON
 				decode(t, res, &scan)
 				if !strings.Contains(string(scan.Signature), `"status":"scan"`) || scan.MediaType != "image/png" {
 					t.Errorf("png evidence = %s %s", scan.MediaType, scan.Signature)
 				}
-				var list []store.Evidence
+				var list []handlers.EvidenceJSON
 				decode(t, e.do(t, 200, req{method: "GET", path: path, as: "council"}), &list)
 				if len(list) != 2 || list[0].ID != ev.ID || list[1].ID != scan.ID {
 					t.Fatalf("list = %+v", list)
@@ -296,11 +295,11 @@ func TestExportsAndSignedSummary(t *testing.T) {
 		}
 		e.do(t, 404, req{method: "GET", path: base + "/summary.pdf", as: "other-approver"})
 
-		uploadSigned := func(as string, content []byte, status int) store.SignedSummary {
+		uploadSigned := func(as string, content []byte, status int) handlers.SignedSummaryJSON {
 			t.Helper()
 			body, ctype := upload(t, "file", "Bảng tổng hợp (đã ký).pdf", content)
 			res := e.do(t, status, req{method: "POST", path: base + "/signed-summary", as: as, body: body, ctype: ctype})
-			var ss store.SignedSummary
+			var ss handlers.SignedSummaryJSON
 			if status == 201 {
 				decode(t, res, &ss)
 			}
@@ -367,7 +366,7 @@ func TestExportsAndSignedSummary(t *testing.T) {
 		}
 		uploadSigned("approver", sg.trusted.Sign(t, fresh.body), 201)
 		sign(200)
-		var latest store.SignedSummary
+		var latest handlers.SignedSummaryJSON
 		decode(t, e.do(t, 200, req{method: "GET", path: base + "/signed-summary", as: "council"}), &latest)
 		if latest.MatchesVersion == nil {
 			t.Errorf("latest signed summary %+v", latest)
@@ -413,7 +412,7 @@ func TestEvidenceCorruptedOnDisk(t *testing.T) {
 	})
 	content := pngBytes(t)
 	body, ctype := upload(t, "file", "ảnh.png", content)
-	var ev store.Evidence
+	var ev handlers.EvidenceJSON
 	decode(t, e.do(t, 201, req{method: "POST", path: evidencePath(e.Dept.ReportID, "1.1.1"), as: "updater", body: body, ctype: ctype}), &ev)
 	blob := filepath.Join(dir, "sha256", ev.SHA256[:2], ev.SHA256)
 	if got, err := os.ReadFile(blob); err != nil || !bytes.Equal(got, content) {
@@ -451,11 +450,11 @@ func (f summaryFlow) export(t *testing.T) []byte {
 	return f.e.do(t, 200, req{method: "GET", path: f.base + "/summary.pdf", as: "approver"}).body
 }
 
-func (f summaryFlow) upload(t *testing.T, content []byte) (store.SignedSummary, map[string]any) {
+func (f summaryFlow) upload(t *testing.T, content []byte) (handlers.SignedSummaryJSON, map[string]any) {
 	t.Helper()
 	body, ctype := upload(t, "file", "Bảng tổng hợp (đã ký).pdf", content)
 	res := f.e.do(t, 201, req{method: "POST", path: f.base + "/signed-summary", as: "approver", body: body, ctype: ctype})
-	var ss store.SignedSummary
+	var ss handlers.SignedSummaryJSON
 	decode(t, res, &ss)
 	var raw map[string]any
 	decode(t, res, &raw)

@@ -127,15 +127,9 @@ func (s *Server) handleSignedSummaryCreate(w http.ResponseWriter, r *http.Reques
 		s.problem(w, r, err)
 		return
 	}
-	ss.UploadedAt = ss.UploadedAt.In(s.zone)
-	writeJSON(w, http.StatusCreated, signedSummaryJSON{SignedSummary: ss, Warning: s.policyWarning(f.report)})
-}
-
-// signedSummaryJSON is a signed summary as uploads answer it: with a
-// warning, under the report policy, that an untrusted signer was accepted.
-type signedSummaryJSON struct {
-	*store.SignedSummary
-	Warning string `json:"warning,omitempty"`
+	out := s.signedSummaryOut(ss)
+	out.Warning = s.policyWarning(f.report)
+	writeJSON(w, http.StatusCreated, out)
 }
 
 func (s *Server) handleSignedSummaryGet(w http.ResponseWriter, r *http.Request) {
@@ -148,6 +142,5 @@ func (s *Server) handleSignedSummaryGet(w http.ResponseWriter, r *http.Request) 
 		s.problem(w, r, err)
 		return
 	}
-	ss.UploadedAt = ss.UploadedAt.In(s.zone)
-	writeJSON(w, http.StatusOK, ss)
+	writeJSON(w, http.StatusOK, s.signedSummaryOut(ss))
 }

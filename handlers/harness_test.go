@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,7 +167,29 @@ func (e *env) send(t testing.TB, r req) (*http.Request, *resp) {
 		c.HTTP = e.srv.Client()
 	}
 	res := c.Do(t, r.method, r.path, body, header...)
+	checkTimesInZone(t, r.method+" "+r.path, res.Header.Get("Content-Type"), res.Body)
 	return res.Request, &resp{status: res.Status, header: res.Header, body: res.Body}
+}
+
+// jsonTime finds RFC 3339 times in a JSON answer.
+var jsonTime = regexp.MustCompile(`"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"`)
+
+// checkTimesInZone: every time in every JSON answer of every handlers test is
+// written in the province's zone with its offset, never in UTC.
+func checkTimesInZone(t testing.TB, what, ctype string, body []byte) {
+	t.Helper()
+	if !strings.Contains(ctype, "json") {
+		return
+	}
+	for _, m := range jsonTime.FindAllSubmatch(body, -1) {
+		tm, err := time.Parse(time.RFC3339Nano, string(m[1]))
+		if err != nil {
+			continue
+		}
+		if _, want := tm.In(zone).Zone(); func() bool { _, off := tm.Zone(); return off != want }() || strings.HasSuffix(string(m[1]), "Z") {
+			t.Errorf("%s: time %s is not in the province's zone (%s)", what, m[1], zone)
+		}
+	}
 }
 
 // do sends the request and fails the test unless the status is want.

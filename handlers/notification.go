@@ -36,14 +36,7 @@ func (s *Server) handleNotificationList(w http.ResponseWriter, r *http.Request) 
 		s.problem(w, r, err)
 		return
 	}
-	for i := range list {
-		list[i].CreatedAt = list[i].CreatedAt.In(s.zone)
-		if list[i].ReadAt != nil {
-			t := list[i].ReadAt.In(s.zone)
-			list[i].ReadAt = &t
-		}
-	}
-	writeJSON(w, http.StatusOK, list)
+	writeJSON(w, http.StatusOK, each(list, s.notificationOut))
 }
 
 // handleNotificationRead marks one of the caller's notifications read.

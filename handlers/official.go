@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"parindex/i18n"
 	"parindex/sheet"
 	"parindex/store"
 	"parindex/workflow"
@@ -109,21 +110,26 @@ func (s *Server) officialsProblem(w http.ResponseWriter, r *http.Request, err er
 		s.problem(w, r, err)
 		return
 	}
+	l := lang(r)
+	format, args := workflow.ErrorFormat(err)
 	p := struct {
 		problemJSON
 		Errors []rowErrorJSON `json:"errors,omitempty"`
 	}{problemJSON: problemJSON{
 		Type:   "urn:parindex:problem:" + workflow.EINVALID,
-		Title:  http.StatusText(http.StatusUnprocessableEntity),
+		Title:  i18n.Text(l, http.StatusText(http.StatusUnprocessableEntity)),
 		Status: http.StatusUnprocessableEntity,
-		Detail: workflow.ErrorMessage(err),
+		Detail: i18n.Sprintf(l, format, args...),
 	}}
 	for _, f := range workflow.ErrorFields(err) {
-		p.Errors = append(p.Errors, rowErrorJSON{Row: officialsRow(f.Field), Field: f.Field, Message: f.Message})
+		p.Errors = append(p.Errors, rowErrorJSON{Row: officialsRow(f.Field), Field: f.Field, Message: i18n.Sprintf(l, f.Message, f.Args...)})
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Language", l.String())
 	w.WriteHeader(http.StatusUnprocessableEntity)
-	json.NewEncoder(w).Encode(p)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(p)
 }
 
 // officialsRow reads the row of a field named "rows/<row>/...", or 0.

@@ -22,7 +22,6 @@ import (
 	"parindex/internal/testkit"
 	"parindex/scheduler"
 	"parindex/signature/signtest"
-	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -135,7 +134,7 @@ func TestOpenAPIContract(t *testing.T) {
 			rp       string            // that report's path
 			got      *resp             // that report as first read
 			sg       signing
-			ev       store.Evidence
+			ev       handlers.EvidenceJSON
 		)
 
 		testkit.Step(t, "health, readiness, metrics and the document are served; an unmigrated database is not ready", func(t *testing.T) {
@@ -264,6 +263,8 @@ func TestOpenAPIContract(t *testing.T) {
 			etag = c.call(t, e, 200, req{method: "GET", path: rp, as: "updater"}).header.Get("ETag")
 			c.call(t, e, 200, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", header: map[string]string{"If-Match": etag},
 				body: `{"self_score":0.5,"explanation":"Ban hành chậm"}`})
+			c.call(t, e, 200, req{method: "PATCH", path: rp + "/entries/1.1.1", as: "updater", body: `{"explanation":"Ban hành chậm 2 ngày"}`})
+			c.call(t, e, 422, req{method: "PATCH", path: rp + "/entries/1.1.1", as: "updater", body: `{"self_score":1.5}`})
 			c.call(t, e, 200, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `{"self_score":null,"explanation":""}`})
 			c.call(t, e, 400, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `{"self_score":"1"}`})
 			c.call(t, e, 415, req{method: "PUT", path: rp + "/entries/1.1.1", as: "updater", body: `self_score=1`, ctype: "application/x-www-form-urlencoded"})
@@ -334,7 +335,7 @@ func TestOpenAPIContract(t *testing.T) {
 			if _, err := scheduler.New(e.Store, scheduler.Config{Zone: zone}, zerolog.Nop()).FanOut(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			var notes []store.Notification
+			var notes []handlers.NotificationJSON
 			decode(t, c.call(t, e, 200, req{method: "GET", path: "/api/v1/notifications?unread=true", as: "council"}), &notes)
 			if len(notes) == 0 || notes[0].Kind != "round_opened" && notes[0].Kind != "submitted" {
 				t.Fatalf("council's notifications: %+v", notes)

@@ -104,10 +104,7 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	for i := range reports {
-		reports[i].Deadline = reports[i].Deadline.In(s.zone)
-	}
-	writeJSON(w, http.StatusOK, reports)
+	writeJSON(w, http.StatusOK, each(reports, s.reportSummaryOut))
 }
 
 func validState(st workflow.State) bool {
@@ -146,6 +143,46 @@ func (s *Server) handleEntryPut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entry, version, err := s.store.PutEntry(r.Context(), u, id, code, value, ifMatch(r), meta(r))
+	s.writeEntry(w, r, entry, version, err)
+}
+
+// handleEntryPatch changes only the fields sent: an absent field keeps its
+// value, "self_score": null clears the score. PUT replaces the whole entry.
+func (s *Server) handleEntryPatch(w http.ResponseWriter, r *http.Request) {
+	id, ref, err := s.visibleReport(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	u := currentUser(r)
+	if err := workflow.Can(u, workflow.ActEntryEdit, workflow.Target{AgencyID: ref.AgencyID}); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	var in struct {
+		SelfScore   json.RawMessage `json:"self_score"`
+		Explanation *string         `json:"explanation"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	code := chi.URLParam(r, "code")
+	p := store.EntryPatch{Explanation: in.Explanation}
+	if in.SelfScore != nil { // sent, possibly as null
+		score, invalid := parsePoints(in.SelfScore, "entries/"+code+"/self_score")
+		if workflow.ErrorCode(invalid) == workflow.EBADREQUEST {
+			s.problem(w, r, invalid)
+			return
+		}
+		p.SelfScore, p.Invalid = &score, invalid
+	}
+	entry, version, err := s.store.PatchEntry(r.Context(), u, id, code, p, ifMatch(r), meta(r))
+	s.writeEntry(w, r, entry, version, err)
+}
+
+// writeEntry answers an entry write: the entry and the report's new version.
+func (s *Server) writeEntry(w http.ResponseWriter, r *http.Request, entry *workflow.Entry, version int64, err error) {
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -180,7 +217,7 @@ func (s *Server) handleExemptionsPut(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleHistoryList(w http.ResponseWriter, r *http.Request) {
-	id, ref, err := s.visibleReport(r)
+	id, _, err := s.visibleReport(r)
 	var h []store.HistoryEntry
 	if err == nil {
 		h, err = s.store.History(r.Context(), currentUser(r), id)
@@ -189,20 +226,7 @@ func (s *Server) handleHistoryList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	origin := workflow.Allows(currentUser(r), workflow.ActHistoryOrigin, workflow.Target{AgencyID: ref.AgencyID})
-	for i := range h {
-		h[i].At = h[i].At.In(s.zone)
-		if h[i].ClosesAt != nil {
-			t := h[i].ClosesAt.In(s.zone)
-			h[i].ClosesAt = &t
-		}
-		if !origin {
-			// Where a request came from is for the administrators' audit,
-			// not for every official who may read the report.
-			h[i].RequestID, h[i].ClientRequestID, h[i].ClientIP = "", "", ""
-		}
-	}
-	writeJSON(w, http.StatusOK, h)
+	writeJSON(w, http.StatusOK, each(h, s.historyOut))
 }
 
 func (s *Server) handleRevisionList(w http.ResponseWriter, r *http.Request) {
@@ -215,8 +239,5 @@ func (s *Server) handleRevisionList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	for i := range revs {
-		revs[i].At = revs[i].At.In(s.zone)
-	}
-	writeJSON(w, http.StatusOK, revs)
+	writeJSON(w, http.StatusOK, each(revs, s.revisionOut))
 }

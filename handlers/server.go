@@ -238,6 +238,7 @@ func (s *Server) authenticatedRoutes(r chi.Router) {
 	r.Get("/reports/{id}", s.handleReportGet)
 	r.With(s.require(workflow.ActExemptionsSet)).Put("/reports/{id}/exemptions", s.handleExemptionsPut)
 	r.Put("/reports/{id}/entries/{code}", s.handleEntryPut)
+	r.Patch("/reports/{id}/entries/{code}", s.handleEntryPatch)
 	r.Get("/reports/{id}/revisions", s.handleRevisionList)
 	r.Get("/reports/{id}/transitions", s.handleTransitionList)
 	r.Get("/reports/{id}/history", s.handleHistoryList)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"time"
 
 	"parindex/store"
 	"parindex/workflow"
@@ -69,11 +68,7 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	if t.ExpiresAt != nil {
-		local := t.ExpiresAt.In(s.zone)
-		t.ExpiresAt = &local
-	}
-	writeJSON(w, http.StatusCreated, t)
+	writeJSON(w, http.StatusCreated, s.tokenOut(t))
 }
 
 // handleUserTokenList lists a user's tokens for an administrator or for the
@@ -104,19 +99,7 @@ func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, userID int6
 		s.problem(w, r, err)
 		return
 	}
-	local := func(t *time.Time) *time.Time {
-		if t == nil {
-			return nil
-		}
-		v := t.In(s.zone)
-		return &v
-	}
-	for i := range list {
-		t := &list[i]
-		t.CreatedAt = t.CreatedAt.In(s.zone)
-		t.LastUsedAt, t.ExpiresAt, t.RevokedAt = local(t.LastUsedAt), local(t.ExpiresAt), local(t.RevokedAt)
-	}
-	writeJSON(w, http.StatusOK, list)
+	writeJSON(w, http.StatusOK, each(list, s.tokenInfoOut))
 }
 
 func (s *Server) handleTokenDelete(w http.ResponseWriter, r *http.Request) {

@@ -82,17 +82,17 @@ const (
 
 // AuditEntry is one row of the audit log as administrators read it.
 type AuditEntry struct {
-	ID              int64           `json:"id"`
-	At              time.Time       `json:"at"`
-	Actor           *Actor          `json:"actor"`     // nil for the command line at the server
-	IssuedBy        *Actor          `json:"issued_by"` // the admin behind the actor's token, when not the actor
-	Kind            string          `json:"kind"`
-	Action          string          `json:"action"`
-	Target          string          `json:"target"`
-	Detail          json.RawMessage `json:"detail"`
-	RequestID       string          `json:"request_id"`
-	ClientRequestID string          `json:"client_request_id"`
-	ClientIP        string          `json:"client_ip"`
+	ID              int64
+	At              time.Time
+	Actor           *Actor // nil for the command line at the server
+	IssuedBy        *Actor // the admin behind the actor's token, when not the actor
+	Kind            string
+	Action          string
+	Target          string
+	Detail          json.RawMessage
+	RequestID       string
+	ClientRequestID string
+	ClientIP        string
 }
 
 // ListAudit returns the audit log's rows that match f, newest first (by id,

@@ -75,6 +75,13 @@ var reportWrites = []writePath{
 	{"PutEntry", workflow.StateDraft, func(t *testing.T, w *storetest.World, a *storetest.Agency, write func(string, func())) {
 		write("put an entry", func() { w.Put(t, a, "1.1.1", "0.5", "Sửa giải trình") })
 	}},
+	{"PatchEntry", workflow.StateDraft, func(t *testing.T, w *storetest.World, a *storetest.Agency, write func(string, func())) {
+		text := "Chỉ sửa giải trình"
+		write("patch an entry", func() {
+			_, _, err := w.Store.PatchEntry(ctx, a.Updater, a.ReportID, "1.1.1", store.EntryPatch{Explanation: &text}, nil, store.Meta{})
+			must(t, err)
+		})
+	}},
 	{"AddEvidence", workflow.StateDraft, func(t *testing.T, w *storetest.World, a *storetest.Agency, write func(string, func())) {
 		e := &store.Evidence{Code: "1.1.1", Filename: "a.pdf", Size: 1, SHA256: strings.Repeat("cd", 32), MediaType: "application/pdf", Signature: []byte(storetest.ValidSignature)}
 		write("add evidence", func() { must(t, w.Store.AddEvidence(ctx, a.Updater, a.ReportID, e, store.Meta{})) })

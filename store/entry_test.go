@@ -245,3 +245,85 @@ func TestPutEntryRefusals(t *testing.T) {
 		})
 	})
 }
+
+// TestPatchEntry: a PATCH changes only the fields it sets, on the entry as
+// it is, with the same checks and revision as PUT; PUT stays a full replace.
+func TestPatchEntry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		t.Parallel()
+		w := newWorld(t, dialect)
+		s, a := w.Store, w.Dept
+		w.Put(t, a, "1.1.1", "0.75", "Kế hoạch số 12/KH-STP")
+		entry := func() workflow.Entry {
+			t.Helper()
+			r, err := s.GetReport(ctx, a.Updater, a.ReportID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range r.Entries {
+				if e.Code == "1.1.1" {
+					return e
+				}
+			}
+			t.Fatal("no entry 1.1.1")
+			return workflow.Entry{}
+		}
+		patch := func(p store.EntryPatch) error {
+			_, _, err := s.PatchEntry(ctx, a.Updater, a.ReportID, "1.1.1", p, nil, store.Meta{})
+			return err
+		}
+
+		t.Run("fixing the explanation keeps the score", func(t *testing.T) {
+			text := "Kế hoạch số 12/KH-STP ngày 05/01/2026"
+			if err := patch(store.EntryPatch{Explanation: &text}); err != nil {
+				t.Fatal(err)
+			}
+			if v := entry(); v.SelfScore == nil || *v.SelfScore != 75 || v.Explanation != text {
+				t.Fatalf("after patching the explanation: %+v", v)
+			}
+		})
+		t.Run("a score alone keeps the explanation", func(t *testing.T) {
+			p := pts(t, "0.5")
+			if err := patch(store.EntryPatch{SelfScore: &p}); err != nil {
+				t.Fatal(err)
+			}
+			if v := entry(); v.SelfScore == nil || *v.SelfScore != 50 || v.Explanation != "Kế hoạch số 12/KH-STP ngày 05/01/2026" {
+				t.Fatalf("after patching the score: %+v", v)
+			}
+		})
+		t.Run("a score set to nothing clears it", func(t *testing.T) {
+			var none *workflow.Points
+			if err := patch(store.EntryPatch{SelfScore: &none}); err != nil {
+				t.Fatal(err)
+			}
+			if v := entry(); v.SelfScore != nil || v.Explanation == "" {
+				t.Fatalf("after clearing the score: %+v", v)
+			}
+		})
+		t.Run("a bad score changes nothing", func(t *testing.T) {
+			before := w.Report(t, a).Version
+			p := pts(t, "5")
+			err := patch(store.EntryPatch{SelfScore: &p})
+			wantCode(t, err, workflow.EINVALID)
+			if after := w.Report(t, a).Version; after != before {
+				t.Fatalf("a refused patch moved the version %d → %d", before, after)
+			}
+		})
+		t.Run("every patch is a revision", func(t *testing.T) {
+			revs, err := s.Revisions(ctx, w.Admin, a.ReportID, "1.1.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(revs) != 4 { // the put and three patches
+				t.Fatalf("%d revisions, want 4: %s", len(revs), revString(revs))
+			}
+		})
+		t.Run("PUT without a score replaces the whole entry", func(t *testing.T) {
+			w.Put(t, a, "1.1.1", "0.75", "Có điểm")
+			w.Put(t, a, "1.1.1", "", "Không gửi điểm")
+			if v := entry(); v.SelfScore != nil {
+				t.Fatalf("PUT without a score kept %v", *v.SelfScore)
+			}
+		})
+	})
+}

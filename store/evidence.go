@@ -17,22 +17,22 @@ import (
 // Evidence is one stored evidence file of a report's criterion. Signature is
 // the signature report made at upload, kept as JSON.
 type Evidence struct {
-	ID         int64           `json:"id" db:"id"`
-	ReportID   int64           `json:"report_id" db:"report_id"`
-	Code       string          `json:"code" db:"code"`
-	Round      int             `json:"round" db:"round"`
-	Filename   string          `json:"filename" db:"filename"`
-	Size       int64           `json:"size" db:"size"`
-	SHA256     string          `json:"sha256" db:"sha256"`
-	MediaType  string          `json:"media_type" db:"media_type"`
-	Signature  json.RawMessage `json:"signature" db:"-"`
-	UploadedBy *int64          `json:"uploaded_by" db:"uploaded_by"`
-	UploadedAt time.Time       `json:"uploaded_at" db:"-"`
-	DeletedAt  *time.Time      `json:"deleted_at,omitempty" db:"-"`
+	ID         int64           `db:"id"`
+	ReportID   int64           `db:"report_id"`
+	Code       string          `db:"code"`
+	Round      int             `db:"round"`
+	Filename   string          `db:"filename"`
+	Size       int64           `db:"size"`
+	SHA256     string          `db:"sha256"`
+	MediaType  string          `db:"media_type"`
+	Signature  json.RawMessage `db:"-"`
+	UploadedBy *int64          `db:"uploaded_by"`
+	UploadedAt time.Time       `db:"-"`
+	DeletedAt  *time.Time      `db:"-"`
 
-	RawSignature string  `json:"-" db:"signature"`
-	RawUploaded  dbTime  `json:"-" db:"uploaded_at"`
-	RawDeleted   *dbTime `json:"-" db:"deleted_at"`
+	RawSignature string  `db:"signature"`
+	RawUploaded  dbTime  `db:"uploaded_at"`
+	RawDeleted   *dbTime `db:"deleted_at"`
 }
 
 // SignatureVerifies reports whether the file carries a digital signature
@@ -219,23 +219,23 @@ func (s *Store) ReferencedBlobs(ctx context.Context, shas []string) (map[string]
 // ExportChanges says what it changed after the export's bytes, when it
 // began with them. Digest is the content digest of the matched version.
 type SignedSummary struct {
-	ID             int64           `json:"id" db:"id"`
-	ReportID       int64           `json:"report_id" db:"report_id"`
-	Round          int             `json:"round" db:"round"`
-	ReportVersion  int64           `json:"report_version" db:"report_version"`
-	MatchesVersion *int64          `json:"matches_version" db:"matches_version"`
-	ExportChanges  []string        `json:"changed_after_export,omitempty" db:"-"`
-	Filename       string          `json:"filename" db:"filename"`
-	Size           int64           `json:"size" db:"size"`
-	SHA256         string          `json:"sha256" db:"sha256"`
-	Signature      json.RawMessage `json:"signature" db:"-"`
-	UploadedBy     *int64          `json:"uploaded_by" db:"uploaded_by"`
-	UploadedAt     time.Time       `json:"uploaded_at" db:"-"`
-	Digest         string          `json:"-" db:"digest"`
+	ID             int64           `db:"id"`
+	ReportID       int64           `db:"report_id"`
+	Round          int             `db:"round"`
+	ReportVersion  int64           `db:"report_version"`
+	MatchesVersion *int64          `db:"matches_version"`
+	ExportChanges  []string        `db:"-"`
+	Filename       string          `db:"filename"`
+	Size           int64           `db:"size"`
+	SHA256         string          `db:"sha256"`
+	Signature      json.RawMessage `db:"-"`
+	UploadedBy     *int64          `db:"uploaded_by"`
+	UploadedAt     time.Time       `db:"-"`
+	Digest         string          `db:"digest"`
 
-	RawSignature string `json:"-" db:"signature"`
-	RawUploaded  dbTime `json:"-" db:"uploaded_at"`
-	RawChanges   string `json:"-" db:"export_changes"`
+	RawSignature string `db:"signature"`
+	RawUploaded  dbTime `db:"uploaded_at"`
+	RawChanges   string `db:"export_changes"`
 }
 
 func (ss *SignedSummary) fill() {

@@ -10,8 +10,8 @@ import (
 
 // Actor names who did something; nil in JSON for the system.
 type Actor struct {
-	ID    int64  `json:"id"`
-	Email string `json:"email"`
+	ID    int64
+	Email string
 }
 
 // actor names a user from a LEFT JOIN; nil for the system.
@@ -28,32 +28,36 @@ func actor(id *int64, email *string) *Actor {
 
 // HistoryEntry is one step of a report's audit trail.
 type HistoryEntry struct {
-	At        time.Time      `json:"at"`
-	Actor     *Actor         `json:"actor"`
-	Role      workflow.Role  `json:"role"`
-	Event     string         `json:"event"`
-	From      workflow.State `json:"from"`
-	To        workflow.State `json:"to"`
-	Round     int            `json:"round"`
-	Reason    string         `json:"reason"`
-	ClosesAt  *time.Time     `json:"closes_at,omitempty"` // the deadline set by open_round or extend
-	RequestID string         `json:"request_id,omitempty"`
+	At        time.Time
+	Actor     *Actor
+	Role      workflow.Role
+	Event     string
+	From      workflow.State
+	To        workflow.State
+	Round     int
+	Reason    string
+	ClosesAt  *time.Time // the deadline set by open_round or extend
+	RequestID string
 	// ClientRequestID is the client's own X-Request-Id, kept beside ours.
-	ClientRequestID string `json:"client_request_id,omitempty"`
-	ClientIP        string `json:"client_ip,omitempty"`
+	ClientRequestID string
+	ClientIP        string
 	// IssuedBy is the administrator who issued the token the actor used,
 	// when that was someone else: the change was made on the actor's behalf.
-	IssuedBy *Actor `json:"issued_by,omitempty"`
+	IssuedBy *Actor
 	// Detail is what changed beyond the state, as a JSON object (exemptions:
 	// codes_before, codes_after, max_before, max_after); nil when nothing.
-	Detail json.RawMessage `json:"detail,omitempty"`
+	Detail json.RawMessage
 }
 
 // History returns a report's audit trail, oldest first, or ENOTFOUND.
 func (s *Store) History(ctx context.Context, u *workflow.User, id int64) ([]HistoryEntry, error) {
-	if _, err := s.loadReport(ctx, s.db, u, id); err != nil {
+	rep, err := s.loadReport(ctx, s.db, u, id)
+	if err != nil {
 		return nil, s.dbError(err)
 	}
+	// Where a request came from is for the administrators' audit, not for
+	// every official who may read the report: the policy decides.
+	origin := workflow.Allows(u, workflow.ActHistoryOrigin, workflow.Target{AgencyID: rep.AgencyID})
 	rows := []struct {
 		At        dbTime         `db:"at"`
 		ActorID   *int64         `db:"actor_id"`
@@ -72,7 +76,7 @@ func (s *Store) History(ctx context.Context, u *workflow.User, id int64) ([]Hist
 		Issuer    *string        `db:"issuer_email"`
 		Detail    string         `db:"detail"`
 	}{}
-	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT h.at, h.actor_id, u.email, h.role, h.event, h.from_state, h.to_state, h.round, h.reason, h.closes_at, h.request_id, h.client_request_id, h.client_ip,
+	err = s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT h.at, h.actor_id, u.email, h.role, h.event, h.from_state, h.to_state, h.round, h.reason, h.closes_at, h.request_id, h.client_request_id, h.client_ip,
 		h.issued_by, i.email AS issuer_email, h.detail
 		FROM history h LEFT JOIN users u ON u.id = h.actor_id LEFT JOIN users i ON i.id = h.issued_by WHERE h.report_id = ? ORDER BY h.id`), id)
 	if err != nil {
@@ -86,23 +90,26 @@ func (s *Store) History(ctx context.Context, u *workflow.User, id int64) ([]Hist
 		if r.Detail != "" {
 			out[i].Detail = json.RawMessage(r.Detail)
 		}
+		if !origin {
+			out[i].RequestID, out[i].ClientRequestID, out[i].ClientIP = "", "", ""
+		}
 	}
 	return out, nil
 }
 
 // Revision is one change of one entry: who, when, in which round, old and new.
 type Revision struct {
-	Code           string           `json:"code"`
-	Round          int              `json:"round"`
-	At             time.Time        `json:"at"`
-	Actor          *Actor           `json:"actor"`
-	OldScore       *workflow.Points `json:"old_score"`
-	NewScore       *workflow.Points `json:"new_score"`
-	OldExplanation string           `json:"old_explanation"`
-	NewExplanation string           `json:"new_explanation"`
+	Code           string
+	Round          int
+	At             time.Time
+	Actor          *Actor
+	OldScore       *workflow.Points
+	NewScore       *workflow.Points
+	OldExplanation string
+	NewExplanation string
 	// IssuedBy is the administrator who issued the token the actor used,
 	// when that was someone else.
-	IssuedBy *Actor `json:"issued_by,omitempty"`
+	IssuedBy *Actor
 }
 
 // Revisions returns every entry change of a report (of one code when code is

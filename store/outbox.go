@@ -381,18 +381,18 @@ func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 
 // Notification is one message in a user's in-app list.
 type Notification struct {
-	ID        int64      `json:"id" db:"id"`
-	Kind      string     `json:"kind" db:"kind"`
-	ReportIDs []int64    `json:"report_ids" db:"-"`
-	Title     string     `json:"title" db:"title"`
-	Body      string     `json:"body" db:"body"`
-	CreatedAt time.Time  `json:"created_at" db:"-"`
-	Read      bool       `json:"read" db:"-"`
-	ReadAt    *time.Time `json:"read_at" db:"-"`
+	ID        int64      `db:"id"`
+	Kind      string     `db:"kind"`
+	ReportIDs []int64    `db:"-"`
+	Title     string     `db:"title"`
+	Body      string     `db:"body"`
+	CreatedAt time.Time  `db:"-"`
+	Read      bool       `db:"-"`
+	ReadAt    *time.Time `db:"-"`
 
-	RawReports string  `json:"-" db:"report_ids"`
-	RawCreated dbTime  `json:"-" db:"created_at"`
-	RawRead    *dbTime `json:"-" db:"read_at"`
+	RawReports string  `db:"report_ids"`
+	RawCreated dbTime  `db:"created_at"`
+	RawRead    *dbTime `db:"read_at"`
 }
 
 // ListNotifications returns the user's notifications, newest first, at most limit.

@@ -195,16 +195,16 @@ type ReportFilter struct {
 
 // ReportSummary is a report without its entries.
 type ReportSummary struct {
-	ID         int64           `json:"id" db:"id"`
-	CampaignID int64           `json:"campaign_id" db:"campaign_id"`
-	AgencyID   int64           `json:"agency_id" db:"agency_id"`
-	State      workflow.State  `json:"state" db:"state"`
-	Round      int             `json:"round" db:"round"`
-	Version    int64           `json:"version" db:"version"`
-	Deadline   time.Time       `json:"deadline" db:"-"`
-	SelfTotal  workflow.Points `json:"self_total" db:"self_total"`
-	MaxTotal   workflow.Points `json:"max_total" db:"max_total"`
-	ClosesAt   dbTime          `json:"-" db:"closes_at"`
+	ID         int64           `db:"id"`
+	CampaignID int64           `db:"campaign_id"`
+	AgencyID   int64           `db:"agency_id"`
+	State      workflow.State  `db:"state"`
+	Round      int             `db:"round"`
+	Version    int64           `db:"version"`
+	Deadline   time.Time       `db:"-"`
+	SelfTotal  workflow.Points `db:"self_total"`
+	MaxTotal   workflow.Points `db:"max_total"`
+	ClosesAt   dbTime          `db:"closes_at"`
 }
 
 // ListReports returns the reports the user may see: their own agencies', or
@@ -260,8 +260,36 @@ func (s *Store) ListReports(ctx context.Context, u *workflow.User, f ReportFilte
 // (report), EFORBIDDEN, ENOTFOUND (criterion), EPRECONDITION, ELOCKED,
 // ECONFLICT, EINVALID.
 func (s *Store) PutEntry(ctx context.Context, u *workflow.User, id int64, code string, v workflow.EntryValue, ifMatch *int64, meta Meta) (*workflow.Entry, int64, error) {
+	return s.writeEntry(ctx, u, id, code, func(workflow.EntryValue) workflow.EntryValue { return v }, ifMatch, meta)
+}
+
+// EntryPatch is a partial change of an entry: a nil field is left as it is.
+// A SelfScore that is set but holds a nil *Points clears the score.
+type EntryPatch struct {
+	SelfScore   **workflow.Points
+	Explanation *string
+	Invalid     error // a value that could not be read, refused at the 422 stage
+}
+
+// PatchEntry changes only the fields the patch sets, on the entry as it is in
+// the same transaction; the checks, the revision and the answer are PutEntry's.
+func (s *Store) PatchEntry(ctx context.Context, u *workflow.User, id int64, code string, p EntryPatch, ifMatch *int64, meta Meta) (*workflow.Entry, int64, error) {
+	return s.writeEntry(ctx, u, id, code, func(old workflow.EntryValue) workflow.EntryValue {
+		v := workflow.EntryValue{SelfScore: old.SelfScore, Explanation: old.Explanation, Invalid: p.Invalid}
+		if p.SelfScore != nil {
+			v.SelfScore = *p.SelfScore
+		}
+		if p.Explanation != nil {
+			v.Explanation = *p.Explanation
+		}
+		return v
+	}, ifMatch, meta)
+}
+
+// writeEntry writes the value that merge makes of the entry's current one.
+func (s *Store) writeEntry(ctx context.Context, u *workflow.User, id int64, code string, merge func(old workflow.EntryValue) workflow.EntryValue, ifMatch *int64, meta Meta) (*workflow.Entry, int64, error) {
 	code = workflow.NormalizeText(code)
-	v.Explanation = workflow.NormalizeText(v.Explanation)
+	var v workflow.EntryValue
 	var entry *workflow.Entry
 	var version int64
 	var header *workflow.Report
@@ -277,20 +305,24 @@ func (s *Store) PutEntry(ctx context.Context, u *workflow.User, id int64, code s
 		if err != nil {
 			return err
 		}
-		// One instant is checked against the window and recorded.
-		at := s.now()
-		if err := r.CheckEntry(set, code, v, ifMatch, at); err != nil {
-			return err
-		}
-		if err := s.bumpVersion(ctx, tx, r, ifMatch != nil, s.ts(at)); err != nil {
-			return err
-		}
 		// Plain Scan: it leaves the destinations alone when there is no row,
 		// so a first entry's revision records a missing old score as NULL.
 		var old workflow.EntryValue
 		err = tx.QueryRowxContext(ctx, tx.Rebind(`SELECT self_score, explanation FROM entries WHERE report_id = ? AND code = ?`), id, code).
 			Scan(&old.SelfScore, &old.Explanation)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		v = merge(old)
+		v.Explanation = workflow.NormalizeText(v.Explanation)
+		// One instant is checked against the window and recorded.
+		at := s.now()
+		if err := r.CheckEntry(set, code, v, ifMatch, at); err != nil {
+			return err
+		}
+		// The version guard also guards old: a write between the read of
+		// the report and of the entry moved the version, and this one fails.
+		if err := s.bumpVersion(ctx, tx, r, ifMatch != nil, s.ts(at)); err != nil {
 			return err
 		}
 		now := s.ts(at)

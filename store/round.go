@@ -33,17 +33,17 @@ func (s *Store) roundSpecFor(ctx context.Context, q sqlx.ExtContext, r *workflow
 
 // RoundResult is the answer to opening a round for a campaign.
 type RoundResult struct {
-	Number   int           `json:"number"`
-	OpensAt  time.Time     `json:"opens_at"`
-	ClosesAt time.Time     `json:"closes_at"`
-	Opened   []int64       `json:"opened"`
-	Skipped  []SkippedOpen `json:"skipped"`
+	Number   int
+	OpensAt  time.Time
+	ClosesAt time.Time
+	Opened   []int64
+	Skipped  []SkippedOpen
 }
 
 // SkippedOpen is a targeted report that was not in submitted or locked.
 type SkippedOpen struct {
-	ReportID int64          `json:"report_id"`
-	State    workflow.State `json:"state"`
+	ReportID int64
+	State    workflow.State
 }
 
 // OpenCampaignRound fires open_round on every targeted report of a campaign

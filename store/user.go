@@ -150,9 +150,9 @@ func (s *Store) GetUser(ctx context.Context, id int64) (*workflow.User, error) {
 
 // Token is an issued API token; Token holds the secret only right after issue.
 type Token struct {
-	ID        int64      `json:"id"`
-	Token     string     `json:"token"`
-	ExpiresAt *time.Time `json:"expires_at"`
+	ID        int64
+	Token     string
+	ExpiresAt *time.Time
 }
 
 // TokenExpiry says when a new token stops working: at At, never (Never, only
@@ -242,12 +242,12 @@ func (s *Store) RevokeToken(ctx context.Context, actor *workflow.User, id int64,
 // who issued it (nil at the server's command line) and when it was created,
 // last used, expires and was revoked; never its secret or its hash.
 type TokenInfo struct {
-	ID         int64      `json:"id"`
-	IssuedBy   *Actor     `json:"issued_by"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	RevokedAt  *time.Time `json:"revoked_at"`
+	ID         int64
+	IssuedBy   *Actor
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
 }
 
 // ListTokens returns a user's tokens, newest first, revoked and expired ones
