@@ -117,14 +117,8 @@ func validState(st workflow.State) bool {
 }
 
 func (s *Server) handleEntryPut(w http.ResponseWriter, r *http.Request) {
-	id, ref, err := s.visibleReport(r)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	u := currentUser(r)
-	if err := workflow.Can(u, workflow.ActEntryEdit, workflow.Target{AgencyID: ref.AgencyID}); err != nil {
-		s.problem(w, r, err)
+	id, u, ok := s.entryEditor(w, r)
+	if !ok {
 		return
 	}
 	var in struct {
@@ -149,14 +143,8 @@ func (s *Server) handleEntryPut(w http.ResponseWriter, r *http.Request) {
 // handleEntryPatch changes only the fields sent: an absent field keeps its
 // value, "self_score": null clears the score. PUT replaces the whole entry.
 func (s *Server) handleEntryPatch(w http.ResponseWriter, r *http.Request) {
-	id, ref, err := s.visibleReport(r)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	u := currentUser(r)
-	if err := workflow.Can(u, workflow.ActEntryEdit, workflow.Target{AgencyID: ref.AgencyID}); err != nil {
-		s.problem(w, r, err)
+	id, u, ok := s.entryEditor(w, r)
+	if !ok {
 		return
 	}
 	var in struct {
@@ -179,6 +167,21 @@ func (s *Server) handleEntryPatch(w http.ResponseWriter, r *http.Request) {
 	}
 	entry, version, err := s.store.PatchEntry(r.Context(), u, id, code, p, ifMatch(r), meta(r))
 	s.writeEntry(w, r, entry, version, err)
+}
+
+// entryEditor is the report and caller of an entry write, once the caller
+// may see the report and edit its entries; otherwise it answers and is !ok.
+func (s *Server) entryEditor(w http.ResponseWriter, r *http.Request) (int64, *workflow.User, bool) {
+	id, ref, err := s.visibleReport(r)
+	u := currentUser(r)
+	if err == nil {
+		err = workflow.Can(u, workflow.ActEntryEdit, workflow.Target{AgencyID: ref.AgencyID})
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return 0, nil, false
+	}
+	return id, u, true
 }
 
 // writeEntry answers an entry write: the entry and the report's new version.
