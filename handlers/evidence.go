@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -34,12 +36,14 @@ type received struct {
 	report    signature.Report
 }
 
+// msgPDFTooComplex refuses a PDF over the check's budget.
+const msgPDFTooComplex = "Tệp PDF quá phức tạp để kiểm tra chữ ký số trong giới hạn cho phép; hãy xuất lại tệp (in ra PDF) rồi ký số và tải lên."
+
 // pdfError turns a check that went over its budget into the caller's
 // answer: the file is refused, and nothing is stored.
 func pdfError(err error) error {
 	if errors.Is(err, signature.ErrTooComplex) {
-		msg := "Tệp PDF quá phức tạp để kiểm tra chữ ký số trong giới hạn cho phép; hãy xuất lại tệp (in ra PDF) rồi ký số và tải lên."
-		return workflow.Errorf(workflow.EINVALID, "%s", msg).WithFields(workflow.FieldError{Field: "file", Message: msg})
+		return workflow.Errorf(workflow.EINVALID, msgPDFTooComplex).WithFields(workflow.Field("file", msgPDFTooComplex))
 	}
 	return err
 }
@@ -61,7 +65,7 @@ func (s *Server) acceptFile(w http.ResponseWriter, r *http.Request, err error, o
 	}
 	f := &received{Upload: up, name: name}
 	if only != "" && up.MediaType != only {
-		err = workflow.Errorf(workflow.EUNSUPPORTED, "This must be %s; the file is %s.", only, up.MediaType)
+		err = workflow.Errorf(workflow.EUNSUPPORTED, "Tệp phải có định dạng %s; tệp đã gửi là %s.", only, up.MediaType)
 	}
 	if err == nil {
 		err = s.rendering(r, func() (err error) {
@@ -100,7 +104,7 @@ func (s *Server) handleEvidenceCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, evidenceJSON{Evidence: s.localEvidence(e), Warning: s.policyWarning(f.report)})
+	writeJSON(w, http.StatusCreated, evidenceJSON{Evidence: s.localEvidence(r, e), Warning: s.policyWarning(r, f.report)})
 }
 
 // evidenceJSON is an evidence file as an upload answers it: with a warning,
@@ -110,14 +114,53 @@ type evidenceJSON struct {
 	Warning string `json:"warning,omitempty"`
 }
 
-// localEvidence shows an evidence record's times in the province's zone.
-func (s *Server) localEvidence(e *store.Evidence) *store.Evidence {
+// localEvidence shows an evidence record's times in the province's zone
+// and its signature report in the caller's language.
+func (s *Server) localEvidence(r *http.Request, e *store.Evidence) *store.Evidence {
+	e.Signature = s.localSignature(r, e.Signature)
 	e.UploadedAt = e.UploadedAt.In(s.zone)
 	if e.DeletedAt != nil {
 		t := e.DeletedAt.In(s.zone)
 		e.DeletedAt = &t
 	}
 	return e
+}
+
+// signatureJSON is a signature report as answers show it: its findings
+// written in the caller's language (the stored report keeps their keys).
+type signatureJSON struct {
+	signature.Report
+	Problems []string `json:"problems,omitempty"`
+}
+
+// localSignature rewrites a stored signature report for the caller: the
+// findings in the caller's language, the times in the province's zone. A
+// record without a report, or one that does not read, is left as it is.
+func (s *Server) localSignature(r *http.Request, raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || string(raw) == "null" {
+		return raw
+	}
+	var v signatureJSON
+	if err := json.Unmarshal(raw, &v.Report); err != nil {
+		return raw
+	}
+	l := lang(r)
+	for _, p := range v.Report.Problems {
+		v.Problems = append(v.Problems, p.In(l))
+	}
+	for _, t := range []**time.Time{&v.SignedAt, &v.TimestampAt, &v.CheckedAt} {
+		if *t != nil {
+			local := (*t).In(s.zone)
+			*t = &local
+		}
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return raw
+	}
+	return bytes.TrimSpace(out.Bytes())
 }
 
 // handleEvidenceList lists a leaf's current evidence; the council and admins
@@ -136,7 +179,7 @@ func (s *Server) handleEvidenceList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := range list {
-		s.localEvidence(&list[i])
+		s.localEvidence(r, &list[i])
 	}
 	writeJSON(w, http.StatusOK, list)
 }
@@ -159,7 +202,7 @@ func (s *Server) handleEvidenceGet(w http.ResponseWriter, r *http.Request) {
 }
 
 // errNoBucket answers file requests of a server built without storage.
-var errNoBucket = workflow.Errorf(workflow.EUNAVAILABLE, "File storage is not configured.")
+var errNoBucket = workflow.Errorf(workflow.EUNAVAILABLE, "Máy chủ chưa được cấu hình nơi lưu tệp.")
 
 func (s *Server) sendBlob(w http.ResponseWriter, r *http.Request, sha string, size int64, mediaType, filename string) {
 	if s.bucket == nil {

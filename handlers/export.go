@@ -128,7 +128,8 @@ func (s *Server) handleSignedSummaryCreate(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	ss.UploadedAt = ss.UploadedAt.In(s.zone)
-	writeJSON(w, http.StatusCreated, signedSummaryJSON{SignedSummary: ss, Warning: s.policyWarning(f.report)})
+	ss.Signature = s.localSignature(r, ss.Signature)
+	writeJSON(w, http.StatusCreated, signedSummaryJSON{SignedSummary: ss, Warning: s.policyWarning(r, f.report)})
 }
 
 // signedSummaryJSON is a signed summary as uploads answer it: with a
@@ -149,5 +150,6 @@ func (s *Server) handleSignedSummaryGet(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	ss.UploadedAt = ss.UploadedAt.In(s.zone)
+	ss.Signature = s.localSignature(r, ss.Signature)
 	writeJSON(w, http.StatusOK, ss)
 }
