@@ -242,7 +242,7 @@ func (b *Bucket) copyIn(u *Upload, key string) (err error) {
 
 // errFull answers a write that found no room left: the request was fine, the
 // storage is full.
-var errFull = workflow.Errorf(workflow.EUNAVAILABLE, "There is no room left to store the file; try again later or tell the administrator.")
+var errFull = workflow.Errorf(workflow.EUNAVAILABLE, "Không còn chỗ để lưu tệp; hãy thử lại sau hoặc báo quản trị viên.")
 
 // fullError wraps err in errFull when it is a full disk or an exceeded
 // quota, and returns nil otherwise.
@@ -331,7 +331,7 @@ func (b *Bucket) writerOptions(mediaType string) *blob.WriterOptions {
 // malformed address EINVALID, an unreachable store EUNAVAILABLE.
 func (b *Bucket) Open(ctx context.Context, sha string) (io.ReadCloser, int64, error) {
 	if !validSHA256(sha) {
-		return nil, 0, workflow.Errorf(workflow.EINVALID, "%q is not a SHA-256 address.", sha)
+		return nil, 0, workflow.Errorf(workflow.EINVALID, "«%s» không phải là một địa chỉ SHA-256.", sha)
 	}
 	key := blobKey(sha)
 	r, err := b.bucket.NewReader(ctx, key, nil)
@@ -362,7 +362,7 @@ func (v *verifier) Read(p []byte) (int, error) {
 	if err == io.EOF {
 		if got := hex.EncodeToString(v.hash.Sum(nil)); got != v.want || v.n != v.size {
 			err = fmt.Errorf("%w: %s holds %d bytes hashing to %s: %w", ErrCorrupt, v.key, v.n, got,
-				workflow.Errorf(workflow.EINTERNAL, "The stored file is damaged and must be restored from a backup."))
+				workflow.Errorf(workflow.EINTERNAL, "Tệp đã lưu bị hỏng và phải được khôi phục từ bản sao lưu."))
 		}
 		v.err = err
 	}
@@ -380,7 +380,7 @@ func storageError(err error, key string) error {
 		return nil
 	}
 	if gcerrors.Code(err) == gcerrors.NotFound || errors.Is(err, os.ErrNotExist) {
-		return workflow.Errorf(workflow.ENOTFOUND, "No such evidence file (%s).", path.Base(key))
+		return workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy tệp tài liệu kiểm chứng (%s).", path.Base(key))
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -390,7 +390,7 @@ func storageError(err error, key string) error {
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) || errors.Is(err, syscall.ECONNREFUSED) {
-		return fmt.Errorf("%w: %w", workflow.Errorf(workflow.EUNAVAILABLE, "The evidence store is unavailable."), err)
+		return fmt.Errorf("%w: %w", workflow.Errorf(workflow.EUNAVAILABLE, "Không truy cập được kho lưu tài liệu kiểm chứng."), err)
 	}
 	return fmt.Errorf("evidence: %s: %w", key, err)
 }

@@ -41,7 +41,7 @@ func ReceiveMultipart(body io.Reader, contentType string, maxSize int64, spool s
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			return nil, "", workflow.Errorf(workflow.EINVALID, "Yêu cầu không có tệp.").
-				WithFields(workflow.FieldError{Field: "file", Message: "Bắt buộc."})
+				WithFields(workflow.Field("file", "Bắt buộc."))
 		} else if err != nil {
 			return nil, "", bodyError(err)
 		}

@@ -109,7 +109,7 @@ func (s *sniffer) finish(f io.ReaderAt, size int64) (string, error) {
 
 func unsupported(what string) error {
 	return workflow.Errorf(workflow.EUNSUPPORTED,
-		"Evidence must be a PDF, Word, Excel, OpenDocument, JPEG or PNG file; this one is %s.", what)
+		"Tài liệu kiểm chứng phải là tệp PDF, Word, Excel, OpenDocument, JPEG hoặc PNG; tệp này có định dạng %s.", what)
 }
 
 // readErr keeps real I/O failures and turns a short file into "not recognised".

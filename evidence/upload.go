@@ -84,7 +84,7 @@ func Receive(r io.Reader, limit int64, tmpDir string) (_ *Upload, err error) {
 		n, rerr := fill(body, buf)
 		if n > 0 {
 			if size += int64(n); size > limit {
-				return nil, workflow.Errorf(workflow.ETOOLARGE, "The file is larger than the limit of %s.", formatBytes(limit))
+				return nil, workflow.Errorf(workflow.ETOOLARGE, "Tệp vượt quá giới hạn %s.", formatBytes(limit))
 			}
 			if err := sniffer.write(buf[:n]); err != nil {
 				return nil, err
@@ -100,14 +100,14 @@ func Receive(r io.Reader, limit int64, tmpDir string) (_ *Upload, err error) {
 		} else if rerr != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(rerr, &tooLarge) {
-				return nil, workflow.Errorf(workflow.ETOOLARGE, "The file is larger than the limit of %s.", formatBytes(tooLarge.Limit))
+				return nil, workflow.Errorf(workflow.ETOOLARGE, "Tệp vượt quá giới hạn %s.", formatBytes(tooLarge.Limit))
 			}
 			return nil, fmt.Errorf("%w: %w", ErrBodyRead, rerr)
 		}
 	}
 	hashing.Wait()
 	if size == 0 {
-		return nil, workflow.Errorf(workflow.EINVALID, "The file is empty.")
+		return nil, workflow.Errorf(workflow.EINVALID, "Tệp rỗng.")
 	}
 
 	cerr := f.Close()
@@ -177,5 +177,5 @@ func formatBytes(n int64) string {
 	case n >= 1<<10 && n%(1<<10) == 0:
 		return fmt.Sprintf("%d KB", n>>10)
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Sprintf("%d B", n)
 }

@@ -124,7 +124,7 @@ func ParseKeywords(kw string) (reportID, version int64, digest string, ok bool) 
 // printed on every page and carried in the keywords must be a SHA-256.
 func validate(s Summary) error {
 	if !validDigest(s.Digest) {
-		return workflow.Errorf(workflow.EINVALID, "export: digest must be 64 hex digits, got %q", s.Digest)
+		return workflow.Errorf(workflow.EINVALID, "Mã băm của bảng tổng hợp phải gồm 64 chữ số thập lục phân; nhận được «%s».", s.Digest)
 	}
 	return nil
 }

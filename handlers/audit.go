@@ -30,53 +30,55 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var f store.AuditFilter
 	var bad []workflow.FieldError
-	positive := func(name, msg string) int64 {
+	positive := func(name string) (int64, bool) {
 		v := q.Get(name)
 		if v == "" {
-			return 0
+			return 0, true
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			bad = append(bad, workflow.FieldError{Field: name, Message: msg})
-			return 0
-		}
-		return n
+		return n, err == nil && n > 0
 	}
-	instant := func(name, msg string) *time.Time {
+	instant := func(name string) (*time.Time, bool) {
 		v := q.Get(name)
 		if v == "" {
-			return nil
+			return nil, true
 		}
 		t, err := s.parseTime(v, name)
-		if err != nil {
-			bad = append(bad, workflow.FieldError{Field: name, Message: msg})
-			return nil
-		}
-		return &t
+		return &t, err == nil
 	}
-	f.ActorID = positive("actor", msgAuditActor)
-	f.Before = positive("before", msgAuditBefore)
+	var ok bool
+	if f.ActorID, ok = positive("actor"); !ok {
+		bad = append(bad, workflow.Field("actor", msgAuditActor))
+	}
+	if f.Before, ok = positive("before"); !ok {
+		bad = append(bad, workflow.Field("before", msgAuditBefore))
+	}
 	if v := q.Get("kind"); v != "" {
 		if !slices.Contains(store.AuditKinds, v) {
-			bad = append(bad, workflow.FieldError{Field: "kind", Message: msgAuditKind})
+			bad = append(bad, workflow.Field("kind", msgAuditKind))
 		}
 		f.Kind = v
 	}
-	f.From, f.To = instant("from", msgAuditFrom), instant("to", msgAuditTo)
+	if f.From, ok = instant("from"); !ok {
+		bad = append(bad, workflow.Field("from", msgAuditFrom))
+	}
+	if f.To, ok = instant("to"); !ok {
+		bad = append(bad, workflow.Field("to", msgAuditTo))
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > store.MaxAuditLimit {
-			bad = append(bad, workflow.FieldError{Field: "limit", Message: msgAuditLimit})
+			bad = append(bad, workflow.Field("limit", msgAuditLimit))
 		}
 		f.Limit = n
 	}
 	switch len(bad) {
 	case 0:
 	case 1:
-		s.problem(w, r, workflow.Errorf(workflow.EBADREQUEST, "%s", bad[0].Message).WithFields(bad...))
+		s.problem(w, r, workflow.Errorf(workflow.EBADREQUEST, "Tham số lọc %s không hợp lệ.", bad[0].Field).WithFields(bad...))
 		return
 	default:
-		s.problem(w, r, workflow.Errorf(workflow.EBADREQUEST, "%s", msgAuditFiltered).WithFields(bad...))
+		s.problem(w, r, workflow.Errorf(workflow.EBADREQUEST, msgAuditFiltered).WithFields(bad...))
 		return
 	}
 	rows, err := s.store.ListAudit(r.Context(), f)

@@ -71,7 +71,7 @@ func (s *Server) readCriteriaSet(w http.ResponseWriter, r *http.Request) (*workf
 		isJSON = true
 	case "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml":
 	default:
-		return nil, workflow.Errorf(workflow.EUNSUPPORTED, "Send the criteria set as application/yaml or application/json.")
+		return nil, workflow.Errorf(workflow.EUNSUPPORTED, "Hãy gửi bộ tiêu chí dạng application/yaml hoặc application/json.")
 	}
 	body, err := s.readBody(w, r)
 	if err != nil {

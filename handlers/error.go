@@ -36,8 +36,8 @@ var statuses = map[string]int{
 }
 
 var (
-	errNoRoute  = workflow.Errorf(workflow.ENOTFOUND, "No such resource.")
-	errNoMethod = workflow.Errorf(eMethodNotAllowed, "Method not allowed on this resource.")
+	errNoRoute  = workflow.Errorf(workflow.ENOTFOUND, "Không có tài nguyên này.")
+	errNoMethod = workflow.Errorf(eMethodNotAllowed, "Tài nguyên này không nhận phương thức đã gửi.")
 )
 
 // internalDetail is the whole of what a client learns of an internal error:
@@ -100,6 +100,13 @@ func fieldsIn(l language.Tag, fields []workflow.FieldError) []fieldJSON {
 	return out
 }
 
+// title is a status's title in l: the catalogue is keyed by http.StatusText
+// (a key with no arguments, passed as a variable).
+func title(l language.Tag, status int) string {
+	var none []any
+	return i18n.Sprintf(l, http.StatusText(status), none...)
+}
+
 // problem answers err as application/problem+json. Only internal errors are
 // logged: everything else is the caller's answer, not ours to log. An
 // internal error's text never reaches the client (it may hold a file path, a
@@ -117,7 +124,7 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	format, args := workflow.ErrorFormat(err)
 	p := problemJSON{
 		Type:   "urn:parindex:problem:" + code,
-		Title:  i18n.Text(l, http.StatusText(status)),
+		Title:  title(l, status),
 		Status: status,
 		Detail: i18n.Sprintf(l, format, args...),
 		Errors: fieldsIn(l, workflow.ErrorFields(err)),

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -34,12 +36,14 @@ type received struct {
 	report    signature.Report
 }
 
+// msgPDFTooComplex refuses a PDF over the check's budget.
+const msgPDFTooComplex = "Tệp PDF quá phức tạp để kiểm tra chữ ký số trong giới hạn cho phép; hãy xuất lại tệp (in ra PDF) rồi ký số và tải lên."
+
 // pdfError turns a check that went over its budget into the caller's
 // answer: the file is refused, and nothing is stored.
 func pdfError(err error) error {
 	if errors.Is(err, signature.ErrTooComplex) {
-		msg := "Tệp PDF quá phức tạp để kiểm tra chữ ký số trong giới hạn cho phép; hãy xuất lại tệp (in ra PDF) rồi ký số và tải lên."
-		return workflow.Errorf(workflow.EINVALID, "%s", msg).WithFields(workflow.FieldError{Field: "file", Message: msg})
+		return workflow.Errorf(workflow.EINVALID, msgPDFTooComplex).WithFields(workflow.Field("file", msgPDFTooComplex))
 	}
 	return err
 }
@@ -61,7 +65,7 @@ func (s *Server) acceptFile(w http.ResponseWriter, r *http.Request, err error, o
 	}
 	f := &received{Upload: up, name: name}
 	if only != "" && up.MediaType != only {
-		err = workflow.Errorf(workflow.EUNSUPPORTED, "This must be %s; the file is %s.", only, up.MediaType)
+		err = workflow.Errorf(workflow.EUNSUPPORTED, "Tệp phải có định dạng %s; tệp đã gửi là %s.", only, up.MediaType)
 	}
 	if err == nil {
 		err = s.rendering(r, func() (err error) {
@@ -100,9 +104,46 @@ func (s *Server) handleEvidenceCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	out := s.evidenceOut(e)
-	out.Warning = s.policyWarning(f.report)
+	out := s.evidenceOut(r, e)
+	out.Warning = s.policyWarning(r, f.report)
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// signatureJSON is a signature report as answers show it: its findings
+// written in the caller's language (the stored report keeps their keys).
+type signatureJSON struct {
+	signature.Report
+	Problems []string `json:"problems,omitempty"`
+}
+
+// localSignature rewrites a stored signature report for the caller: the
+// findings in the caller's language, the times in the province's zone. A
+// record without a report, or one that does not read, is left as it is.
+func (s *Server) localSignature(r *http.Request, raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || string(raw) == "null" {
+		return raw
+	}
+	var v signatureJSON
+	if err := json.Unmarshal(raw, &v.Report); err != nil {
+		return raw
+	}
+	l := lang(r)
+	for _, p := range v.Report.Problems {
+		v.Problems = append(v.Problems, p.In(l))
+	}
+	for _, t := range []**time.Time{&v.SignedAt, &v.TimestampAt, &v.CheckedAt} {
+		if *t != nil {
+			local := (*t).In(s.zone)
+			*t = &local
+		}
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return raw
+	}
+	return bytes.TrimSpace(out.Bytes())
 }
 
 // handleEvidenceList lists a leaf's current evidence; the council and admins
@@ -120,7 +161,7 @@ func (s *Server) handleEvidenceList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, each(list, func(e store.Evidence) EvidenceJSON { return s.evidenceOut(&e) }))
+	writeJSON(w, http.StatusOK, each(list, func(e store.Evidence) EvidenceJSON { return s.evidenceOut(r, &e) }))
 }
 
 // handleEvidenceGet sends the file byte for byte. The bytes are checked
@@ -141,7 +182,7 @@ func (s *Server) handleEvidenceGet(w http.ResponseWriter, r *http.Request) {
 }
 
 // errNoBucket answers file requests of a server built without storage.
-var errNoBucket = workflow.Errorf(workflow.EUNAVAILABLE, "File storage is not configured.")
+var errNoBucket = workflow.Errorf(workflow.EUNAVAILABLE, "Máy chủ chưa được cấu hình nơi lưu tệp.")
 
 func (s *Server) sendBlob(w http.ResponseWriter, r *http.Request, sha string, size int64, mediaType, filename string) {
 	if s.bucket == nil {

@@ -127,8 +127,8 @@ func (s *Server) handleSignedSummaryCreate(w http.ResponseWriter, r *http.Reques
 		s.problem(w, r, err)
 		return
 	}
-	out := s.signedSummaryOut(ss)
-	out.Warning = s.policyWarning(f.report)
+	out := s.signedSummaryOut(r, ss)
+	out.Warning = s.policyWarning(r, f.report)
 	writeJSON(w, http.StatusCreated, out)
 }
 
@@ -142,5 +142,5 @@ func (s *Server) handleSignedSummaryGet(w http.ResponseWriter, r *http.Request) 
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.signedSummaryOut(ss))
+	writeJSON(w, http.StatusOK, s.signedSummaryOut(r, ss))
 }

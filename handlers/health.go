@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"parindex/i18n"
 	"parindex/signature"
 	"parindex/workflow"
 )
@@ -29,16 +30,16 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		writeHealth(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": "the database does not answer"})
+		writeHealth(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": i18n.Sprintf(lang(r), "Cơ sở dữ liệu không trả lời.")})
 		return
 	}
 	current, err := s.store.SchemaCurrent(ctx)
 	if err != nil || !current {
-		writeHealth(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": "the database schema is not current"})
+		writeHealth(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": i18n.Sprintf(lang(r), "Lược đồ cơ sở dữ liệu chưa được cập nhật.")})
 		return
 	}
 	ready := map[string]string{"status": "ok", "signature_policy": string(s.store.SignaturePolicy())}
-	if warning := s.policyNotice(); warning != "" {
+	if warning := s.policyNotice(r); warning != "" {
 		ready["detail"] = warning
 	}
 	writeHealth(w, r, http.StatusOK, ready)
@@ -47,21 +48,21 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 // policyNotice says plainly, under the report policy (the store's, which
 // sign and submit apply), that untrusted signatures are accepted; "" under
 // require-trusted.
-func (s *Server) policyNotice() string {
+func (s *Server) policyNotice(r *http.Request) string {
 	if s.store.SignaturePolicy() == workflow.PolicyRequireTrusted {
 		return ""
 	}
 	if s.trust.Empty() {
-		return "Chính sách chữ ký: report. Chưa cấu hình chứng thư gốc tin cậy (--trust-roots): mọi chữ ký số được chấp nhận mà không xác minh người ký."
+		return i18n.Sprintf(lang(r), "Chính sách chữ ký: report. Chưa cấu hình chứng thư gốc tin cậy (--trust-roots): mọi chữ ký số được chấp nhận mà không xác minh người ký.")
 	}
-	return "Chính sách chữ ký: report. Chữ ký số không tin cậy vẫn được chấp nhận, chỉ được ghi nhận."
+	return i18n.Sprintf(lang(r), "Chính sách chữ ký: report. Chữ ký số không tin cậy vẫn được chấp nhận, chỉ được ghi nhận.")
 }
 
 // policyWarning is the notice for an upload whose signer is not trusted,
 // under the report policy; "" otherwise.
-func (s *Server) policyWarning(rep signature.Report) string {
+func (s *Server) policyWarning(r *http.Request, rep signature.Report) string {
 	if !rep.Present || rep.Trusted {
 		return ""
 	}
-	return s.policyNotice()
+	return s.policyNotice(r)
 }

@@ -221,7 +221,7 @@ func TestInternalErrorsSayNothing(t *testing.T) {
 			// The bucket calls a failing file system unavailable (503): its
 			// sentence, never the error and its path.
 			res := e.do(t, 503, req{method: "GET", path: fmt.Sprintf("/api/v1/evidence/%d", id), as: "updater"})
-			if p := wantProblem(t, res, 503); p.Detail != "The evidence store is unavailable." {
+			if p := wantProblem(t, res, 503); p.Detail != "Không truy cập được kho lưu tài liệu kiểm chứng." {
 				t.Errorf("detail %q", p.Detail)
 			}
 			revealsNothing(t, res, filepath.Dir(e.bucket.SpoolDir()), sha, "symbolic links", "stat /")

@@ -262,7 +262,7 @@ func (s *Server) refreshCaller(r *http.Request) (*http.Request, error) {
 func bearer(r *http.Request) (string, error) {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return "", workflow.Errorf(workflow.EUNAUTHORIZED, "Send a token as Authorization: Bearer <token>.")
+		return "", workflow.Errorf(workflow.EUNAUTHORIZED, "Hãy gửi mã truy cập trong tiêu đề Authorization: Bearer <token>.")
 	}
 	return strings.TrimSpace(token), nil
 }

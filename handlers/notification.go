@@ -15,8 +15,8 @@ func (s *Server) handleNotificationList(w http.ResponseWriter, r *http.Request) 
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			s.problem(w, r, workflow.Errorf(workflow.EINVALID, "limit must be between 1 and 500.").
-				WithFields(workflow.FieldError{Field: "limit", Message: "between 1 and 500"}))
+			s.problem(w, r, workflow.Errorf(workflow.EINVALID, "Tham số limit phải là một số nguyên từ 1 đến 500.").
+				WithFields(workflow.Field("limit", "Phải là một số nguyên từ 1 đến 500.")))
 			return
 		}
 		limit = n
@@ -25,8 +25,8 @@ func (s *Server) handleNotificationList(w http.ResponseWriter, r *http.Request) 
 	if v := q.Get("unread"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			s.problem(w, r, workflow.Errorf(workflow.EINVALID, "unread must be true or false.").
-				WithFields(workflow.FieldError{Field: "unread", Message: "true or false"}))
+			s.problem(w, r, workflow.Errorf(workflow.EINVALID, "Tham số unread phải là true hoặc false.").
+				WithFields(workflow.Field("unread", "Phải là true hoặc false.")))
 			return
 		}
 		unread = b

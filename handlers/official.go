@@ -75,7 +75,7 @@ func (s *Server) readOfficialsFile(w http.ResponseWriter, r *http.Request) ([][]
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "multipart/form-data" && !officialsMediaTypes[mt]) {
 		return nil, workflow.Errorf(workflow.EUNSUPPORTED,
-			"Send the list as text/csv, %s or application/octet-stream, or as multipart/form-data with the file in the field \"file\".", sheet.TypeXLSX)
+			"Hãy gửi danh sách dạng text/csv, %s hoặc application/octet-stream, hoặc dạng multipart/form-data với tệp trong trường \"file\".", sheet.TypeXLSX)
 	}
 	body, err := s.readBody(w, r)
 	if err != nil {
@@ -85,16 +85,16 @@ func (s *Server) readOfficialsFile(w http.ResponseWriter, r *http.Request) ([][]
 		return sheet.Read(bytes.NewReader(body), s.maxBody, "", mt)
 	}
 	if params["boundary"] == "" {
-		return nil, workflow.Errorf(workflow.EBADREQUEST, "The multipart body has no boundary.")
+		return nil, workflow.Errorf(workflow.EBADREQUEST, "Nội dung multipart thiếu boundary.")
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return nil, workflow.Errorf(workflow.EINVALID, "The form has no file: send the list in the field \"file\".").
-				WithFields(workflow.FieldError{Field: "file", Message: "required"})
+			return nil, workflow.Errorf(workflow.EINVALID, "Biểu mẫu không có tệp: hãy gửi danh sách trong trường \"file\".").
+				WithFields(workflow.Field("file", "Bắt buộc."))
 		} else if err != nil {
-			return nil, workflow.Errorf(workflow.EBADREQUEST, "The multipart body is malformed: %v.", err)
+			return nil, workflow.Errorf(workflow.EBADREQUEST, "Nội dung multipart không đúng định dạng: %v.", err)
 		}
 		if part.FormName() == "file" {
 			return sheet.Read(part, s.maxBody, part.FileName(), part.Header.Get("Content-Type"))
@@ -117,7 +117,7 @@ func (s *Server) officialsProblem(w http.ResponseWriter, r *http.Request, err er
 		Errors []rowErrorJSON `json:"errors,omitempty"`
 	}{problemJSON: problemJSON{
 		Type:   "urn:parindex:problem:" + workflow.EINVALID,
-		Title:  i18n.Text(l, http.StatusText(http.StatusUnprocessableEntity)),
+		Title:  title(l, http.StatusUnprocessableEntity),
 		Status: http.StatusUnprocessableEntity,
 		Detail: i18n.Sprintf(l, format, args...),
 	}}

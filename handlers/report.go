@@ -84,8 +84,8 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				s.problem(w, r, workflow.Errorf(workflow.EBADREQUEST, "%s must be an integer.", name).
-					WithFields(workflow.FieldError{Field: name, Message: "not an integer"}))
+				s.problem(w, r, workflow.Errorf(workflow.EBADREQUEST, "Tham số %s phải là một số nguyên.", name).
+					WithFields(workflow.Field(name, "Phải là một số nguyên.")))
 				return
 			}
 			*dst = n
@@ -94,8 +94,8 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("state"); v != "" {
 		f.State = workflow.State(v)
 		if !validState(f.State) {
-			s.problem(w, r, workflow.Errorf(workflow.EBADREQUEST, "Unknown state %q.", v).
-				WithFields(workflow.FieldError{Field: "state", Message: "unknown state"}))
+			s.problem(w, r, workflow.Errorf(workflow.EBADREQUEST, "Không có trạng thái «%s».", v).
+				WithFields(workflow.Field("state", "Không có trạng thái «%s».", v)))
 			return
 		}
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"time"
 
@@ -131,9 +132,9 @@ type EvidenceJSON struct {
 	Warning string `json:"warning,omitempty"`
 }
 
-func (s *Server) evidenceOut(e *store.Evidence) EvidenceJSON {
+func (s *Server) evidenceOut(r *http.Request, e *store.Evidence) EvidenceJSON {
 	return EvidenceJSON{ID: e.ID, ReportID: e.ReportID, Code: e.Code, Round: e.Round, Filename: e.Filename, Size: e.Size, SHA256: e.SHA256,
-		MediaType: e.MediaType, Signature: s.localJSON(e.Signature), UploadedBy: e.UploadedBy, UploadedAt: s.local(e.UploadedAt), DeletedAt: s.localPtr(e.DeletedAt)}
+		MediaType: e.MediaType, Signature: s.localSignature(r, e.Signature), UploadedBy: e.UploadedBy, UploadedAt: s.local(e.UploadedAt), DeletedAt: s.localPtr(e.DeletedAt)}
 }
 
 // SignedSummaryJSON is a signed summary as the API writes it.
@@ -153,9 +154,9 @@ type SignedSummaryJSON struct {
 	Warning        string          `json:"warning,omitempty"`
 }
 
-func (s *Server) signedSummaryOut(ss *store.SignedSummary) SignedSummaryJSON {
+func (s *Server) signedSummaryOut(r *http.Request, ss *store.SignedSummary) SignedSummaryJSON {
 	return SignedSummaryJSON{ID: ss.ID, ReportID: ss.ReportID, Round: ss.Round, ReportVersion: ss.ReportVersion, MatchesVersion: ss.MatchesVersion,
-		ExportChanges: ss.ExportChanges, Filename: ss.Filename, Size: ss.Size, SHA256: ss.SHA256, Signature: s.localJSON(ss.Signature),
+		ExportChanges: ss.ExportChanges, Filename: ss.Filename, Size: ss.Size, SHA256: ss.SHA256, Signature: s.localSignature(r, ss.Signature),
 		UploadedBy: ss.UploadedBy, UploadedAt: s.local(ss.UploadedAt)}
 }
 

@@ -60,7 +60,7 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 		exp.At = &t
 	}
 	if in.UserID <= 0 {
-		s.problem(w, r, workflow.Errorf(workflow.EINVALID, "user_id is required.").WithFields(workflow.FieldError{Field: "user_id", Message: "required"}))
+		s.problem(w, r, workflow.Errorf(workflow.EINVALID, "Thiếu user_id: hãy cho biết mã số người dùng.").WithFields(workflow.Field("user_id", "Bắt buộc.")))
 		return
 	}
 	t, err := s.store.CreateToken(r.Context(), currentUser(r), in.UserID, exp, meta(r))

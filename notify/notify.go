@@ -8,7 +8,7 @@ import "time"
 
 // Kinds of notification; the comment says who receives it.
 const (
-	KindRoundOpened    = "round_opened"    // a supplementary round opened for the agency → its approvers
+	KindRoundOpened    = "round_opened"    // a supplementary round opened for the agency → its updaters and approvers
 	KindCampaignOpened = "campaign_opened" // the campaign's window opened → updaters and approvers
 	KindReminder       = "reminder"        // closes_at is near and the report is not submitted → updaters and approvers
 	KindReturned       = "returned"        // the approver returned the report → updaters, with the reason

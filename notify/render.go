@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	htmltemplate "html/template"
 	"strconv"
 	"strings"
@@ -36,7 +37,7 @@ func Render(kind string, data Data, recipientName string, zone *time.Location) (
 	d := normalize(data)
 	compose, ok := composers[kind]
 	if !ok {
-		return Message{}, workflow.Errorf(workflow.EINVALID, "unknown notification kind %q", kind)
+		return Message{}, workflow.Errorf(workflow.EINVALID, "Không có loại thông báo «%s».", kind)
 	}
 	if err := d.require(kind); err != nil {
 		return Message{}, err
@@ -51,10 +52,10 @@ func Render(kind string, data Data, recipientName string, zone *time.Location) (
 
 	var text, html strings.Builder
 	if err := textLayout.Execute(&text, p); err != nil {
-		return Message{}, workflow.Errorf(workflow.EINTERNAL, "render %s text: %v", kind, err)
+		return Message{}, fmt.Errorf("notify: render %s text: %w", kind, err)
 	}
 	if err := htmlLayout.Execute(&html, p); err != nil {
-		return Message{}, workflow.Errorf(workflow.EINTERNAL, "render %s html: %v", kind, err)
+		return Message{}, fmt.Errorf("notify: render %s html: %w", kind, err)
 	}
 	return Message{Subject: p.Subject, Text: strings.TrimSpace(text.String()) + "\n", HTML: html.String()}, nil
 }
@@ -143,19 +144,19 @@ func normalize(d Data) Data {
 func (d Data) require(kind string) error {
 	var fields []workflow.FieldError
 	if d.Campaign == "" {
-		fields = append(fields, workflow.FieldError{Field: "campaign", Message: "required"})
+		fields = append(fields, workflow.Field("campaign", "Bắt buộc."))
 	}
 	if d.Agency == "" {
-		fields = append(fields, workflow.FieldError{Field: "agency", Message: "required"})
+		fields = append(fields, workflow.Field("agency", "Bắt buộc."))
 	}
 	switch kind {
 	case KindCampaignOpened, KindReminder, KindExtended, KindRoundOpened:
 		if d.ClosesAt == nil {
-			fields = append(fields, workflow.FieldError{Field: "closes_at", Message: "required for " + kind})
+			fields = append(fields, workflow.Field("closes_at", "Bắt buộc với thông báo loại %s.", kind))
 		}
 	}
 	if fields != nil {
-		return workflow.Errorf(workflow.EINVALID, "the %s notification lacks data", kind).WithFields(fields...)
+		return workflow.Errorf(workflow.EINVALID, "Thông báo loại %s thiếu dữ liệu.", kind).WithFields(fields...)
 	}
 	return nil
 }
@@ -212,13 +213,22 @@ func (t times) window(d Data) line {
 	return line{"Thời gian", "từ " + t.clock(*d.OpensAt) + " đến " + t.clock(*d.ClosesAt) + " " + t.label()}
 }
 
+// named is a campaign's name as a sentence quotes it: «Tự đánh giá Chỉ số
+// CCHC năm 2026», so that the sentence reads whatever the name says (it may
+// itself begin with "Tự đánh giá" or "Kỳ"). Quotes the name already has are
+// not doubled.
+func named(name string) string {
+	return "«" + strings.Trim(name, "«»\"“” ") + "»"
+}
+
 // composers hold the wording of each kind: a subject and the paragraphs.
+// The campaign is always quoted (named); the subject names the agency.
 var composers = map[string]func(d Data, t times) page{
 	KindCampaignOpened: func(d Data, t times) page {
 		return page{
-			Subject: "Mở kỳ tự đánh giá " + d.Campaign + " – " + d.Agency,
+			Subject: "Đã mở kỳ: " + named(d.Campaign) + " – " + d.Agency,
 			Lines: []line{
-				{"", "Kỳ tự đánh giá " + d.Campaign + " của " + d.Agency + " đã bắt đầu."},
+				{"", "Kỳ " + named(d.Campaign) + " đã mở cho " + d.Agency + "."},
 				t.window(d),
 				{"", "Người cập nhật báo cáo nhập điểm tự chấm, đính kèm tài liệu kiểm chứng hoặc nội dung giải trình cho từng tiêu chí; người phê duyệt báo cáo kiểm tra, ký số bảng tổng hợp và Gửi báo cáo trước thời hạn. Hết thời hạn, phần mềm tự động khóa báo cáo."},
 			},
@@ -234,14 +244,14 @@ var composers = map[string]func(d Data, t times) page{
 		return page{
 			Subject: subject,
 			Lines: []line{
-				{"", d.reportTitle() + " của " + d.Agency + " trong kỳ " + d.Campaign + " chưa được gửi."},
+				{"", d.reportTitle() + " của " + d.Agency + " trong kỳ " + named(d.Campaign) + " chưa được gửi."},
 				{"Hạn chót", deadline},
 				{"", "Đề nghị đơn vị hoàn thành, ký số và Gửi báo cáo trước thời hạn. Hết thời hạn, phần mềm tự động khóa báo cáo và đơn vị không thể cập nhật."},
 			},
 		}
 	},
 	KindReturned: func(d Data, t times) page {
-		lines := []line{{"", d.reportTitle() + " của " + d.Agency + " trong kỳ " + d.Campaign + " đã bị trả lại để chỉnh sửa."}}
+		lines := []line{{"", d.reportTitle() + " của " + d.Agency + " trong kỳ " + named(d.Campaign) + " đã bị trả lại để chỉnh sửa."}}
 		lines = appendIf(lines, "Người trả lại", d.Actor)
 		lines = appendIf(lines, "Lý do", d.Reason)
 		if d.ClosesAt != nil {
@@ -251,13 +261,13 @@ var composers = map[string]func(d Data, t times) page{
 		return page{Subject: d.reportTitle() + " của " + d.Agency + " bị trả lại", Lines: lines}
 	},
 	KindSubmitted: func(d Data, t times) page {
-		lines := []line{{"", d.Agency + " đã gửi " + d.report() + " trong kỳ " + d.Campaign + "."}}
+		lines := []line{{"", d.Agency + " đã gửi " + d.report() + " trong kỳ " + named(d.Campaign) + "."}}
 		lines = appendIf(lines, "Người gửi", d.Actor)
 		lines = append(lines, line{"", "Báo cáo đã sẵn sàng để Hội đồng thẩm định."})
 		return page{Subject: d.Agency + " đã gửi " + d.report(), Lines: lines}
 	},
 	KindLocked: func(d Data, t times) page {
-		lines := []line{{"", d.reportTitle() + " của " + d.Agency + " trong kỳ " + d.Campaign + " chưa được gửi khi hết thời hạn nên đã bị khóa tự động."}}
+		lines := []line{{"", d.reportTitle() + " của " + d.Agency + " trong kỳ " + named(d.Campaign) + " chưa được gửi khi hết thời hạn nên đã bị khóa tự động."}}
 		if d.ClosesAt != nil {
 			lines = append(lines, line{"Hạn chót", t.at(*d.ClosesAt)})
 		}
@@ -265,7 +275,7 @@ var composers = map[string]func(d Data, t times) page{
 		return page{Subject: d.reportTitle() + " của " + d.Agency + " đã bị khóa", Lines: lines}
 	},
 	KindExtended: func(d Data, t times) page {
-		lines := []line{{"", "Thời hạn gửi " + d.report() + " của " + d.Agency + " trong kỳ " + d.Campaign + " đã được gia hạn."}}
+		lines := []line{{"", "Thời hạn gửi " + d.report() + " của " + d.Agency + " trong kỳ " + named(d.Campaign) + " đã được gia hạn."}}
 		lines = append(lines, line{"Hạn chót mới", t.at(*d.ClosesAt)})
 		lines = appendIf(lines, "Người gia hạn", d.Actor)
 		lines = appendIf(lines, "Lý do", d.Reason)
@@ -279,13 +289,13 @@ var composers = map[string]func(d Data, t times) page{
 			criteria = strings.Join(d.Criteria, ", ")
 		}
 		lines := []line{
-			{"", "Hội đồng thẩm định đã mở " + round + " cho " + d.Agency + " trong kỳ " + d.Campaign + "."},
+			{"", "Hội đồng thẩm định đã mở " + round + " cho " + d.Agency + " trong kỳ " + named(d.Campaign) + "."},
 			t.window(d),
 			{"Tiêu chí được bổ sung", criteria},
 		}
 		lines = appendIf(lines, "Ghi chú của Hội đồng", d.Note)
-		lines = append(lines, line{"", "Đề nghị đơn vị bổ sung tài liệu kiểm chứng hoặc nội dung giải trình, ký số và Gửi báo cáo trước thời hạn. Hết thời hạn, phần mềm tự động khóa báo cáo."})
-		return page{Subject: "Mở " + round + " – " + d.Agency, Lines: lines}
+		lines = append(lines, line{"", "Người cập nhật báo cáo bổ sung tài liệu kiểm chứng hoặc nội dung giải trình cho các tiêu chí trên; người phê duyệt báo cáo kiểm tra, ký số và Gửi báo cáo trước thời hạn. Hết thời hạn, phần mềm tự động khóa báo cáo."})
+		return page{Subject: "Đã mở " + round + " – " + d.Agency, Lines: lines}
 	},
 }
 

@@ -33,13 +33,13 @@ func sampleData() notify.Data {
 
 // wording is what each kind must say, beyond the names every message carries.
 var wording = map[string][]string{
-	notify.KindCampaignOpened: {"Mở kỳ tự đánh giá", "đã bắt đầu", "từ 15/11/2026 08:00 đến 30/11/2026 17:00 (giờ Việt Nam)"},
+	notify.KindCampaignOpened: {"Đã mở kỳ: «Chỉ số CCHC năm 2026» – Sở Tư pháp", "Kỳ «Chỉ số CCHC năm 2026» đã mở cho Sở Tư pháp.", "từ 15/11/2026 08:00 đến 30/11/2026 17:00 (giờ Việt Nam)"},
 	notify.KindReminder:       {"Còn 3 ngày để gửi", "chưa được gửi", "Hạn chót: 30/11/2026 17:00 (giờ Việt Nam), còn 3 ngày"},
-	notify.KindReturned:       {"bị trả lại", "Lý do: Thiếu nội dung giải trình tiêu chí 1.2", "Người trả lại: Trần Văn Bình"},
+	notify.KindReturned:       {"bị trả lại", "trong kỳ «Chỉ số CCHC năm 2026»", "Lý do: Thiếu nội dung giải trình tiêu chí 1.2", "Người trả lại: Trần Văn Bình"},
 	notify.KindSubmitted:      {"đã gửi báo cáo bổ sung lần 1", "Người gửi: Trần Văn Bình", "Hội đồng thẩm định"},
 	notify.KindLocked:         {"đã bị khóa", "khóa tự động", "Hạn chót: 30/11/2026 17:00 (giờ Việt Nam)"},
 	notify.KindExtended:       {"Gia hạn", "Hạn chót mới: 30/11/2026 17:00 (giờ Việt Nam)", "Lý do: Thiếu nội dung giải trình"},
-	notify.KindRoundOpened:    {"Mở đợt báo cáo bổ sung lần 1", "Tiêu chí được bổ sung: 1.2, 2.1", "Ghi chú của Hội đồng: Bổ sung tài liệu kiểm chứng đã ký số"},
+	notify.KindRoundOpened:    {"Đã mở đợt báo cáo bổ sung lần 1", "trong kỳ «Chỉ số CCHC năm 2026»", "Tiêu chí được bổ sung: 1.2, 2.1", "Ghi chú của Hội đồng: Bổ sung tài liệu kiểm chứng đã ký số"},
 }
 
 func TestRenderEveryKind(t *testing.T) {
@@ -268,5 +268,42 @@ func TestDataJSON(t *testing.T) {
 	b, _ = json.Marshal(notify.Data{Campaign: "c", Agency: "a"})
 	if strings.Contains(string(b), "closes_at") || strings.Contains(string(b), "criteria") {
 		t.Errorf("empty optional fields are written: %s", b)
+	}
+}
+
+// TestRenderReadsWithRealCampaignNames: a campaign's name is quoted, never
+// run into the sentence, so that a name that itself begins with "Tự đánh
+// giá" or "Kỳ" reads naturally ("Đã mở kỳ: «Tự đánh giá …»", not "Mở kỳ tự
+// đánh giá Tự đánh giá …"); quotes the name already has are not doubled.
+func TestRenderReadsWithRealCampaignNames(t *testing.T) {
+	for _, name := range []string{"Tự đánh giá Chỉ số CCHC năm 2026", "Kỳ tự đánh giá năm 2026", "«Chỉ số CCHC 2026»", "Đánh giá \"PAR Index\" 2026"} {
+		d := sampleData()
+		d.Campaign = name
+		quoted := "«" + strings.Trim(name, "«»\" ") + "»"
+		for _, kind := range notify.Kinds() {
+			msg, err := notify.Render(kind, d, "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := msg.Subject + "\n" + msg.Text
+			lower := strings.ToLower(all)
+			for _, doubled := range []string{"tự đánh giá tự đánh giá", "kỳ tự đánh giá «tự đánh giá", "kỳ kỳ", "««", "»»"} {
+				if strings.Contains(lower, doubled) {
+					t.Errorf("%s with %q reads %q:\n%s", kind, name, doubled, all)
+				}
+			}
+			if kind != notify.KindSubmitted || strings.Contains(all, "trong kỳ") {
+				if !strings.Contains(msg.Text, quoted) {
+					t.Errorf("%s does not quote the campaign as %s:\n%s", kind, quoted, msg.Text)
+				}
+			}
+		}
+		msg, err := notify.Render(notify.KindCampaignOpened, d, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "Đã mở kỳ: " + quoted + " – Sở Tư pháp"; msg.Subject != want {
+			t.Errorf("subject %q, want %q", msg.Subject, want)
+		}
 	}
 }

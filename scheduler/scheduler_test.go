@@ -352,7 +352,7 @@ func TestEveryKindReachesItsRecipients(t *testing.T) {
 			want := map[string][]string{}
 			for _, a := range []*storetest.Agency{dept, dept2, district} {
 				for _, u := range []*workflow.User{a.Updater, a.Approver} {
-					want[u.Email] = []string{"Mở kỳ tự đánh giá " + campaign + " – " + a.Name, "Còn 1 ngày để gửi báo cáo tự đánh giá – " + a.Name}
+					want[u.Email] = []string{"Đã mở kỳ: «" + campaign + "» – " + a.Name, "Còn 1 ngày để gửi báo cáo tự đánh giá – " + a.Name}
 				}
 			}
 			phase(t, "campaign opened and 24h reminder", want)
@@ -402,13 +402,16 @@ func TestEveryKindReachesItsRecipients(t *testing.T) {
 			})
 		})
 
-		testkit.Step(t, "a round opened for one agency tells its approver", func(t *testing.T) {
+		testkit.Step(t, "a round opened for one agency tells its updater and approver", func(t *testing.T) {
 			now = e.clock.Now()
 			if _, err := w.Store.OpenCampaignRound(ctx, w.Council, w.Campaign.ID, workflow.RoundRequest{OpensAt: now, ClosesAt: now.Add(96 * time.Hour),
 				AgencyIDs: []int64{dept2.ID}, Note: "Bổ sung tài liệu kiểm chứng"}, store.Meta{}); err != nil {
 				t.Fatal(err)
 			}
-			phase(t, "round opened", map[string][]string{dept2.Approver.Email: {"Mở đợt báo cáo bổ sung lần 1 – Sở Tài chính"}})
+			phase(t, "round opened", map[string][]string{
+				dept2.Approver.Email: {"Đã mở đợt báo cáo bổ sung lần 1 – Sở Tài chính"},
+				dept2.Updater.Email:  {"Đã mở đợt báo cáo bổ sung lần 1 – Sở Tài chính"},
+			})
 		})
 
 		testkit.Step(t, "when the extended deadline passes the report is locked again, under its own deadline", func(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -45,7 +44,7 @@ type cmsCheck struct {
 	timestampAt *time.Time
 	checkedAt   time.Time // the time the chain was checked at
 	untrusted   string    // why the signer is not trusted: one of the Trust* codes
-	problems    []string
+	problems    []Finding
 }
 
 // Why a signer is not trusted, as codes that the service turns into words.
@@ -59,8 +58,9 @@ const (
 	TrustNotVerified = "not_verified" // the signature itself does not verify
 )
 
+// problem records a finding: format is its catalogue key (i18n/signature.go).
 func (c *cmsCheck) problem(format string, args ...any) {
-	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+	c.problems = append(c.problems, Finding{Format: format, Args: args})
 }
 
 // checkCMS verifies the detached CMS signature contents over the byte range
@@ -71,22 +71,22 @@ func checkCMS(r io.ReaderAt, s *sigDict, contents []byte, trust *Trust, now time
 	var c cmsCheck
 	p7, err := pkcs7.Parse(contents)
 	if err != nil {
-		c.problem("the signature value could not be read")
+		c.problem("Không đọc được giá trị chữ ký.")
 		return c, nil
 	}
 	if len(p7.Content) > 0 {
 		// adbe.pkcs7.sha1 signs a digest carried inside the CMS; it is
 		// deprecated since PDF 2.0 and not supported here.
-		c.problem("the signature embeds the data it signs, which is not supported")
+		c.problem("Chữ ký chứa luôn dữ liệu được ký; kiểu chữ ký này không được hỗ trợ.")
 		return c, nil
 	}
 	if len(p7.Signers) != 1 {
-		c.problem("the signature has %d signers; only single-signer signatures are supported", len(p7.Signers))
+		c.problem("Chữ ký có %d người ký; chỉ hỗ trợ chữ ký của một người ký.", len(p7.Signers))
 		return c, nil
 	}
 	si := p7.Signers[0]
 	if c.signer = p7.GetOnlySigner(); c.signer == nil {
-		c.problem("the signer's certificate is missing from the signature")
+		c.problem("Chữ ký không kèm chứng thư số của người ký.")
 		return c, nil
 	}
 	var signedAttrs, unsignedAttrs []cmsAttribute
@@ -123,11 +123,11 @@ func (c *cmsCheck) verifyValue(r io.ReaderAt, s *sigDict, p7 *pkcs7.PKCS7, signe
 		}
 	}
 	if hash == 0 || !hash.Available() {
-		c.problem("the signature uses an unsupported digest algorithm")
+		c.problem("Chữ ký dùng thuật toán băm không được hỗ trợ.")
 		return nil
 	}
 	if len(signedAttrs) == 0 {
-		c.problem("the signature has no signed attributes, which is not supported")
+		c.problem("Chữ ký không có thuộc tính được ký; kiểu chữ ký này không được hỗ trợ.")
 		return nil
 	}
 	h := hash.New()
@@ -138,25 +138,25 @@ func (c *cmsCheck) verifyValue(r io.ReaderAt, s *sigDict, p7 *pkcs7.PKCS7, signe
 	}
 	var digest []byte
 	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeMessageDigest, &digest); err != nil {
-		c.problem("the signature carries no message digest")
+		c.problem("Chữ ký không mang giá trị băm của nội dung được ký.")
 		return nil
 	}
 	if !bytes.Equal(digest, h.Sum(nil)) {
-		c.problem("the signed bytes have changed since they were signed")
+		c.problem("Nội dung được ký đã bị thay đổi sau khi ký.")
 		return nil
 	}
 	signed, err := signedAttributes(signedAttrs)
 	if err != nil {
-		c.problem("the signed attributes could not be read")
+		c.problem("Không đọc được các thuộc tính được ký.")
 		return nil
 	}
 	alg, ok := signatureAlgorithm(c.signer.PublicKey, hash, si.DigestEncryptionAlgorithm.Algorithm)
 	if !ok {
-		c.problem("the signer's key type is not supported")
+		c.problem("Loại khóa của người ký không được hỗ trợ.")
 		return nil
 	}
 	if err := c.signer.CheckSignature(alg, signed, si.EncryptedDigest); err != nil {
-		c.problem("the signature value does not match the signer's certificate")
+		c.problem("Giá trị chữ ký không khớp với chứng thư số của người ký.")
 		return nil
 	}
 	c.valid = true
@@ -223,13 +223,13 @@ func (c *cmsCheck) readTimestamp(attrs []cmsAttribute, sig []byte) {
 		}
 		ts, err := timestamp.Parse(a.Value.Bytes)
 		if err != nil || !ts.HashAlgorithm.Available() {
-			c.problem("the timestamp could not be read")
+			c.problem("Không đọc được dấu thời gian.")
 			return
 		}
 		h := ts.HashAlgorithm.New()
 		h.Write(sig)
 		if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
-			c.problem("the timestamp is not over this signature")
+			c.problem("Dấu thời gian không phải của chữ ký này.")
 			return
 		}
 		t := ts.Time.UTC()
@@ -263,11 +263,11 @@ func (c *cmsCheck) signingTime(now time.Time) time.Time {
 func (c *cmsCheck) checkTrust(carried []*x509.Certificate, trust *Trust, now time.Time) {
 	c.checkedAt = c.signingTime(now)
 	if c.checkedAt.After(now.Add(clockSkew)) {
-		c.distrust(TrustFutureTime, "the claimed signing time lies in the future")
+		c.distrust(TrustFutureTime, "Thời điểm ký ghi trong chữ ký ở tương lai.")
 		return
 	}
 	if trust.Empty() {
-		c.distrust(TrustNoRoots, "no trust roots are configured, so no signer is trusted")
+		c.distrust(TrustNoRoots, "Máy chủ chưa được cấu hình chứng thư gốc tin cậy nào, nên không người ký nào được tin cậy.")
 		return
 	}
 	intermediates := x509.NewCertPool()
@@ -284,14 +284,14 @@ func (c *cmsCheck) checkTrust(carried []*x509.Certificate, trust *Trust, now tim
 	switch {
 	case err == nil:
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		c.distrust(TrustExpired, "the signer's certificate was not valid at the signing time (expired or not yet valid)")
+		c.distrust(TrustExpired, "Chứng thư số của người ký không có hiệu lực tại thời điểm ký (đã hết hạn hoặc chưa có hiệu lực).")
 		return
 	default:
-		c.distrust(TrustNotChained, "the signer's certificate does not chain to a trusted root")
+		c.distrust(TrustNotChained, "Chứng thư số của người ký không do tổ chức chứng thực tin cậy cấp.")
 		return
 	}
 	if ku := c.signer.KeyUsage; ku != 0 && ku&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		c.distrust(TrustKeyUsage, "the signer's certificate is not meant for signing")
+		c.distrust(TrustKeyUsage, "Chứng thư số của người ký không dùng để ký số.")
 		return
 	}
 	if revoked, at := revokedIn(chains, trust.CRLs); revoked {
@@ -299,7 +299,7 @@ func (c *cmsCheck) checkTrust(carried []*x509.Certificate, trust *Trust, now tim
 		// key could claim any time, so the revocation counts whenever it was.
 		if c.timestampAt == nil || !at.After(*c.timestampAt) {
 			c.revoked = true
-			c.distrust(TrustRevoked, "the signer's certificate has been revoked")
+			c.distrust(TrustRevoked, "Chứng thư số của người ký đã bị thu hồi.")
 			return
 		}
 	}
@@ -307,9 +307,9 @@ func (c *cmsCheck) checkTrust(carried []*x509.Certificate, trust *Trust, now tim
 }
 
 // distrust records why the signer is not trusted.
-func (c *cmsCheck) distrust(code, problem string) {
+func (c *cmsCheck) distrust(code, finding string) {
 	c.untrusted = code
-	c.problem("%s", problem)
+	c.problems = append(c.problems, Finding{Format: finding})
 }
 
 // revokedIn reports whether a certificate of any verified chain (the root

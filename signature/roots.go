@@ -52,7 +52,7 @@ func LoadTrust(dir string) (*Trust, error) {
 		if ext == ".crl" {
 			crls, err := parseCRLs(data)
 			if err != nil {
-				return nil, workflow.Errorf(workflow.EINVALID, "trust store file %s holds a revocation list that cannot be parsed: %v", path, err)
+				return nil, workflow.Errorf(workflow.EINVALID, "Tệp %s trong kho chứng thư tin cậy chứa danh sách thu hồi không đọc được: %v.", path, err)
 			}
 			t.CRLs = append(t.CRLs, crls...)
 			continue
@@ -64,13 +64,13 @@ func LoadTrust(dir string) (*Trust, error) {
 			}
 			cert, err := x509.ParseCertificate(block.Bytes)
 			if err != nil {
-				return nil, workflow.Errorf(workflow.EINVALID, "trust store file %s holds a certificate that cannot be parsed: %v", path, err)
+				return nil, workflow.Errorf(workflow.EINVALID, "Tệp %s trong kho chứng thư tin cậy chứa chứng thư không đọc được: %v.", path, err)
 			}
 			t.Roots.AddCert(cert)
 			found++
 		}
 		if found == 0 {
-			return nil, workflow.Errorf(workflow.EINVALID, "trust store file %s holds no PEM certificate", path)
+			return nil, workflow.Errorf(workflow.EINVALID, "Tệp %s trong kho chứng thư tin cậy không chứa chứng thư PEM nào.", path)
 		}
 	}
 	return t, nil

@@ -15,7 +15,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -50,13 +49,14 @@ type Report struct {
 	// empty when the file ends where the signature does.
 	ModifiedAfterSigning []string          `json:"modified_after_signing,omitempty"`
 	Status               string            `json:"status"`             // one of the Status constants
-	Problems             []string          `json:"problems,omitempty"` // short English sentences
+	Problems             []Finding         `json:"problems,omitempty"` // what was found wrong, as catalogue keys
 	SignedLength         int64             `json:"-"`                  // end of the signed revision (ByteRange end); 0 when no signature
 	Info                 map[string]string `json:"-"`                  // the document information dictionary of the final trailer
 }
 
+// problem records a finding: format is its catalogue key (i18n/signature.go).
 func (rep *Report) problem(format string, args ...any) {
-	rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...))
+	rep.Problems = append(rep.Problems, Finding{Format: format, Args: args})
 }
 
 // status sums the report up. An untrusted signature is "untrusted" even when
@@ -122,7 +122,7 @@ func verify(ctx context.Context, r io.ReaderAt, size int64, mediaType string, tr
 		// then simply does not count as signed.
 		if p := recover(); p != nil {
 			rep.Valid, rep.Trusted, rep.CoversFile = false, false, false
-			rep.problem("the PDF could not be checked")
+			rep.problem("Không kiểm tra được tệp PDF.")
 			rep.Status, err = rep.status(), nil
 		}
 	}()
@@ -156,7 +156,7 @@ func isPDF(mediaType string) bool {
 func check(r io.ReaderAt, size int64, trust *Trust, now time.Time, b *budget) (Report, error) {
 	rep := Report{Info: map[string]string{}}
 	if size <= 0 {
-		rep.problem("the file is empty")
+		rep.problem("Tệp rỗng.")
 		rep.Status = rep.status()
 		return rep, nil
 	}
@@ -164,7 +164,7 @@ func check(r io.ReaderAt, size int64, trust *Trust, now time.Time, b *budget) (R
 	if n, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		return Report{}, &readError{err}
 	} else if !bytes.Contains(head[:n], []byte("%PDF-")) {
-		rep.problem("the file is not a PDF")
+		rep.problem("Tệp không phải là PDF.")
 		rep.Status = rep.status()
 		return rep, nil
 	}
@@ -173,11 +173,11 @@ func check(r io.ReaderAt, size int64, trust *Trust, now time.Time, b *budget) (R
 	if isReadError(err) {
 		return Report{}, err
 	} else if err != nil {
-		rep.problem("the PDF's structure could not be read (%v)", err)
+		rep.problem("Không đọc được cấu trúc tệp PDF (%s).", err.Error())
 	} else if info, err := doc.info(); isReadError(err) {
 		return Report{}, err
 	} else if err != nil {
-		rep.problem("the document information could not be read (%v)", err)
+		rep.problem("Không đọc được thông tin mô tả của tài liệu (%s).", err.Error())
 	} else {
 		rep.Info = info
 	}
@@ -202,13 +202,13 @@ func check(r io.ReaderAt, size int64, trust *Trust, now time.Time, b *budget) (R
 			}
 		}
 		if timestamped {
-			rep.problem("a document timestamp follows the signature; it was not checked")
+			rep.problem("Sau chữ ký có một dấu thời gian tài liệu; dấu thời gian này chưa được kiểm tra.")
 		}
 	case timestamped:
-		rep.problem("the PDF carries only a document timestamp, which is not a signature")
+		rep.problem("Tệp PDF chỉ có dấu thời gian tài liệu, không có chữ ký số.")
 	case markers > 0:
 		rep.Present = true
-		rep.problem("the signature dictionary could not be read")
+		rep.problem("Không đọc được phần khai báo chữ ký trong tệp PDF.")
 	}
 	rep.Status = rep.status()
 	return rep, nil
@@ -219,13 +219,13 @@ func checkSignature(rep *Report, r io.ReaderAt, size int64, doc *document, sig *
 	a, b, c := sig.byteRange[0], sig.byteRange[1], sig.byteRange[2]
 	end := sig.end()
 	if end < 0 || end > size || a > c || b > c-a {
-		rep.problem("the signature's byte range lies outside the file")
+		rep.problem("Vùng dữ liệu được ký (ByteRange) nằm ngoài tệp.")
 		return nil
 	}
 	rep.SignedLength = end
 	contents, ok := sig.dict["Contents"].(pdfString)
 	if !ok {
-		rep.problem("the signature dictionary could not be read")
+		rep.problem("Không đọc được phần khai báo chữ ký trong tệp PDF.")
 		return nil
 	}
 
@@ -235,16 +235,16 @@ func checkSignature(rep *Report, r io.ReaderAt, size int64, doc *document, sig *
 	}
 	rep.CoversFile = covers && a == 0 && end == size
 	if a != 0 {
-		rep.problem("the signature does not cover the start of the file")
+		rep.problem("Chữ ký không bao trùm phần đầu của tệp.")
 	}
 	if !covers {
-		rep.problem("the signature leaves out more of the file than its own value")
+		rep.problem("Chữ ký để ngoài một phần của tệp, không chỉ riêng giá trị chữ ký.")
 	}
 	if end < size {
 		if doc != nil && doc.startxref >= end {
-			rep.problem("the file was changed after it was signed (an incremental update follows the signature)")
+			rep.problem("Tệp đã bị sửa sau khi ký (có một lần cập nhật nối tiếp sau chữ ký).")
 		} else {
-			rep.problem("bytes were appended after the signature")
+			rep.problem("Có dữ liệu được nối thêm sau chữ ký.")
 		}
 	}
 

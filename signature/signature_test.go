@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/i18n"
 	"parindex/signature/signtest"
 	"parindex/workflow"
 )
@@ -43,9 +44,10 @@ func mustVerify(t *testing.T, file []byte, trust *Trust) Report {
 	return rep
 }
 
+// hasProblem looks for substr in the findings as they read in English.
 func hasProblem(rep Report, substr string) bool {
 	for _, p := range rep.Problems {
-		if strings.Contains(p, substr) {
+		if strings.Contains(p.In(i18n.EN), substr) {
 			return true
 		}
 	}
@@ -117,7 +119,7 @@ func TestVerifyUntrustedRoot(t *testing.T) {
 			if rep.Status != StatusUntrusted || !rep.Valid || !rep.CoversFile || rep.Trusted {
 				t.Fatalf("report = %+v, want valid but untrusted", rep)
 			}
-			if !hasProblem(rep, "trusted root") && !hasProblem(rep, "no trust roots") {
+			if !hasProblem(rep, "trusted root") && !hasProblem(rep, "No trust roots") {
 				t.Errorf("problems = %q, want one about the root", rep.Problems)
 			}
 			if rep.Signer != "Ana Example" {
@@ -251,7 +253,7 @@ func TestVerifyAppendedJunk(t *testing.T) {
 	if rep.Status != StatusIncomplete || !rep.Valid || !rep.Trusted || rep.CoversFile {
 		t.Fatalf("report = %+v, want valid and trusted but incomplete", rep)
 	}
-	if !hasProblem(rep, "bytes were appended after the signature") {
+	if !hasProblem(rep, "Bytes were appended after the signature") {
 		t.Errorf("problems = %q", rep.Problems)
 	}
 	if rep.SignedLength != int64(len(signed)) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"parindex/i18n"
 	"parindex/internal/testkit"
 )
 
@@ -286,7 +287,7 @@ func TestWorstCaseChild(t *testing.T) {
 	rep, err := Verify(context.Background(), bytes.NewReader(file), int64(len(file)), "application/pdf", Options{})
 	cpu := cpuTime() - cpuBefore
 	peak := testkit.ProcStatus(t, "VmHWM")
-	outcome := "report: " + rep.Status + " " + strings.Join(rep.Problems, "; ")
+	outcome := "report: " + rep.Status + " " + strings.Join(findingsIn(rep, i18n.EN), "; ")
 	if err != nil {
 		outcome = "refused: " + err.Error()
 	}

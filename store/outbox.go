@@ -18,7 +18,7 @@ import (
 // The kinds a transition causes are the transition table's (its Notifies
 // column); the scheduler's own are reminders and campaign openings.
 const (
-	KindRoundOpened    = workflow.NoticeRoundOpened // the agency's approvers
+	KindRoundOpened    = workflow.NoticeRoundOpened // the agency's updaters (they do the editing) and approvers
 	KindCampaignOpened = "campaign_opened"          // the agency's updaters and approvers
 	KindReminder       = "reminder"                 // the agency's updaters and approvers
 	KindReturned       = workflow.NoticeReturned    // the agency's updaters
@@ -30,7 +30,7 @@ const (
 // recipientRoles says which grants hear of each kind; RoleCouncil is
 // province-wide, the others are the reports' agencies'.
 var recipientRoles = map[string][]workflow.Role{
-	KindRoundOpened:    {workflow.RoleApprover},
+	KindRoundOpened:    {workflow.RoleUpdater, workflow.RoleApprover},
 	KindCampaignOpened: {workflow.RoleUpdater, workflow.RoleApprover},
 	KindReminder:       {workflow.RoleUpdater, workflow.RoleApprover},
 	KindReturned:       {workflow.RoleUpdater},

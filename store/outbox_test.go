@@ -192,8 +192,8 @@ func TestFanOutRecipients(t *testing.T) {
 			}
 		})
 
-		// Round opened → the approvers of the targeted agencies only.
-		step("round opened", expect(store.KindRoundOpened, ids(dept2), dept2.Approver), func() {
+		// Round opened → the updaters and approvers of the targeted agencies only.
+		step("round opened", expect(store.KindRoundOpened, ids(dept2), dept2.Updater, dept2.Approver, mixed), func() {
 			if _, err := s.OpenCampaignRound(ctx, w.Council, w.Campaign.ID, workflow.RoundRequest{OpensAt: now, ClosesAt: now.Add(5 * time.Hour),
 				AgencyIDs: []int64{dept2.ID}, Note: "Bổ sung minh chứng"}, store.Meta{}); err != nil {
 				t.Fatal(err)
