@@ -17,7 +17,10 @@ import (
 )
 
 // Summary is everything an export prints: the report's identity and version, its
-// criteria in order and the totals, all already formatted by the caller.
+// criteria in order and the totals. Points and the index are numbers, which the
+// exports print the Vietnamese way (see Number) and store as numbers in the XLSX;
+// the caller computes them exactly (workflow.Points) and converts them last, so
+// that each prints back exactly: points with two decimals, the index with three.
 type Summary struct {
 	Province   string // "Tỉnh Thừa Thiên Huế"
 	Agency     string // "Sở Tư pháp"
@@ -28,15 +31,17 @@ type Summary struct {
 	Round      int // 0 = tự đánh giá, 1.. = bổ sung
 	Version    int64
 	State      string // workflow state, e.g. "reviewed"
-	// GeneratedAt is the time of the report's current version, already in the
-	// province's zone: it is printed and becomes the documents' dates, so an export
-	// depends on the version only.
+	// GeneratedAt is the time of the report's current version: it is printed
+	// and becomes the documents' dates, so an export depends on the version only.
 	GeneratedAt time.Time
-	Rows        []Row  // the criteria tree in order, groups and leaves
-	SelfTotal   string // "72.50"
-	MaxTotal    string // "100.00"
-	Index       string // "72.500"
-	Digest      string // 64 hex digits: SHA-256 of the report's content
+	// Zone is the province's: times print in it. Nil prints GeneratedAt in its
+	// own location.
+	Zone      *time.Location
+	Rows      []Row   // the criteria tree in order, groups and leaves
+	SelfTotal float64 // 72.5, printed "72,50"
+	MaxTotal  float64 // 100, printed "100,00"
+	Index     float64 // 72.5, printed "72,500"
+	Digest    string  // 64 hex digits: SHA-256 of the report's content
 }
 
 // Row is one line of the criteria tree: a group (field or criterion with children)
@@ -47,8 +52,8 @@ type Row struct {
 	Title       string
 	Depth       int  // 0 = top group; titles are indented by depth
 	Leaf        bool // groups print bold
-	MaxPoints   string
-	SelfScore   string // "" when not scored; groups carry subtotals
+	MaxPoints   float64
+	SelfScore   *float64 // nil when not scored; groups carry subtotals
 	Evidence    []Evidence
 	Explanation string // Giải trình
 	Exempt      bool   // prints "Miễn trừ" instead of a score
@@ -74,8 +79,9 @@ const (
 	signerTitle    = "LÃNH ĐẠO ĐƠN VỊ"
 	signerHint     = "(Ký số, ghi rõ họ tên)"
 	exemptText     = "Miễn trừ"
+	unscoredText   = "chưa chấm"
+	timeLabel      = "Thời điểm:"
 	author         = "parindex"
-	timeLayout     = "02/01/2006 15:04:05"
 	keywordsPrefix = "parindex:"
 )
 
@@ -162,13 +168,18 @@ func stateLabel(state string) string {
 	return state
 }
 
-// generatedText is the version's time as printed: province time, dd/MM/yyyy HH:mm:ss.
-func generatedText(s Summary) string { return s.GeneratedAt.Format(timeLayout) }
+// generatedAt is the version's time in the province's zone.
+func generatedAt(s Summary) time.Time { return inZone(s.GeneratedAt, s.Zone) }
 
-// versionLine is the header's one line of identity.
-func versionLine(s Summary) string {
-	return fmt.Sprintf("%s · Phiên bản %d · Trạng thái: %s · Thời điểm: %s",
-		roundLabel(s.Round), s.Version, stateLabel(s.State), generatedText(s))
+// versionLine is the header's one line of identity: round, version and state,
+// then, in the PDFs, the version's time (the XLSX gives it a date cell of its
+// own).
+func versionLine(s Summary, withTime bool) string {
+	line := fmt.Sprintf("%s · Phiên bản %d · Trạng thái: %s", roundLabel(s.Round), s.Version, stateLabel(s.State))
+	if withTime {
+		line += " · " + timeLabel + " " + DateTime(s.GeneratedAt, s.Zone)
+	}
+	return line
 }
 
 // agencyLine names the agency and its code.
@@ -184,13 +195,22 @@ func footerText(s Summary) string {
 	return fmt.Sprintf("Phiên bản %d · SHA-256: %s", s.Version, strings.ToLower(s.Digest))
 }
 
-// scoreText is a row's self score as printed.
+// scoreText is a row's self score as printed: "" when not scored.
 func scoreText(r Row) string {
-	if r.Exempt {
+	switch {
+	case r.Exempt:
 		return exemptText
+	case r.SelfScore == nil:
+		return ""
 	}
-	return r.SelfScore
+	return Number(*r.SelfScore, pointDecimals)
 }
+
+// pointsText is points as printed: "1.234,50".
+func pointsText(p float64) string { return Number(p, pointDecimals) }
+
+// indexText is the index as printed: "72,500".
+func indexText(i float64) string { return Number(i, indexDecimals) }
 
 // evidenceText names one file and says whether it is signed.
 func evidenceText(e Evidence) string {

@@ -61,22 +61,23 @@ func fixture(groups, leavesPer int) export.Summary {
 		Version:     7,
 		State:       "reviewed",
 		GeneratedAt: time.Date(2026, 12, 2, 10, 15, 30, 0, zone),
-		SelfTotal:   "72.50",
-		MaxTotal:    "100.00",
-		Index:       "72.500",
+		Zone:        zone,
+		SelfTotal:   72.5,
+		MaxTotal:    100,
+		Index:       72.5,
 	}
 	sum := sha256.Sum256([]byte("report 42 version 7"))
 	s.Digest = hex.EncodeToString(sum[:])
 	for g := 0; g < groups; g++ {
 		s.Rows = append(s.Rows, export.Row{
 			STT: fmt.Sprint(g + 1), Code: fmt.Sprint(g + 1), Title: groupTitles[g%len(groupTitles)],
-			Depth: 0, MaxPoints: fmt.Sprintf("%d.00", 2*leavesPer), SelfScore: fmt.Sprintf("%d.50", leavesPer),
+			Depth: 0, MaxPoints: float64(2 * leavesPer), SelfScore: score(float64(leavesPer) + 0.5),
 		})
 		for l := 0; l < leavesPer; l++ {
 			code := fmt.Sprintf("%d.%d", g+1, l+1)
 			r := export.Row{
 				STT: code, Code: code, Title: leafTitles[(g+l)%len(leafTitles)],
-				Depth: 1, Leaf: true, MaxPoints: "2.00", SelfScore: "1.50",
+				Depth: 1, Leaf: true, MaxPoints: 2, SelfScore: score(1.5),
 				Evidence: []export.Evidence{
 					{Name: fmt.Sprintf("Kế hoạch số %d/KH-STP ngày 05/01/2026.pdf", 10+l), Signed: true},
 					{Name: "Báo cáo kết quả thực hiện (bản chụp).pdf", Signed: false},
@@ -84,7 +85,7 @@ func fixture(groups, leavesPer int) export.Summary {
 				Explanation: explanation,
 			}
 			if l == 2 {
-				r.Exempt, r.SelfScore, r.Evidence = true, "", nil
+				r.Exempt, r.SelfScore, r.Evidence = true, nil, nil
 			}
 			s.Rows = append(s.Rows, r)
 		}
@@ -97,10 +98,13 @@ func fixture(groups, leavesPer int) export.Summary {
 func withAlphabet(s export.Summary) export.Summary {
 	s.Rows = append(append([]export.Row(nil), s.Rows...), export.Row{
 		STT: "9.9", Code: "9.9", Title: alphabetWords(), Depth: 1, Leaf: true,
-		MaxPoints: "1.00", SelfScore: "0.75",
+		MaxPoints: 1, SelfScore: score(0.75),
 	})
 	return s
 }
+
+// score is a self score as a Row holds it.
+func score(v float64) *float64 { return &v }
 
 // alphabetWords is vietnameseLetters in words of eight letters.
 func alphabetWords() string {

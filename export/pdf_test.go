@@ -3,8 +3,10 @@ package export_test
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"parindex/export"
 )
@@ -17,7 +19,7 @@ func TestSummaryPDFText(t *testing.T) {
 		"BẢNG TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ",
 		"Chỉ số CCHC năm 2026",
 		"Đơn vị: Sở Tư pháp (mã STP)",
-		"Vòng tự đánh giá · Phiên bản 7 · Trạng thái: Đã phê duyệt · Thời điểm: 02/12/2026 10:15:30",
+		"Vòng tự đánh giá · Phiên bản 7 · Trạng thái: Đã phê duyệt · Thời điểm: 02/12/2026 10:15 ",
 		"STT", "Mã", "Tiêu chí", "Điểm tối đa", "Điểm tự chấm", "Tài liệu kiểm chứng", "Giải trình",
 		"Cải cách thủ tục hành chính",
 		manyDiacritics,
@@ -26,8 +28,8 @@ func TestSummaryPDFText(t *testing.T) {
 		"Báo cáo kết quả thực hiện (bản chụp).pdf (không ký số)",
 		"Miễn trừ",
 		explanation,
-		"Tổng điểm tự chấm / Điểm tối đa 100.00 72.50",
-		"Chỉ số 72.500",
+		"Tổng điểm tự chấm / Điểm tối đa 100,00 72,50",
+		"Chỉ số 72,500",
 		"Thừa Thiên Huế, ngày 02 tháng 12 năm 2026",
 		"LÃNH ĐẠO ĐƠN VỊ", "(Ký số, ghi rõ họ tên)",
 	)
@@ -43,16 +45,16 @@ func TestReportPDFText(t *testing.T) {
 		"BÁO CÁO TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH",
 		"Đơn vị: Sở Tư pháp (mã STP)",
 		"Vòng bổ sung 1 · Phiên bản 7",
-		"02/12/2026 10:15:30",
+		"Thời điểm: 02/12/2026 10:15 ",
 		"3. Cải cách thủ tục hành chính",
 		"1.2. "+manyDiacritics,
 		alphabetWords(),
-		"Điểm tối đa: 2.00; điểm tự chấm: 1.50",
-		"Điểm tối đa: 2.00; điểm tự chấm: Miễn trừ",
+		"Điểm tối đa: 2,00; điểm tự chấm: 1,50",
+		"Điểm tối đa: 2,00; điểm tự chấm: Miễn trừ",
 		"Tài liệu kiểm chứng: - Kế hoạch số 10/KH-STP ngày 05/01/2026.pdf (đã ký số) - Báo cáo kết quả thực hiện (bản chụp).pdf (không ký số)",
 		"Giải trình: "+explanation,
-		"Tổng điểm tự chấm / Điểm tối đa: 72.50 / 100.00",
-		"Chỉ số: 72.500",
+		"Tổng điểm tự chấm / Điểm tối đa: 72,50 / 100,00",
+		"Chỉ số: 72,500",
 		"LÃNH ĐẠO ĐƠN VỊ", "(Ký số, ghi rõ họ tên)",
 	)
 }
@@ -129,11 +131,11 @@ func TestPDFCleansText(t *testing.T) {
 func TestPDFIndentsByDepth(t *testing.T) {
 	s := fixture(1, 0)
 	s.Rows = []export.Row{
-		{STT: "1", Code: "1", Title: "Lĩnh vực chỉ đạo điều hành", Depth: 0, MaxPoints: "3.00", SelfScore: "2.50"},
-		{STT: "1.1", Code: "1.1", Title: "Tiêu chí kế hoạch năm", Depth: 1, MaxPoints: "2.00", SelfScore: "1.50"},
-		{STT: "1.1.1", Code: "1.1.1", Title: "Tiêu chí thành phần ban hành đúng hạn", Depth: 2, Leaf: true, MaxPoints: "1.00", SelfScore: "1.00"},
-		{STT: "1.1.2", Code: "1.1.2", Title: "Tiêu chí thành phần hoàn thành kế hoạch", Depth: 2, Leaf: true, MaxPoints: "1.00", SelfScore: "0.50"},
-		{STT: "1.2", Code: "1.2", Title: "Tiêu chí báo cáo định kỳ", Depth: 1, Leaf: true, MaxPoints: "1.00", SelfScore: "1.00"},
+		{STT: "1", Code: "1", Title: "Lĩnh vực chỉ đạo điều hành", Depth: 0, MaxPoints: 3, SelfScore: score(2.5)},
+		{STT: "1.1", Code: "1.1", Title: "Tiêu chí kế hoạch năm", Depth: 1, MaxPoints: 2, SelfScore: score(1.5)},
+		{STT: "1.1.1", Code: "1.1.1", Title: "Tiêu chí thành phần ban hành đúng hạn", Depth: 2, Leaf: true, MaxPoints: 1, SelfScore: score(1)},
+		{STT: "1.1.2", Code: "1.1.2", Title: "Tiêu chí thành phần hoàn thành kế hoạch", Depth: 2, Leaf: true, MaxPoints: 1, SelfScore: score(0.5)},
+		{STT: "1.2", Code: "1.2", Title: "Tiêu chí báo cáo định kỳ", Depth: 1, Leaf: true, MaxPoints: 1, SelfScore: score(1)},
 	}
 	for name, fn := range map[string]func(io.Writer, export.Summary) error{
 		"summary.pdf": export.SummaryPDF, "report.pdf": export.ReportPDF,
@@ -158,6 +160,59 @@ func TestPDFIndentsByDepth(t *testing.T) {
 			// Groups print bold, leaves regular (fpdf names the bold font "utf8dejavuB").
 			if !strings.HasSuffix(field.font, "B") || !strings.HasSuffix(criterion.font, "B") || strings.HasSuffix(sub.font, "B") {
 				t.Errorf("fonts of field, criterion, sub-criterion = %s, %s, %s", field.font, criterion.font, sub.font)
+			}
+		})
+	}
+}
+
+// pointDecimal is a number printed the English way: a decimal point and two or
+// three decimals, not followed by more digits or by a Vietnamese decimal part
+// ("72.50", "19.000"; not "1.234,50", "1.000.000,00" or a code such as "1.2").
+var pointDecimal = regexp.MustCompile(`\d\.\d{2,3}(?:[^\d.,]|$)`)
+
+// dateTime is a time as printed, with seconds when there are any.
+var dateTime = regexp.MustCompile(`\d\d/\d\d/\d{4} \d\d:\d\d(?::\d\d)?`)
+
+// Both PDFs print numbers and times the Vietnamese way: the index nineteen as
+// "19,000", never "19.000", which reads as nineteen thousand; thousands with
+// dots; the version's time as dd/mm/yyyy HH:mm in the province's zone, even
+// when it is given in another and the province is already in the next year.
+func TestPDFVietnameseNumbersAndTimes(t *testing.T) {
+	hcm, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := fixture(2, 3)
+	s.GeneratedAt = time.Date(2026, 12, 31, 17, 30, 45, 0, time.UTC) // 00:30 on 1 January in Huế
+	s.Zone = hcm
+	s.SelfTotal, s.MaxTotal, s.Index = 19, 100, 19
+	s.Rows[1].MaxPoints, s.Rows[1].SelfScore = 1234.5, score(-0.75)
+	s.Rows[2].MaxPoints, s.Rows[2].SelfScore = 1000000, score(0)
+	s.Rows[5].SelfScore = nil // not scored
+	for name, fn := range map[string]func(io.Writer, export.Summary) error{
+		"summary.pdf": export.SummaryPDF, "report.pdf": export.ReportPDF,
+	} {
+		t.Run(name, func(t *testing.T) {
+			text := readPDF(t, render(t, fn, s)).text()
+			mustContain(t, name, text,
+				"19,000", "100,00", "19,00", "1.234,50", "-0,75", "1.000.000,00", "0,00",
+				"Thời điểm: 01/01/2027 00:30 ", "ngày 01 tháng 01 năm 2027")
+			if m := pointDecimal.FindAllString(text, -1); m != nil {
+				t.Errorf("numbers with a decimal point: %q", m)
+			}
+			if strings.Contains(text, "19.000") {
+				t.Error(`the index prints as "19.000"`)
+			}
+			for _, d := range dateTime.FindAllString(text, -1) {
+				if d != "01/01/2027 00:30" {
+					t.Errorf("time %q, want only the version's, 01/01/2027 00:30", d)
+				}
+			}
+			if name == "report.pdf" {
+				mustContain(t, name, text, "Chỉ số: 19,000", "Tổng điểm tự chấm / Điểm tối đa: 19,00 / 100,00",
+					"Điểm tối đa: 1.234,50; điểm tự chấm: -0,75", "điểm tự chấm: chưa chấm")
+			} else {
+				mustContain(t, name, text, "Chỉ số 19,000", "Tổng điểm tự chấm / Điểm tối đa 100,00 19,00")
 			}
 		})
 	}

@@ -78,7 +78,7 @@ func reportHeader(pdf *fpdf.Fpdf, s Summary) {
 	pdf.Ln(3)
 	pdf.SetFont(fontFamily, "", 10)
 	pdf.MultiCell(0, 5, clean(agencyLine(s)), "", "L", false)
-	pdf.MultiCell(0, 5, clean(versionLine(s)), "", "L", false)
+	pdf.MultiCell(0, 5, clean(versionLine(s, true)), "", "L", false)
 	pdf.Ln(3)
 }
 
@@ -133,9 +133,9 @@ func reportTotals(pdf *fpdf.Fpdf, s Summary) {
 	pdf.SetFont(fontFamily, "B", 11.5)
 	paragraph(pdf, 0, 6, "TỔNG HỢP KẾT QUẢ")
 	pdf.SetFont(fontFamily, "", 10.5)
-	paragraph(pdf, 0, 5.5, clean(fmt.Sprintf("%s: %s / %s", totalLabel, s.SelfTotal, s.MaxTotal)))
+	paragraph(pdf, 0, 5.5, fmt.Sprintf("%s: %s / %s", totalLabel, pointsText(s.SelfTotal), pointsText(s.MaxTotal)))
 	pdf.SetFont(fontFamily, "B", 10.5)
-	paragraph(pdf, 0, 5.5, clean(fmt.Sprintf("%s: %s", indexLabel, s.Index)))
+	paragraph(pdf, 0, 5.5, fmt.Sprintf("%s: %s", indexLabel, indexText(s.Index)))
 }
 
 // heading is a criterion's title line: number, code and title.
@@ -158,9 +158,9 @@ func heading(r Row) string {
 func points(r Row) string {
 	score := scoreText(r)
 	if score == "" {
-		score = "chưa chấm"
+		score = unscoredText
 	}
-	return clean(fmt.Sprintf("Điểm tối đa: %s; điểm tự chấm: %s", r.MaxPoints, score))
+	return fmt.Sprintf("Điểm tối đa: %s; điểm tự chấm: %s", pointsText(r.MaxPoints), score)
 }
 
 // depthIndent is how far a criterion's paragraphs sit from the margin.

@@ -2,7 +2,6 @@ package export
 
 import (
 	"bytes"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -50,15 +49,15 @@ func SummaryOf(src Source) Summary {
 	sum := Summary{
 		Province: src.Province, Agency: src.Agency.Name, AgencyCode: src.Agency.Code,
 		Campaign: src.Campaign.Name, Year: src.Campaign.Year, ReportID: r.ID, Round: r.Round, Version: r.Version,
-		State: string(r.State), GeneratedAt: r.UpdatedAt.In(zone),
-		SelfTotal: points2(r.SelfTotal), MaxTotal: points2(r.MaxTotal), Index: workflow.Index(r.SelfTotal, r.MaxTotal),
+		State: string(r.State), GeneratedAt: r.UpdatedAt.In(zone), Zone: zone,
+		SelfTotal: pointsValue(r.SelfTotal), MaxTotal: pointsValue(r.MaxTotal), Index: indexValue(r.SelfTotal, r.MaxTotal),
 		Digest: r.Digest(digests),
 	}
 	// rows appends c and its subtree and returns the subtree's self and max totals.
 	var rows func(c *workflow.Criterion, depth int, stt string) (workflow.Points, workflow.Points)
 	rows = func(c *workflow.Criterion, depth int, stt string) (workflow.Points, workflow.Points) {
 		at := len(sum.Rows)
-		sum.Rows = append(sum.Rows, Row{STT: stt, Code: c.Code, Title: c.Title, Depth: depth, Leaf: c.IsLeaf(), MaxPoints: points2(c.MaxPoints)})
+		sum.Rows = append(sum.Rows, Row{STT: stt, Code: c.Code, Title: c.Title, Depth: depth, Leaf: c.IsLeaf(), MaxPoints: pointsValue(c.MaxPoints)})
 		if c.IsLeaf() {
 			e := entries[c.Code]
 			row := &sum.Rows[at]
@@ -67,7 +66,8 @@ func SummaryOf(src Source) Summary {
 				return 0, 0
 			}
 			if e.SelfScore != nil {
-				row.SelfScore = points2(*e.SelfScore)
+				v := pointsValue(*e.SelfScore)
+				row.SelfScore = &v
 				return *e.SelfScore, c.MaxPoints
 			}
 			return 0, c.MaxPoints
@@ -77,7 +77,8 @@ func SummaryOf(src Source) Summary {
 			cs, cm := rows(child, depth+1, strconv.Itoa(i+1))
 			self, max = self+cs, max+cm
 		}
-		sum.Rows[at].SelfScore, sum.Rows[at].MaxPoints = points2(self), points2(max)
+		subtotal := pointsValue(self)
+		sum.Rows[at].SelfScore, sum.Rows[at].MaxPoints = &subtotal, pointsValue(max)
 		return self, max
 	}
 	for i, c := range src.Set.Criteria {
@@ -86,13 +87,17 @@ func SummaryOf(src Source) Summary {
 	return sum
 }
 
-// points2 prints points with two decimals, as the province's tables do.
-func points2(p workflow.Points) string {
-	sign, n := "", int64(p)
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
+// pointsValue is points as the exports take them. A whole number of
+// hundredths converts to the float64 nearest it, which prints back with two
+// decimals exactly.
+func pointsValue(p workflow.Points) float64 { return float64(p) / 100 }
+
+// indexValue is the index as workflow.Index rounds it (half up, to
+// thousandths, in integers), as the float64 nearest it. Index always prints
+// a plain decimal, so the parse cannot fail.
+func indexValue(achieved, max workflow.Points) float64 {
+	v, _ := strconv.ParseFloat(workflow.Index(achieved, max), 64)
+	return v
 }
 
 // roman numbers the top-level fields: I, II, III, IV …

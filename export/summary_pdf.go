@@ -10,8 +10,9 @@ import (
 )
 
 // Column widths of the landscape summary table in mm, in the order of columns;
-// they fill A4's 297 mm less two 10 mm margins.
-var summaryWidths = []float64{11, 15, 78, 17, 17, 66, 73}
+// they fill A4's 297 mm less two 10 mm margins. The two columns of points hold
+// "1.000.000,00" in bold and their headings on one line.
+var summaryWidths = []float64{11, 15, 78, 21, 21, 62, 69}
 
 // Backgrounds: the heading and totals, and a top-level group.
 const (
@@ -69,7 +70,7 @@ func summaryHeader(pdf *fpdf.Fpdf, s Summary) {
 	pdf.MultiCell(0, 5, clean(s.Campaign), "", "C", false)
 	pdf.SetFont(fontFamily, "", 9)
 	pdf.MultiCell(0, 4.5, clean(agencyLine(s)), "", "C", false)
-	pdf.MultiCell(0, 4.5, clean(versionLine(s)), "", "C", false)
+	pdf.MultiCell(0, 4.5, clean(versionLine(s, true)), "", "C", false)
 	pdf.Ln(3)
 }
 
@@ -85,8 +86,8 @@ func summaryCells(t *table, r Row) []cell {
 		t.newCell(w[0], clean(r.STT), "C", bold, 0, fill),
 		t.newCell(w[1], clean(r.Code), "L", bold, 0, fill),
 		t.newCell(w[2], clean(r.Title), "L", bold, min(indent, w[2]/2), fill),
-		t.newCell(w[3], clean(r.MaxPoints), "C", bold, 0, fill),
-		t.newCell(w[4], clean(scoreText(r)), "C", bold, 0, fill),
+		t.newCell(w[3], pointsText(r.MaxPoints), "C", bold, 0, fill),
+		t.newCell(w[4], scoreText(r), "C", bold, 0, fill),
 		t.newCell(w[5], clean(strings.Join(evidenceLines(r), "\n")), "L", false, 0, fill),
 		t.newCell(w[6], clean(r.Explanation), "L", false, 0, fill),
 	}
@@ -97,12 +98,12 @@ func totalRows(t *table, s Summary) [][]cell {
 	w := summaryWidths
 	return [][]cell{{
 		t.newCell(w[0]+w[1]+w[2], totalLabel, "R", true, 0, greyHeading),
-		t.newCell(w[3], clean(s.MaxTotal), "C", true, 0, greyHeading),
-		t.newCell(w[4], clean(s.SelfTotal), "C", true, 0, greyHeading),
+		t.newCell(w[3], pointsText(s.MaxTotal), "C", true, 0, greyHeading),
+		t.newCell(w[4], pointsText(s.SelfTotal), "C", true, 0, greyHeading),
 		t.newCell(w[5]+w[6], "", "L", true, 0, greyHeading),
 	}, {
 		t.newCell(w[0]+w[1]+w[2], indexLabel, "R", true, 0, greyHeading),
-		t.newCell(w[3]+w[4], clean(s.Index), "C", true, 0, greyHeading),
+		t.newCell(w[3]+w[4], indexText(s.Index), "C", true, 0, greyHeading),
 		t.newCell(w[5]+w[6], "", "L", true, 0, greyHeading),
 	}}
 }
@@ -137,7 +138,7 @@ func placeDate(s Summary) string {
 	for _, prefix := range []string{"Tỉnh ", "tỉnh ", "Thành phố ", "thành phố ", "TP. "} {
 		place = strings.TrimPrefix(place, prefix)
 	}
-	t := s.GeneratedAt
+	t := generatedAt(s)
 	month := fmt.Sprint(int(t.Month()))
 	if t.Month() < time.March {
 		month = "0" + month // the official style pads days below 10 and January, February

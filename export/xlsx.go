@@ -13,19 +13,50 @@ import (
 // Layout of the summary sheet: the rows above the table and the table's first row.
 const (
 	sheetName  = "Bảng tổng hợp"
-	headingRow = 9 // the column headings; criteria start below
+	timeRow    = 8  // the version's time, a date cell
+	headingRow = 10 // the column headings; criteria start below
 	xlsxFont   = "Times New Roman"
 	xlsxSize   = 11
 	lastColumn = "G"
 )
 
-// Column widths of the sheet in characters, in the order of columns.
-var xlsxWidths = []float64{6, 9, 50, 10, 10, 40, 55}
+// Number formats of the cells that hold numbers and dates. The cells stay
+// numbers, so that a spreadsheet can add them up; only their display is set.
+//
+// In a number format "," and "." are not characters but the thousands and the
+// decimal separator of whoever reads the file: Excel shows "#,##0.00" as
+// "1.234,50" under Vietnamese settings and as "1,234.50" under English ones. A
+// format cannot print a number with other separators (a quoted "," or "." is
+// literal text that splits the digits, not a separator), so the alternatives
+// are a number the reader's way or text the Vietnamese way; text cannot be
+// summed, and the issue asks for numbers. The [$-42A] tag marks the format as
+// Vietnamese (LCID 0x042A): readers that take separators from a format's
+// language show Vietnamese ones, Excel keeps the reader's settings. Dates have
+// no such limit: "/" is escaped so that it prints as a slash wherever the
+// reader's date separator is another character.
+const (
+	numberFormatPrefix = "[$-42A]#,##0"
+	dateTimeFormat     = `dd\/mm\/yyyy hh:mm`
+)
+
+// numberFormat is the format of a number shown with decimals digits.
+func numberFormat(decimals int) string {
+	if decimals <= 0 {
+		return numberFormatPrefix
+	}
+	return numberFormatPrefix + "." + strings.Repeat("0", decimals)
+}
+
+// Column widths of the sheet in characters, in the order of columns. A number
+// wider than its column shows as "####", so the columns of points hold
+// "1.000.000,00".
+var xlsxWidths = []float64{6, 9, 50, 13, 13, 40, 51}
 
 // SummaryXLSX writes the summary table (Bảng tổng hợp kết quả tự đánh giá) as an
 // XLSX workbook of one sheet, printable on landscape A4 with the version and digest
-// in the page footer. Scores that are numbers are stored as numbers, showing the
-// decimals the caller gave. It returns an EINVALID error when the digest is not a
+// in the page footer. Points and the index are number cells (two and three
+// decimals), the version's time a date cell, each with a number format (see
+// numberFormat). It returns an EINVALID error when the digest is not a
 // SHA-256.
 func SummaryXLSX(w io.Writer, s Summary) error {
 	if err := validate(s); err != nil {
@@ -54,13 +85,13 @@ type sheet struct {
 
 // cellStyle is the few ways a cell is formatted; each becomes one excelize style.
 type cellStyle struct {
-	bold     bool
-	size     float64
-	align    string // "left", "center", "right"
-	border   bool
-	fill     string // background colour, "" for none
-	indent   int
-	decimals int // for numbers: digits after the point; -1 for text
+	bold   bool
+	size   float64
+	align  string // "left", "center", "right"
+	border bool
+	fill   string // background colour, "" for none
+	indent int
+	format string // number format of a number or date cell; "" for text
 }
 
 // build lays the summary out: the header rows, the table, the totals and the
@@ -79,7 +110,10 @@ func (x *sheet) build(s Summary) {
 	x.merged(4, "A", lastColumn, summaryTitle, cellStyle{bold: true, size: 14, align: "center"})
 	x.merged(5, "A", lastColumn, s.Campaign, cellStyle{align: "center"})
 	x.merged(6, "A", lastColumn, agencyLine(s), cellStyle{align: "center"})
-	x.merged(7, "A", lastColumn, versionLine(s), cellStyle{align: "center"})
+	x.merged(7, "A", lastColumn, versionLine(s, false), cellStyle{align: "center"})
+	x.merged(timeRow, "A", "C", timeLabel, cellStyle{align: "right"})
+	x.merged(timeRow, "D", "E", "", cellStyle{align: "center"})
+	x.date(cellName(3, timeRow), generatedAt(s), cellStyle{align: "center"})
 
 	head := cellStyle{bold: true, align: "center", border: true, fill: "#E1E1E1"}
 	for i, name := range columns {
@@ -102,8 +136,8 @@ func (x *sheet) build(s Summary) {
 		x.set(cellName(0, row), r.STT, center)
 		x.set(cellName(1, row), r.Code, left)
 		x.set(cellName(2, row), r.Title, title)
-		x.score(cellName(3, row), r.MaxPoints, center)
-		x.score(cellName(4, row), scoreText(r), center)
+		x.number(cellName(3, row), r.MaxPoints, pointDecimals, center)
+		x.score(cellName(4, row), r, center)
 		x.set(cellName(5, row), strings.Join(evidenceLines(r), "\n"), plain)
 		x.set(cellName(6, row), r.Explanation, plain)
 		row++
@@ -112,15 +146,15 @@ func (x *sheet) build(s Summary) {
 	total := cellStyle{bold: true, border: true, fill: "#E1E1E1", align: "right"}
 	x.merged(row, "A", "C", totalLabel, total)
 	total.align = "center"
-	x.score(cellName(3, row), s.MaxTotal, total)
-	x.score(cellName(4, row), s.SelfTotal, total)
+	x.number(cellName(3, row), s.MaxTotal, pointDecimals, total)
+	x.number(cellName(4, row), s.SelfTotal, pointDecimals, total)
 	x.merged(row, "F", "G", "", total)
 	row++
 	total.align = "right"
 	x.merged(row, "A", "C", indexLabel, total)
 	total.align = "center"
 	x.merged(row, "D", "E", "", total)
-	x.score(cellName(3, row), s.Index, total)
+	x.number(cellName(3, row), s.Index, indexDecimals, total)
 	x.merged(row, "F", "G", "", total)
 	row += 2
 
@@ -174,21 +208,34 @@ func (x *sheet) props(s Summary) {
 
 // set writes text into one cell.
 func (x *sheet) set(cell, text string, st cellStyle) {
-	st.decimals = -1
+	st.format = ""
 	x.check(x.f.SetCellStr(sheetName, cell, clean(text)))
 	x.style(cell, cell, st)
 }
 
-// score writes a score: a number with the caller's decimals when it is one,
-// text ("Miễn trừ", "") otherwise.
-func (x *sheet) score(cell, text string, st cellStyle) {
-	v, decimals, ok := decimal(text)
-	if !ok {
-		x.set(cell, text, st)
+// number writes a number shown with decimals digits. The value is v's
+// shortest decimal form, so a score of 0.75 is stored as 0.75.
+func (x *sheet) number(cell string, v float64, decimals int, st cellStyle) {
+	st.format = numberFormat(decimals)
+	x.check(x.f.SetCellFloat(sheetName, cell, v, -1, 64))
+	x.style(cell, cell, st)
+}
+
+// score writes a row's self score: a number when it has one, text ("Miễn
+// trừ", "") otherwise.
+func (x *sheet) score(cell string, r Row, st cellStyle) {
+	if r.Exempt || r.SelfScore == nil {
+		x.set(cell, scoreText(r), st)
 		return
 	}
-	st.decimals = decimals
-	x.check(x.f.SetCellFloat(sheetName, cell, v, decimals, 64))
+	x.number(cell, *r.SelfScore, pointDecimals, st)
+}
+
+// date writes t as a date cell showing its wall clock: a spreadsheet's dates
+// have no zone, so t is already in the province's.
+func (x *sheet) date(cell string, t time.Time, st cellStyle) {
+	st.format = dateTimeFormat
+	x.check(x.f.SetCellValue(sheetName, cell, t))
 	x.style(cell, cell, st)
 }
 
@@ -196,7 +243,7 @@ func (x *sheet) score(cell, text string, st cellStyle) {
 func (x *sheet) merged(row int, from, to, text string, st cellStyle) {
 	first, last := fmt.Sprintf("%s%d", from, row), fmt.Sprintf("%s%d", to, row)
 	x.check(x.f.MergeCell(sheetName, first, last))
-	st.decimals = -1
+	st.format = ""
 	x.check(x.f.SetCellStr(sheetName, first, clean(text)))
 	x.style(first, last, st)
 }
@@ -235,11 +282,8 @@ func newStyle(st cellStyle) *excelize.Style {
 	if st.fill != "" {
 		style.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{st.fill}}
 	}
-	if st.decimals >= 0 {
-		format := "0"
-		if st.decimals > 0 {
-			format += "." + strings.Repeat("0", st.decimals)
-		}
+	if st.format != "" {
+		format := st.format
 		style.CustomNumFmt = &format
 	}
 	return style
@@ -253,20 +297,3 @@ func (x *sheet) check(err error) {
 
 // cellName is "C12" for column index 2, row 12.
 func cellName(col, row int) string { return fmt.Sprintf("%c%d", 'A'+col, row) }
-
-// decimal reads a plain decimal such as "72.50" and how many decimals it shows;
-// ok is false for anything else, which is then written as text.
-func decimal(s string) (v float64, decimals int, ok bool) {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.ContainsAny(s, "eEinfINFxX_+") {
-		return 0, 0, false
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, 0, false
-	}
-	if _, frac, found := strings.Cut(s, "."); found {
-		decimals = len(frac)
-	}
-	return v, min(decimals, 6), true
-}
