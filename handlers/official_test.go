@@ -158,7 +158,7 @@ func TestOfficialsImportRefused(t *testing.T) {
 		if want := []string{"2 rows/2/email", "3 rows/3/name", "4 rows/4/permission", "6 rows/6/email"}; !slices.Equal(got, want) {
 			t.Errorf("errors %v, want %v", got, want)
 		}
-		if !strings.Contains(string(res.body), "repeats row 5") {
+		if !strings.Contains(string(res.body), "trùng với dòng 5") {
 			t.Errorf("the duplicate does not name the row it repeats: %s", res)
 		}
 		unchanged("the bad sample")

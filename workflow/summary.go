@@ -170,6 +170,15 @@ type (
 	Phrases []Phrase
 )
 
+// String writes the phrases as the codes they are, for logs.
+func (p Phrases) String() string {
+	out := make([]string, len(p))
+	for i, w := range p {
+		out[i] = string(w)
+	}
+	return strings.Join(out, ", ")
+}
+
 const unnamedSigner Phrase = "unnamed-signer"
 
 // summaryRefusal is a refusal of the signed summary: the same sentence as
