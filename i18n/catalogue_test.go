@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -162,6 +163,7 @@ func raisedMessages(t *testing.T, root string) (msgs []message, bad []string) {
 	for visit(false) {
 	}
 	visit(true)
+	t.Logf("helpers that pass a message on: %v", forwarders)
 	return msgs, bad
 }
 
@@ -299,4 +301,63 @@ func allowedDynamic(e ast.Expr) bool {
 var dynamicNames = map[string]bool{
 	"l.message": true,
 	"r.denied":  true,
+}
+
+// TestTheScanIsStrict runs the scan over a small tree: constants from
+// another file of the package and helpers that pass their parameter on are
+// followed; fragments, Sprintf and a bare "%s" are refused.
+func TestTheScanIsStrict(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"workflow/texts.go": `package workflow
+const elsewhere = "Hằng ở tệp khác."
+`,
+		"workflow/check.go": `package workflow
+func check() []error {
+	v := input()
+	return []error{
+		Errorf(EINVALID, elsewhere),
+		Errorf(EINVALID, "Câu %d.", 1).WithFields(Field("f", "x "+v)),
+		Errorf(EINVALID, "%s", v),
+		refuse("Từ chối %s.", v),
+		refuse(v),
+		&Error{Format: fmt.Sprintf("%d", 1)},
+	}
+}
+func refuse(format string, args ...any) error { return Errorf(EINVALID, format, args...) }
+`,
+		"store/store.go": `package store
+import "parindex/workflow"
+func f(err error) error {
+	_ = workflow.FieldError{Field: "x", Message: "Bắt buộc."}
+	return s.duplicate(err, "code", "Đã có mã %s.", "A")
+}
+func (s *Store) duplicate(err error, field, format string, args ...any) error {
+	return workflow.Errorf(workflow.ECONFLICT, format, args...)
+}
+`,
+	}
+	for name, src := range files {
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, bad := raisedMessages(t, root)
+	var keys []string
+	for _, m := range msgs {
+		keys = append(keys, m.key)
+	}
+	sort.Strings(keys)
+	want := []string{"Bắt buộc.", "Câu %d.", "Hằng ở tệp khác.", "Từ chối %s.", "Đã có mã %s."}
+	if fmt.Sprint(keys) != fmt.Sprint(want) {
+		t.Errorf("keys %q\nwant %q", keys, want)
+	}
+	wantBad := []string{"workflow/check.go:6", `workflow/check.go:7 ("%s" says nothing by itself)`, "workflow/check.go:9", "workflow/check.go:10"}
+	if fmt.Sprint(bad) != fmt.Sprint(wantBad) {
+		t.Errorf("refused %q\nwant    %q", bad, wantBad)
+	}
 }
