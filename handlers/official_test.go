@@ -137,7 +137,7 @@ func TestOfficialsImportRefused(t *testing.T) {
 		// The bad sample: 422 listing every bad row, and nothing stored.
 		res := e.do(t, 422, req{method: "POST", path: path, as: "admin", body: sample(t, "officials-bad.csv"), ctype: "text/csv"})
 		p := wantProblem(t, res, 422, "rows/2/email", "rows/3/name", "rows/4/permission", "rows/6/email")
-		if !strings.Contains(p.Detail, "4 row(s)") {
+		if !strings.Contains(p.Detail, "lỗi ở 4 dòng") {
 			t.Errorf("detail %q", p.Detail)
 		}
 		var rows struct {

@@ -42,7 +42,7 @@ type Entry struct {
 	SelfScore   *Points `json:"self_score"`
 	Explanation string  `json:"explanation"`
 	Editable    bool    `json:"editable"`
-	Exempt      bool    `json:"Được miễn."`
+	Exempt      bool    `json:"exempt"`
 	// Evidence counts the evidence files attached and not deleted.
 	Evidence int `json:"evidence"`
 }
