@@ -6,9 +6,11 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -359,5 +361,18 @@ func (s *Store) duplicate(err error, field, format string, args ...any) error {
 	wantBad := []string{"workflow/check.go:6", `workflow/check.go:7 ("%s" says nothing by itself)`, "workflow/check.go:9", "workflow/check.go:10"}
 	if fmt.Sprint(bad) != fmt.Sprint(wantBad) {
 		t.Errorf("refused %q\nwant    %q", bad, wantBad)
+	}
+}
+
+// TestText: a key without arguments reads as Sprintf reads it, in each
+// language, and a key with no text is remembered as missing.
+func TestText(t *testing.T) {
+	key := http.StatusText(http.StatusConflict)
+	if got := i18n.Text(i18n.VI, key); got != "Xung đột trạng thái" || i18n.Text(i18n.EN, key) != "Conflict" {
+		t.Errorf("Text(%q) = %q", key, got)
+	}
+	unknown := "i18n test: a key with no text"
+	if got := i18n.Text(i18n.VI, unknown); got != unknown || !slices.Contains(i18n.Missing(), unknown) {
+		t.Errorf("Text(%q) = %q, missing %v", unknown, got, i18n.Missing())
 	}
 }

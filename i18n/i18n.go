@@ -108,6 +108,15 @@ func printer(lang language.Tag) *message.Printer {
 // the language names them. A key with no text is formatted as it is and
 // remembered (Missing), so that tests catch it.
 func Sprintf(lang language.Tag, key string, args ...any) string {
+	return format(lang, key, args)
+}
+
+// Text is the text registered under a key that takes no arguments, such as
+// a problem's title (http.StatusText) or a key held in a variable: unlike
+// Sprintf, vet's printf check does not ask for a constant key here.
+func Text(lang language.Tag, key string) string { return format(lang, key, nil) }
+
+func format(lang language.Tag, key string, args []any) string {
 	mu.RLock()
 	_, ok := pairs[key]
 	mu.RUnlock()
