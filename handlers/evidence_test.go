@@ -252,7 +252,7 @@ func TestCompleteCountsEvidence(t *testing.T) {
 		}
 		res := e.do(t, 422, req{method: "POST", path: fmt.Sprintf("/api/v1/reports/%d/transitions", a.ReportID), as: "updater", body: `{"event":"complete"}`})
 		p := wantProblem(t, res, 422)
-		if len(p.Errors) == 0 || !strings.Contains(p.Errors[0].Message, "evidence or an explanation") {
+		if len(p.Errors) == 0 || !strings.Contains(p.Errors[0].Message, "tài liệu kiểm chứng hoặc giải trình") {
 			t.Fatalf("problem %+v", p)
 		}
 		for _, entry := range r.Entries {

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"parindex/i18n"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -96,8 +97,8 @@ func TestTextLimits(t *testing.T) {
 				before := tc.count(t, e)
 				res := tc.send(t, e, 1, over)
 				p := wantProblem(t, res, 422, tc.field)
-				if p.Errors[0].Message != tc.limit.Message() {
-					t.Errorf("message %q, want %q", p.Errors[0].Message, tc.limit.Message())
+				if want := i18n.Sprintf(i18n.VI, tc.limit.Field("").Message, tc.limit.Max); p.Errors[0].Message != want {
+					t.Errorf("message %q, want %q", p.Errors[0].Message, want)
 				}
 				if n := tc.count(t, e); n != before {
 					t.Errorf("a refused request changed the count from %d to %d", before, n)
@@ -148,7 +149,7 @@ func TestReportTextLimits(t *testing.T) {
 			before := e.snap(t, a.ReportID)
 			p := wantProblem(t, e.do(t, 422, req{method: "PUT", path: path, as: "updater",
 				body: fmt.Sprintf(`{"self_score": 1, "explanation": %s}`, jsonString(t, over))}), 422, "entries/1.1.1/explanation")
-			if p.Detail != workflow.LimitExplanation.Message() {
+			if p.Detail != i18n.Sprintf(i18n.VI, workflow.LimitExplanation.Field("").Message, workflow.MaxExplanation) {
 				t.Errorf("detail %q", p.Detail)
 			}
 			e.unchanged(t, before)

@@ -137,7 +137,7 @@ func TestOfficialsImportRefused(t *testing.T) {
 		// The bad sample: 422 listing every bad row, and nothing stored.
 		res := e.do(t, 422, req{method: "POST", path: path, as: "admin", body: sample(t, "officials-bad.csv"), ctype: "text/csv"})
 		p := wantProblem(t, res, 422, "rows/2/email", "rows/3/name", "rows/4/permission", "rows/6/email")
-		if !strings.Contains(p.Detail, "4 row(s)") {
+		if !strings.Contains(p.Detail, "lỗi ở 4 dòng") {
 			t.Errorf("detail %q", p.Detail)
 		}
 		var rows struct {
@@ -158,7 +158,7 @@ func TestOfficialsImportRefused(t *testing.T) {
 		if want := []string{"2 rows/2/email", "3 rows/3/name", "4 rows/4/permission", "6 rows/6/email"}; !slices.Equal(got, want) {
 			t.Errorf("errors %v, want %v", got, want)
 		}
-		if !strings.Contains(string(res.body), "repeats row 5") {
+		if !strings.Contains(string(res.body), "trùng với dòng 5") {
 			t.Errorf("the duplicate does not name the row it repeats: %s", res)
 		}
 		unchanged("the bad sample")

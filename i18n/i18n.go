@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 
 	"golang.org/x/text/language"
@@ -107,6 +108,15 @@ func printer(lang language.Tag) *message.Printer {
 // the language names them. A key with no text is formatted as it is and
 // remembered (Missing), so that tests catch it.
 func Sprintf(lang language.Tag, key string, args ...any) string {
+	return format(lang, key, args)
+}
+
+// Text is the text registered under a key that takes no arguments, such as
+// a problem's title (http.StatusText) or a key held in a variable: unlike
+// Sprintf, vet's printf check does not ask for a constant key here.
+func Text(lang language.Tag, key string) string { return format(lang, key, nil) }
+
+func format(lang language.Tag, key string, args []any) string {
 	mu.RLock()
 	_, ok := pairs[key]
 	mu.RUnlock()
@@ -120,28 +130,41 @@ func Sprintf(lang language.Tag, key string, args ...any) string {
 }
 
 // Terms returns args with every value of a named string type replaced by
-// its name in lang (unchanged when the catalogue has no term for it).
+// its name in lang (unchanged when the catalogue has no term for it), and
+// every named list of such values (workflow.Phrases) by their names joined
+// with commas.
 func Terms(lang language.Tag, args []any) []any {
 	var out []any
 	for i, a := range args {
 		v := reflect.ValueOf(a)
-		if !v.IsValid() || v.Kind() != reflect.String || v.Type() == reflect.TypeOf("") {
+		var text string
+		switch {
+		case !v.IsValid() || v.Type().Name() == "" || v.Type().PkgPath() == "":
 			continue
-		}
-		mu.RLock()
-		p, ok := terms[v.String()]
-		mu.RUnlock()
-		if !ok {
+		case v.Kind() == reflect.String:
+			mu.RLock()
+			p, ok := terms[v.String()]
+			mu.RUnlock()
+			if !ok {
+				continue
+			}
+			text = p.VI
+			if lang == EN {
+				text = p.EN
+			}
+		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
+			words := make([]string, v.Len())
+			for j := range words {
+				words[j] = Term(lang, v.Index(j).String())
+			}
+			text = strings.Join(words, ", ")
+		default:
 			continue
 		}
 		if out == nil {
 			out = append([]any(nil), args...)
 		}
-		if lang == EN {
-			out[i] = p.EN
-		} else {
-			out[i] = p.VI
-		}
+		out[i] = text
 	}
 	if out == nil {
 		return args

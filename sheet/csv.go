@@ -45,7 +45,7 @@ func readCSV(data []byte, name string) ([][]string, error) {
 			break
 		}
 		if err != nil {
-			return nil, workflow.Errorf(workflow.EINVALID, "%s is not valid CSV: %v.", capitalize(describe(name)), err)
+			return nil, workflow.Errorf(workflow.EINVALID, "Tệp%s không phải CSV hợp lệ: %v.", named(name), err)
 		}
 		line, _ := r.FieldPos(0)
 		for ; lastLine+1 < line && len(rows) <= MaxRows; lastLine++ {
@@ -56,11 +56,11 @@ func readCSV(data []byte, name string) ([][]string, error) {
 		lastLine = end + strings.Count(rec[last], "\n")
 		rec = trim(rec)
 		if len(rec) > MaxColumns {
-			return nil, errTooLarge("columns", MaxColumns)
+			return nil, errTooManyColumns()
 		}
 		rows = append(rows, rec)
 		if len(rows) > MaxRows {
-			return nil, errTooLarge("rows", MaxRows)
+			return nil, errTooManyRows()
 		}
 	}
 	return trimRows(rows), nil
@@ -79,11 +79,11 @@ func decodeText(data []byte, name string) (string, error) {
 	}
 	if err != nil || !utf8.Valid(data) {
 		return "", workflow.Errorf(workflow.EINVALID,
-			"%s is neither an Excel workbook (.xlsx) nor UTF-8 text: save it as Excel Workbook (.xlsx) or as CSV UTF-8 (Comma delimited).",
-			capitalize(describe(name)))
+			"Tệp%s không phải sổ tính Excel (.xlsx) cũng không phải văn bản UTF-8: hãy lưu thành Excel Workbook (.xlsx) hoặc CSV UTF-8 (Comma delimited).",
+			named(name))
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
-		return "", workflow.Errorf(workflow.EINVALID, "%s holds binary data, not text: send an Excel workbook (.xlsx) or a CSV file.", capitalize(describe(name)))
+		return "", workflow.Errorf(workflow.EINVALID, "Tệp%s chứa dữ liệu nhị phân, không phải văn bản: hãy gửi sổ tính Excel (.xlsx) hoặc tệp CSV.", named(name))
 	}
 	return string(data), nil
 }

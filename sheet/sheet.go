@@ -6,7 +6,6 @@ package sheet
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"path"
@@ -53,26 +52,26 @@ var (
 func Read(r io.Reader, limit int64, name, contentType string) ([][]string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, workflow.Errorf(workflow.EBADREQUEST, "Cannot read %s: %v.", describe(name), err)
+		return nil, workflow.Errorf(workflow.EBADREQUEST, "Không đọc được tệp%s: %v.", named(name), err)
 	}
 	if int64(len(data)) > limit {
-		return nil, workflow.Errorf(workflow.ETOOLARGE, "%s is larger than %d bytes.", capitalize(describe(name)), limit)
+		return nil, workflow.Errorf(workflow.ETOOLARGE, "Tệp%s lớn hơn %d byte.", named(name), limit)
 	}
 	switch {
 	case bytes.HasPrefix(data, ole2Magic):
 		return nil, workflow.Errorf(workflow.EUNSUPPORTED,
-			"%s is an old Excel 97-2003 (.xls) or password-protected workbook: save it as Excel Workbook (.xlsx) without a password, or as CSV UTF-8.",
-			capitalize(describe(name)))
+			"Tệp%s là sổ tính Excel 97-2003 (.xls) cũ hoặc có mật khẩu: hãy lưu thành Excel Workbook (.xlsx) không mật khẩu, hoặc CSV UTF-8.",
+			named(name))
 	case bytes.HasPrefix(data, zipMagic):
 		return readXLSX(data, name)
 	}
 	switch claimed(name, contentType) {
 	case TypeXLSX:
-		return nil, workflow.Errorf(workflow.EINVALID, "%s is not an Excel workbook (.xlsx): it is not a zip file.", capitalize(describe(name)))
+		return nil, workflow.Errorf(workflow.EINVALID, "Tệp%s không phải sổ tính Excel (.xlsx): đó không phải tệp zip.", named(name))
 	case typeXLS:
 		return nil, workflow.Errorf(workflow.EUNSUPPORTED,
-			"%s is not an Excel workbook (.xlsx) (an old .xls or a web page saved as .xls?): save it as Excel Workbook (.xlsx) or as CSV UTF-8.",
-			capitalize(describe(name)))
+			"Tệp%s không phải sổ tính Excel (.xlsx) (tệp .xls cũ, hay trang web lưu thành .xls?): hãy lưu thành Excel Workbook (.xlsx) hoặc CSV UTF-8.",
+			named(name))
 	}
 	return readCSV(data, name)
 }
@@ -95,24 +94,23 @@ func claimed(name, contentType string) string {
 	return ""
 }
 
-// describe names the file in messages.
-func describe(name string) string {
+// named names the file in a message, right after the word for file
+// ("Tệp%s", "The file%s"): ` «officials.xlsx»`, or nothing when the upload
+// had no name.
+func named(name string) string {
 	if name == "" {
-		return "the file"
+		return ""
 	}
-	return fmt.Sprintf("the file %q", path.Base(strings.ReplaceAll(name, `\`, "/")))
+	return " «" + path.Base(strings.ReplaceAll(name, `\`, "/")) + "»"
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+// errTooManyRows and errTooManyColumns answer a sheet larger than is read.
+func errTooManyRows() error {
+	return workflow.Errorf(workflow.ETOOLARGE, "Bảng tính có hơn %d dòng.", MaxRows)
 }
 
-// errTooLarge is the answer when a sheet has more rows or columns than read.
-func errTooLarge(what string, max int) error {
-	return workflow.Errorf(workflow.ETOOLARGE, "The sheet has more than %d %s.", max, what)
+func errTooManyColumns() error {
+	return workflow.Errorf(workflow.ETOOLARGE, "Bảng tính có hơn %d cột.", MaxColumns)
 }
 
 // trim drops the blank cells at the end of a row.

@@ -117,7 +117,7 @@ func TestSheetLimit(t *testing.T) {
 	wantCode(t, err, "")
 	_, err = sheet.Read(bytes.NewReader(data), int64(len(data)-1), "list.csv", "")
 	wantCode(t, err, workflow.ETOOLARGE)
-	if msg := workflow.ErrorMessage(err); !strings.Contains(msg, `"list.csv"`) {
+	if msg := workflow.ErrorMessage(err); !strings.Contains(msg, "«list.csv»") {
 		t.Errorf("message %q does not name the file", msg)
 	}
 	// The limit holds for a reader that never ends.
@@ -328,7 +328,7 @@ func TestSheetZipBomb(t *testing.T) {
 		t.Errorf("refusing the bomb allocated %d bytes", n)
 	}
 	wantCode(t, err, workflow.ETOOLARGE)
-	if msg := workflow.ErrorMessage(err); !strings.Contains(msg, "unpacks to more than 16 MB") {
+	if msg := workflow.ErrorMessage(err); !strings.Contains(msg, "giải nén ra hơn 16 MB") {
 		t.Errorf("message %q", msg)
 	}
 

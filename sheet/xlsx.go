@@ -57,16 +57,16 @@ func readXLSX(data []byte, name string) (rows [][]string, err error) {
 	for n := 1; it.Next(); n++ {
 		row, err := it.Columns()
 		if err != nil {
-			return nil, asError(err, "%s: row %d cannot be read.", capitalize(describe(name)), n)
+			return nil, asError(err, "Tệp%s: không đọc được dòng %d.", named(name), n)
 		}
 		if row = trim(row); len(row) == 0 {
 			continue
 		}
 		if n > MaxRows {
-			return nil, errTooLarge("rows", MaxRows)
+			return nil, errTooManyRows()
 		}
 		if len(row) > MaxColumns {
-			return nil, errTooLarge("columns", MaxColumns)
+			return nil, errTooManyColumns()
 		}
 		for len(rows) < n-1 {
 			rows = append(rows, nil)
@@ -75,7 +75,7 @@ func readXLSX(data []byte, name string) (rows [][]string, err error) {
 	}
 	if err := it.Error(); err != nil {
 		if errors.Is(err, excelize.ErrMaxRows) {
-			return nil, errTooLarge("rows", MaxRows)
+			return nil, errTooManyRows()
 		}
 		return nil, notWorkbook(name)
 	}
@@ -118,11 +118,11 @@ func checkZip(data []byte, name string) error {
 }
 
 func errUnzipped(name string) error {
-	return workflow.Errorf(workflow.ETOOLARGE, "%s unpacks to more than %d MB: a list of officials is far smaller. Is it the right file?",
-		capitalize(describe(name)), MaxUnzipped>>20)
+	return workflow.Errorf(workflow.ETOOLARGE, "Tệp%s giải nén ra hơn %d MB, trong khi danh sách cán bộ nhỏ hơn nhiều. Có đúng tệp không?",
+		named(name), MaxUnzipped>>20)
 }
 
 func notWorkbook(name string) error {
-	return workflow.Errorf(workflow.EINVALID, "%s is not a readable Excel workbook (.xlsx): it may be damaged; open it in Excel and save it again, or save it as CSV UTF-8.",
-		capitalize(describe(name)))
+	return workflow.Errorf(workflow.EINVALID, "Tệp%s không phải sổ tính Excel (.xlsx) đọc được: có thể tệp bị hỏng; hãy mở bằng Excel và lưu lại, hoặc lưu thành CSV UTF-8.",
+		named(name))
 }

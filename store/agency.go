@@ -22,7 +22,7 @@ func (s *Store) CreateAgency(ctx context.Context, actor *workflow.User, a *workf
 		id, err = insertID(ctx, tx, `INSERT INTO agencies (code, name, kind, created_at) VALUES (?, ?, ?, ?)`,
 			a.Code, a.Name, a.Kind, s.ts(s.now()))
 		if err != nil {
-			return s.duplicate(err, "code", "An agency with code %s already exists.", a.Code)
+			return s.duplicate(err, "code", "Đã có đơn vị mang mã %s.", a.Code)
 		}
 		created := *a
 		created.ID = id

@@ -42,15 +42,15 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 			err := tx.GetContext(ctx, &setKind, tx.Rebind(`SELECT agency_kind FROM criteria_sets WHERE id = ?`), c.CriteriaSets[kind])
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
-				fields = append(fields, workflow.FieldError{Field: "criteria_sets/" + string(kind), Message: "no such criteria set"})
+				fields = append(fields, workflow.FieldError{Field: "criteria_sets/" + string(kind), Message: "Không có bộ tiêu chí này."})
 			case err != nil:
 				return err
 			case setKind != kind:
-				fields = append(fields, workflow.FieldError{Field: "criteria_sets/" + string(kind), Message: "that set is for " + string(setKind) + " agencies"})
+				fields = append(fields, workflow.Field("criteria_sets/"+string(kind), "Bộ tiêu chí này dành cho khối %s.", setKind))
 			}
 		}
 		if fields != nil {
-			return workflow.Errorf(workflow.EINVALID, "The campaign's criteria sets are not valid.").WithFields(fields...)
+			return workflow.Errorf(workflow.EINVALID, "Bộ tiêu chí của kỳ đánh giá không hợp lệ.").WithFields(fields...)
 		}
 		now := s.ts(s.now())
 		var createdBy *int64
@@ -107,7 +107,7 @@ func (s *Store) GetCampaign(ctx context.Context, id int64) (*workflow.Campaign, 
 	if err != nil {
 		return nil, err
 	} else if len(campaigns) == 0 {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "Campaign %d not found.", id)
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy kỳ đánh giá %d.", id)
 	}
 	return &campaigns[0], nil
 }

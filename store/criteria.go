@@ -21,7 +21,7 @@ func (s *Store) CreateCriteriaSet(ctx context.Context, actor *workflow.User, set
 		id, err = insertID(ctx, tx, `INSERT INTO criteria_sets (code, name, agency_kind, max_points, created_at) VALUES (?, ?, ?, ?, ?)`,
 			set.Code, set.Name, set.AgencyKind, set.MaxPoints, s.ts(s.now()))
 		if err != nil {
-			return s.duplicate(err, "code", "A criteria set with code %s already exists.", set.Code)
+			return s.duplicate(err, "code", "Đã có bộ tiêu chí mang mã %s.", set.Code)
 		}
 		if err := insertCriteria(ctx, tx, id, set); err != nil {
 			return err
@@ -63,7 +63,7 @@ func (s *Store) ReplaceCriteriaSet(ctx context.Context, actor *workflow.User, id
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return workflow.Errorf(workflow.ENOTFOUND, "Criteria set %d not found.", id)
+			return workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy bộ tiêu chí %d.", id)
 		}
 		var old struct {
 			setDetail
@@ -76,11 +76,11 @@ func (s *Store) ReplaceCriteriaSet(ctx context.Context, actor *workflow.User, id
 			return err
 		}
 		if old.Frozen {
-			return workflow.Errorf(workflow.ECONFLICT, "Criteria set %d is used by a campaign and can no longer change.", id)
+			return workflow.Errorf(workflow.ECONFLICT, "Bộ tiêu chí %d đã được dùng cho một kỳ đánh giá nên không thể sửa nữa.", id)
 		}
 		if _, err := exec(ctx, tx, `UPDATE criteria_sets SET code = ?, name = ?, agency_kind = ?, max_points = ? WHERE id = ?`,
 			set.Code, set.Name, set.AgencyKind, set.MaxPoints, id); err != nil {
-			return s.duplicate(err, "code", "A criteria set with code %s already exists.", set.Code)
+			return s.duplicate(err, "code", "Đã có bộ tiêu chí mang mã %s.", set.Code)
 		}
 		if _, err := exec(ctx, tx, `DELETE FROM criteria WHERE set_id = ?`, id); err != nil {
 			return err
@@ -148,7 +148,7 @@ func loadCriteriaSet(ctx context.Context, q sqlx.ExtContext, id int64) (*workflo
 	err := q.QueryRowxContext(ctx, q.Rebind(`SELECT id, code, name, agency_kind, frozen FROM criteria_sets WHERE id = ?`), id).
 		Scan(&set.ID, &set.Code, &set.Name, &set.AgencyKind, &set.Frozen)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "Criteria set %d not found.", id)
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy bộ tiêu chí %d.", id)
 	} else if err != nil {
 		return nil, err
 	}

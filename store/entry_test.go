@@ -192,7 +192,7 @@ func TestPutEntryRefusals(t *testing.T) {
 			{"above max", a.Updater, a.ReportID, "1.1.1", workflow.EntryValue{SelfScore: pts(t, "1.25")}, nil, time.Time{}, workflow.EINVALID},
 			{"negative", a.Updater, a.ReportID, "1.1.1", workflow.EntryValue{SelfScore: pts(t, "-0.25")}, nil, time.Time{}, workflow.EINVALID},
 			{"off step", a.Updater, a.ReportID, "1.3", workflow.EntryValue{SelfScore: pts(t, "0.1")}, nil, time.Time{}, workflow.EINVALID},
-			{"unreadable value", a.Updater, a.ReportID, "1.3", workflow.EntryValue{Invalid: workflow.Errorf(workflow.EINVALID, "three decimals")}, nil, time.Time{}, workflow.EINVALID},
+			{"unreadable value", a.Updater, a.ReportID, "1.3", workflow.EntryValue{Invalid: workflow.Errorf(workflow.EINVALID, "%q không phải số điểm hợp lệ: dùng dấu chấm thập phân, tối đa hai chữ số thập phân, ví dụ 0.25.", "0.125")}, nil, time.Time{}, workflow.EINVALID},
 			{"stale If-Match", a.Updater, a.ReportID, "1.1.1", good, &stale, time.Time{}, workflow.EPRECONDITION},
 			{"window closed", a.Updater, a.ReportID, "1.1.1", good, nil, closes, workflow.ELOCKED},
 

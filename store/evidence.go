@@ -141,7 +141,7 @@ func (s *Store) GetEvidence(ctx context.Context, u *workflow.User, evidenceID in
 	var e Evidence
 	err := s.db.GetContext(ctx, &e, s.db.Rebind(evidenceSelect+` WHERE id = ?`), evidenceID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "Evidence %d not found.", evidenceID)
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy tài liệu kiểm chứng %d.", evidenceID)
 	} else if err != nil {
 		return nil, s.dbError(err)
 	}
@@ -150,7 +150,7 @@ func (s *Store) GetEvidence(ctx context.Context, u *workflow.User, evidenceID in
 		return nil, err
 	}
 	if workflow.Can(u, workflow.ActReportSee, workflow.Target{AgencyID: ref.AgencyID}) != nil {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "Evidence %d not found.", evidenceID)
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy tài liệu kiểm chứng %d.", evidenceID)
 	}
 	e.fill()
 	return &e, nil
@@ -182,7 +182,7 @@ func (s *Store) DeleteEvidence(ctx context.Context, u *workflow.User, evidenceID
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return workflow.Errorf(workflow.ENOTFOUND, "Evidence %d is already deleted.", evidenceID)
+			return workflow.Errorf(workflow.ENOTFOUND, "Tài liệu kiểm chứng %d đã bị xoá.", evidenceID)
 		}
 		if err := s.bumpVersion(ctx, tx, r, false, now); err != nil {
 			return err
@@ -291,10 +291,10 @@ func checkSummaryUpload(u *workflow.User, r *workflow.Report, now time.Time) err
 		return err
 	}
 	if !r.WindowOpen(now) || r.State == workflow.StateLocked {
-		return workflow.Errorf(workflow.ELOCKED, "The window is closed.")
+		return workflow.Errorf(workflow.ELOCKED, "Đã hết thời hạn nhập liệu.")
 	}
 	if r.State != workflow.StateReviewed {
-		return workflow.Errorf(workflow.ECONFLICT, "The signed summary is uploaded while the report is reviewed; it is %s.", r.State)
+		return workflow.Errorf(workflow.ECONFLICT, "Chỉ tải lên bảng tổng hợp có chữ ký số khi báo cáo đã duyệt; báo cáo hiện %s.", r.State)
 	}
 	return nil
 }
@@ -470,7 +470,7 @@ func (s *Store) LatestSignedSummary(ctx context.Context, u *workflow.User, id in
 	var ss SignedSummary
 	err := s.db.GetContext(ctx, &ss, s.db.Rebind(signedSummarySelect+` WHERE report_id = ? ORDER BY id DESC LIMIT 1`), id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "Report %d has no signed summary.", id)
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Báo cáo %d chưa có bảng tổng hợp có chữ ký số.", id)
 	} else if err != nil {
 		return nil, s.dbError(err)
 	}

@@ -47,7 +47,7 @@ func (s *Store) ImportOfficials(ctx context.Context, actor *workflow.User, agenc
 		if ok, err := agencyExists(ctx, tx, agencyID); err != nil {
 			return err
 		} else if !ok {
-			return workflow.Errorf(workflow.ENOTFOUND, "Agency %d not found.", agencyID)
+			return workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy đơn vị %d.", agencyID)
 		}
 		createdIDs, updatedIDs := []int64{}, []int64{}
 		for _, o := range list {
@@ -124,7 +124,7 @@ func (s *Store) AgencyByCode(ctx context.Context, code string) (*workflow.Agency
 	a := &workflow.Agency{}
 	err := s.db.GetContext(ctx, a, s.db.Rebind(`SELECT id, code, name, kind FROM agencies WHERE code = ?`), workflow.NormalizeText(code))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "No agency has the code %q.", workflow.NormalizeText(code))
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Không có đơn vị nào mang mã %q.", workflow.NormalizeText(code))
 	}
 	if err != nil {
 		return nil, s.dbError(err)

@@ -189,7 +189,7 @@ var eventReports = map[string]string{
 func (s *Store) fanOutEvent(ctx context.Context, tx *sqlx.Tx, eventID int64, kind string, reportIDs []int64, data json.RawMessage, render func(Notice) (Rendered, error)) error {
 	roles := recipientRoles[kind]
 	if roles == nil {
-		return workflow.Errorf(workflow.EINTERNAL, "outbox event %d has unknown kind %q", eventID, kind)
+		return workflow.Errorf(workflow.EINTERNAL, "Sự kiện chờ gửi %d có loại %q không xác định.", eventID, kind)
 	}
 	reports, err := s.eventReports(ctx, tx, reportIDs)
 	if err != nil {
@@ -429,7 +429,7 @@ func (s *Store) MarkNotificationRead(ctx context.Context, userID, id int64) erro
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return workflow.Errorf(workflow.ENOTFOUND, "Notification %d not found.", id)
+			return workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy thông báo %d.", id)
 		}
 		return nil
 	})

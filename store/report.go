@@ -44,7 +44,7 @@ func (s *Store) ReportRef(ctx context.Context, id int64) (ReportRef, error) {
 	var ref ReportRef
 	err := s.db.QueryRowxContext(ctx, s.db.Rebind(`SELECT agency_id, campaign_id FROM reports WHERE id = ?`), id).Scan(&ref.AgencyID, &ref.CampaignID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ref, workflow.Errorf(workflow.ENOTFOUND, "Report %d not found.", id)
+		return ref, workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy báo cáo %d.", id)
 	} else if err != nil {
 		return ref, s.dbError(err)
 	}
@@ -116,7 +116,7 @@ func (s *Store) loadReport(ctx context.Context, q sqlx.ExtContext, u *workflow.U
 	query := strings.TrimSuffix(reportSelect, reportFrom) + ", " + exemptionsExpr[s.dialect] + " AS exemptions" + reportFrom
 	err := sqlx.GetContext(ctx, q, &row, q.Rebind(query+` WHERE r.id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && u != nil && workflow.Can(u, workflow.ActReportSee, workflow.Target{AgencyID: row.AgencyID}) != nil) {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "Report %d not found.", id)
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy báo cáo %d.", id)
 	} else if err != nil {
 		return nil, err
 	}
@@ -387,9 +387,9 @@ func checkOneRow(res sql.Result, ifMatch bool) error {
 	}
 	if n != 1 {
 		if ifMatch {
-			return workflow.Errorf(workflow.EPRECONDITION, "The report changed meanwhile: reload it.")
+			return workflow.Errorf(workflow.EPRECONDITION, "Báo cáo vừa được người khác thay đổi: hãy tải lại.")
 		}
-		return workflow.Errorf(workflow.ECONFLICT, "The report changed meanwhile: reload it and try again.")
+		return workflow.Errorf(workflow.ECONFLICT, "Báo cáo vừa được người khác thay đổi: hãy tải lại và thử lại.")
 	}
 	return nil
 }

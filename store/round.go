@@ -96,7 +96,7 @@ func campaignTargets(ctx context.Context, tx *sqlx.Tx, campaignID int64, agencyI
 	if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM campaigns WHERE id = ?`), campaignID); err != nil {
 		return nil, err
 	} else if n == 0 {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "Campaign %d not found.", campaignID)
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy kỳ đánh giá %d.", campaignID)
 	}
 	var all []reportTarget
 	if err := tx.SelectContext(ctx, &all, tx.Rebind(`SELECT id, agency_id FROM reports WHERE campaign_id = ? ORDER BY id`), campaignID); err != nil {
@@ -117,8 +117,8 @@ func campaignTargets(ctx context.Context, tx *sqlx.Tx, campaignID int64, agencyI
 		}
 	}
 	for a := range want {
-		return nil, workflow.Errorf(workflow.EINVALID, "Agency %d has no report in this campaign.", a).
-			WithFields(workflow.FieldError{Field: "agency_ids", Message: "unknown agency in this campaign"})
+		return nil, workflow.Errorf(workflow.EINVALID, "Đơn vị %d không có báo cáo trong kỳ đánh giá này.", a).
+			WithFields(workflow.FieldError{Field: "agency_ids", Message: "Đơn vị không có trong kỳ đánh giá này."})
 	}
 	return out, nil
 }

@@ -114,7 +114,7 @@ func Open(ctx context.Context, dbURL string, now workflow.Clock) (*Store, error)
 			s.db.SetConnMaxIdleTime(5 * time.Minute)
 		}
 	default:
-		return nil, workflow.Errorf(workflow.EINVALID, "database URL %q: want sqlite:PATH or postgres://...", dbURL)
+		return nil, workflow.Errorf(workflow.EINVALID, "Địa chỉ cơ sở dữ liệu %q không hợp lệ: dùng sqlite:ĐƯỜNG_DẪN hoặc postgres://...", dbURL)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -219,22 +219,22 @@ func (s *Store) dbError(err error) error {
 	if errors.As(err, &pqErr) {
 		switch pqErr.Code {
 		case "23505":
-			return workflow.Errorf(workflow.ECONFLICT, "Already exists (%s).", pqErr.Constraint)
+			return workflow.Errorf(workflow.ECONFLICT, "Dữ liệu này đã có (%s).", pqErr.Constraint)
 		case "22021":
 			// Text with a NUL (U+0000), which PostgreSQL cannot store; the
 			// domain refuses it field by field, this catches any text it missed.
-			return workflow.Errorf(workflow.EINVALID, "The text holds a NUL character (U+0000), which cannot be stored.")
+			return workflow.Errorf(workflow.EINVALID, "Văn bản chứa ký tự NUL (U+0000), không lưu được.")
 		case "57P01", "57P02", "57P03", "08000", "08003", "08006":
-			return workflow.Errorf(workflow.EUNAVAILABLE, "The database is unavailable.")
+			return workflow.Errorf(workflow.EUNAVAILABLE, "Cơ sở dữ liệu đang không truy cập được.")
 		}
 	}
 	var sqErr *sqlite.Error
 	if errors.As(err, &sqErr) {
 		switch sqErr.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return workflow.Errorf(workflow.ECONFLICT, "Already exists.")
+			return workflow.Errorf(workflow.ECONFLICT, "Dữ liệu này đã có.")
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return workflow.Errorf(workflow.EUNAVAILABLE, "The database is busy; try again.")
+			return workflow.Errorf(workflow.EUNAVAILABLE, "Cơ sở dữ liệu đang bận; hãy thử lại.")
 		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -243,7 +243,7 @@ func (s *Store) dbError(err error) error {
 	var netErr interface{ Timeout() bool }
 	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.As(err, &netErr) || strings.Contains(err.Error(), "connection refused") {
-		return workflow.Errorf(workflow.EUNAVAILABLE, "The database is unavailable.")
+		return workflow.Errorf(workflow.EUNAVAILABLE, "Cơ sở dữ liệu đang không truy cập được.")
 	}
 	return err
 }
@@ -253,7 +253,7 @@ func (s *Store) dbError(err error) error {
 func (s *Store) duplicate(err error, field, format string, args ...any) error {
 	if workflow.ErrorCode(s.dbError(err)) == workflow.ECONFLICT {
 		return workflow.Errorf(workflow.ECONFLICT, format, args...).
-			WithFields(workflow.FieldError{Field: field, Message: "already taken"})
+			WithFields(workflow.Field(field, "Đã được dùng."))
 	}
 	return err
 }

@@ -363,9 +363,9 @@ func (s *Store) writePostgres(ctx context.Context, w *transitionWrite) error {
 	}
 	if n != 1 {
 		if w.IfMatch {
-			return workflow.Errorf(workflow.EPRECONDITION, "The report changed meanwhile: reload it.")
+			return workflow.Errorf(workflow.EPRECONDITION, "Báo cáo vừa được người khác thay đổi: hãy tải lại.")
 		}
-		return workflow.Errorf(workflow.ECONFLICT, "The report changed meanwhile: reload it and try again.")
+		return workflow.Errorf(workflow.ECONFLICT, "Báo cáo vừa được người khác thay đổi: hãy tải lại và thử lại.")
 	}
 	w.R.State, w.R.Round, w.R.Version = w.D.To, w.D.Round, w.R.Version+1
 	return nil

@@ -210,11 +210,11 @@ func TestCompleteNeedsEveryEntry(t *testing.T) {
 		for _, f := range workflow.ErrorFields(err) {
 			switch f.Field {
 			case "entries/1.1.2":
-				if !strings.Contains(f.Message, "explanation") || strings.Contains(f.Message, "score") {
+				if !strings.Contains(f.Message, "giải trình") || strings.Contains(f.Message, "điểm tự chấm") {
 					t.Fatalf("1.1.2: %q", f.Message)
 				}
 			case "entries/1.2":
-				if !strings.Contains(f.Message, "score") || strings.Contains(f.Message, "explanation") {
+				if !strings.Contains(f.Message, "điểm tự chấm") || strings.Contains(f.Message, "giải trình") {
 					t.Fatalf("1.2: %q", f.Message)
 				}
 			}

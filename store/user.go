@@ -27,7 +27,7 @@ func (s *Store) CreateUser(ctx context.Context, actor *workflow.User, u *workflo
 		id, err := insertID(ctx, tx, `INSERT INTO users (email, name, title, created_at) VALUES (?, ?, ?, ?)`,
 			u.Email, u.Name, u.Title, s.ts(s.now()))
 		if err != nil {
-			return s.duplicate(err, "email", "A user with email %s already exists.", u.Email)
+			return s.duplicate(err, "email", "Đã có người dùng với email %s.", u.Email)
 		}
 		stored.ID = id
 		for i, g := range u.Grants {
@@ -114,8 +114,8 @@ func (s *Store) addGrant(ctx context.Context, tx *sqlx.Tx, u *workflow.User, g w
 		if err != nil {
 			return false, err
 		} else if !ok {
-			return false, workflow.Errorf(workflow.EINVALID, "Agency %d does not exist.", agency).
-				WithFields(workflow.FieldError{Field: field, Message: "unknown agency"})
+			return false, workflow.Errorf(workflow.EINVALID, "Không có đơn vị %d.", agency).
+				WithFields(workflow.FieldError{Field: field, Message: "Không có đơn vị này."})
 		}
 	}
 	if u.Has(g.Role, agency) {
@@ -140,7 +140,7 @@ func (s *Store) GetUser(ctx context.Context, id int64) (*workflow.User, error) {
 	err := s.db.QueryRowxContext(ctx, s.db.Rebind(`SELECT id, email, name, title FROM users WHERE id = ?`), id).
 		Scan(&u.ID, &u.Email, &u.Name, &u.Title)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "User %d not found.", id)
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy người dùng %d.", id)
 	} else if err != nil {
 		return nil, s.dbError(err)
 	}
@@ -173,12 +173,12 @@ func (s *Store) CreateToken(ctx context.Context, actor *workflow.User, userID in
 	expiresAt := exp.At
 	switch {
 	case exp.At != nil && exp.Never:
-		msg := "Không thể vừa đặt thời hạn vừa chọn không hết hạn cho một mã truy cập."
-		return nil, workflow.Errorf(workflow.EINVALID, "%s", msg).
-			WithFields(workflow.FieldError{Field: "expires_at", Message: msg}, workflow.FieldError{Field: "no_expiry", Message: msg})
+		const both = "Không thể vừa đặt thời hạn vừa chọn không hết hạn cho một mã truy cập."
+		return nil, workflow.Errorf(workflow.EINVALID, both).
+			WithFields(workflow.Field("expires_at", both), workflow.Field("no_expiry", both))
 	case exp.At != nil && !exp.At.After(now):
-		return nil, workflow.Errorf(workflow.EINVALID, "The expiry is in the past.").
-			WithFields(workflow.FieldError{Field: "expires_at", Message: "must be in the future"})
+		return nil, workflow.Errorf(workflow.EINVALID, "Thời hạn đã ở quá khứ.").
+			WithFields(workflow.FieldError{Field: "expires_at", Message: "Phải ở tương lai."})
 	case exp.At == nil && !exp.Never:
 		t := now.Add(s.tokenTTL)
 		expiresAt = &t
@@ -201,7 +201,7 @@ func (s *Store) CreateToken(ctx context.Context, actor *workflow.User, userID in
 		if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM users WHERE id = ?`), userID); err != nil {
 			return err
 		} else if n == 0 {
-			return workflow.Errorf(workflow.ENOTFOUND, "User %d not found.", userID)
+			return workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy người dùng %d.", userID)
 		}
 		t.ID, err = insertID(ctx, tx, `INSERT INTO tokens (user_id, hash, created_at, expires_at, issued_by) VALUES (?, ?, ?, ?, ?)`,
 			userID, hash, s.ts(now), s.tsPtr(expiresAt), issuedBy)
@@ -227,7 +227,7 @@ func (s *Store) RevokeToken(ctx context.Context, actor *workflow.User, id int64,
 		var userID int64
 		err := tx.QueryRowxContext(ctx, tx.Rebind(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING user_id`), s.ts(s.now()), id).Scan(&userID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return workflow.Errorf(workflow.ENOTFOUND, "Token %d not found.", id)
+			return workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy mã truy cập %d.", id)
 		} else if err != nil {
 			return err
 		}
@@ -275,7 +275,7 @@ func (s *Store) ListTokens(ctx context.Context, userID int64) ([]TokenInfo, erro
 		return nil, s.dbError(err)
 	}
 	if len(rows) == 0 {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "User %d not found.", userID)
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy người dùng %d.", userID)
 	}
 	out := []TokenInfo{}
 	for _, r := range rows {
@@ -337,11 +337,11 @@ func (s *Store) authenticate(ctx context.Context, where string, arg any) (*workf
 	case err != nil:
 		return nil, s.dbError(err)
 	case len(rows) == 0:
-		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "The token is not valid.")
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "Mã truy cập không hợp lệ.")
 	case rows[0].RevokedAt != nil:
-		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "The token has been revoked.")
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "Mã truy cập đã bị thu hồi.")
 	case rows[0].ExpiresAt != nil && !now.Before(rows[0].ExpiresAt.Time):
-		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "The token has expired.")
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "Mã truy cập đã hết hạn.")
 	}
 	r := rows[0]
 	u := &workflow.User{ID: r.UserID, Email: r.Email, Name: r.Name, Title: r.Title, Grants: []workflow.Grant{}, TokenID: r.TokenID}

@@ -30,21 +30,21 @@ func (a *Agency) Validate() error {
 	a.Name = NormalizeText(a.Name)
 	var fields []FieldError
 	if a.Code == "" {
-		fields = append(fields, Field("code", "required"))
+		fields = append(fields, Field("code", "Bắt buộc."))
 	} else if len(a.Code) > 64 {
-		fields = append(fields, Field("code", "at most 64 bytes"))
+		fields = append(fields, Field("code", "Mã đơn vị dài quá 64 byte."))
 	}
 	if a.Name == "" {
-		fields = append(fields, Field("name", "required"))
+		fields = append(fields, Field("name", "Bắt buộc."))
 	}
 	if !a.Kind.Valid() {
-		fields = append(fields, Field("kind", `must be "department" or "district"`))
+		fields = append(fields, Field("kind", `Phải là "department" (sở, ban, ngành) hoặc "district" (UBND cấp huyện).`))
 	}
 	fields = appendNUL(fields, "code", a.Code)
 	fields = appendNUL(fields, "name", a.Name)
 	fields = appendTooLong(fields, "name", a.Name, LimitName)
 	if fields != nil {
-		return Errorf(EINVALID, "The agency is not valid.").WithFields(fields...)
+		return Errorf(EINVALID, "Thông tin đơn vị không hợp lệ.").WithFields(fields...)
 	}
 	return nil
 }

@@ -32,24 +32,24 @@ func (c *Campaign) Validate() error {
 	fields = appendNUL(fields, "name", c.Name)
 	fields = appendTooLong(fields, "name", c.Name, LimitName)
 	if c.Name == "" {
-		fields = append(fields, Field("name", "required"))
+		fields = append(fields, Field("name", "Bắt buộc."))
 	}
 	if c.Year < 2000 || c.Year > 2100 {
-		fields = append(fields, Field("year", "must be a year between 2000 and 2100"))
+		fields = append(fields, Field("year", "Năm phải từ 2000 đến 2100."))
 	}
 	if !c.OpensAt.Before(c.ClosesAt) {
-		fields = append(fields, Field("closes_at", "must be after opens_at"))
+		fields = append(fields, Field("closes_at", "Phải sau thời điểm mở (opens_at)."))
 	}
 	if len(c.CriteriaSets) == 0 {
-		fields = append(fields, Field("criteria_sets", "at least one agency kind needs a criteria set"))
+		fields = append(fields, Field("criteria_sets", "Cần bộ tiêu chí cho ít nhất một khối đơn vị."))
 	}
 	for kind := range c.CriteriaSets {
 		if !kind.Valid() {
-			fields = append(fields, Field("criteria_sets/"+string(kind), "unknown agency kind"))
+			fields = append(fields, Field("criteria_sets/"+string(kind), "Không có khối đơn vị này."))
 		}
 	}
 	if fields != nil {
-		return Errorf(EINVALID, "The campaign is not valid.").WithFields(fields...)
+		return Errorf(EINVALID, "Thông tin kỳ đánh giá không hợp lệ.").WithFields(fields...)
 	}
 	return nil
 }
@@ -70,13 +70,13 @@ type RoundRequest struct {
 func (r *RoundRequest) Validate(now time.Time) error {
 	var fields []FieldError
 	if !r.OpensAt.Before(r.ClosesAt) {
-		fields = append(fields, Field("closes_at", "must be after opens_at"))
+		fields = append(fields, Field("closes_at", "Phải sau thời điểm mở (opens_at)."))
 	}
 	if !now.Before(r.ClosesAt) {
-		fields = append(fields, Field("closes_at", "must be in the future"))
+		fields = append(fields, Field("closes_at", "Phải ở tương lai."))
 	}
 	if r.Criteria != nil && len(r.Criteria) == 0 {
-		fields = append(fields, Field("criteria", "name at least one criterion, or leave it out for all self-scored ones"))
+		fields = append(fields, Field("criteria", "Hãy nêu ít nhất một tiêu chí, hoặc bỏ trống để mở mọi tiêu chí tự chấm."))
 	}
 	r.Note = NormalizeText(r.Note)
 	if hasNUL(r.Note) {
@@ -87,7 +87,7 @@ func (r *RoundRequest) Validate(now time.Time) error {
 		r.Criteria[i] = NormalizeText(c)
 	}
 	if fields != nil {
-		return Errorf(EINVALID, "The round is not valid.").WithFields(fields...)
+		return Errorf(EINVALID, "Thông tin đợt bổ sung không hợp lệ.").WithFields(fields...)
 	}
 	return nil
 }
@@ -113,14 +113,14 @@ func RoundCriteria(set *CriteriaSet, codes []string) ([]string, error) {
 		c = NormalizeText(c)
 		switch {
 		case !self[c]:
-			fields = append(fields, Field("criteria", c+" is not a self-scored criterion of "+set.Code))
+			fields = append(fields, Field("criteria", "%s không phải tiêu chí tự chấm của bộ tiêu chí %s.", c, set.Code))
 		case !seen[c]:
 			seen[c] = true
 			out = append(out, c)
 		}
 	}
 	if fields != nil {
-		return nil, Errorf(EINVALID, "The round names criteria that cannot be edited.").WithFields(fields...)
+		return nil, Errorf(EINVALID, "Đợt bổ sung nêu những tiêu chí không thể sửa.").WithFields(fields...)
 	}
 	return out, nil
 }

@@ -30,10 +30,10 @@ func ParseTime(s string, zone *time.Location) (time.Time, error) {
 		t, err = time.ParseInLocation(layout, s, zone)
 	}
 	if err != nil {
-		return time.Time{}, Errorf(EINVALID, "%q is not a full date-time such as 2026-11-25T17:00:00+07:00", s)
+		return time.Time{}, Errorf(EINVALID, "%q không phải ngày giờ đầy đủ, chẳng hạn 2026-11-25T17:00:00+07:00.", s)
 	}
 	if y := t.UTC().Year(); y < 1 || y > 9999 {
-		return time.Time{}, Errorf(EINVALID, "%q is outside the years 1 to 9999", s)
+		return time.Time{}, Errorf(EINVALID, "%q nằm ngoài khoảng từ năm 1 đến năm 9999.", s)
 	}
 	return t.UTC(), nil
 }

@@ -185,7 +185,7 @@ func ParseCriteriaSet(data []byte, isJSON bool) (*CriteriaSet, error) {
 	set := c.header(raw)
 	set.Criteria = c.criteria("criteria", raw.Criteria)
 	if c.fields != nil {
-		return nil, Errorf(EINVALID, "The criteria set has %d problem(s); nothing was stored.", len(c.fields)).WithFields(c.fields...)
+		return nil, Errorf(EINVALID, "Bộ tiêu chí có %d lỗi; chưa lưu gì.", len(c.fields)).WithFields(c.fields...)
 	}
 	set.BuildTree(set.Flatten())
 	return set, nil
@@ -201,12 +201,12 @@ func decodeSet(data []byte, isJSON bool) (*rawSet, error) {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&raw); err != nil {
-			return nil, Errorf(EBADREQUEST, "The criteria set is not valid JSON: %v.", err)
+			return nil, Errorf(EBADREQUEST, "Bộ tiêu chí không phải JSON hợp lệ: %v.", err)
 		} else if dec.More() {
-			return nil, Errorf(EBADREQUEST, "The criteria set is not valid JSON: unexpected data after the set.")
+			return nil, Errorf(EBADREQUEST, "Bộ tiêu chí không phải JSON hợp lệ: còn dữ liệu thừa sau bộ tiêu chí.")
 		}
 	} else if err := decodeYAML(data, &raw); err != nil {
-		return nil, Errorf(EBADREQUEST, "The criteria set is not valid YAML: %v.", err)
+		return nil, Errorf(EBADREQUEST, "Bộ tiêu chí không phải YAML hợp lệ: %v.", err)
 	}
 	return &raw, nil
 }
@@ -218,8 +218,11 @@ type setChecker struct {
 }
 
 func (c *setChecker) add(field, format string, args ...any) {
-	c.fields = append(c.fields, Field(field, fmt.Sprintf(format, args...)))
+	c.fields = append(c.fields, Field(field, format, args...))
 }
+
+// notPoints refuses points that ParsePoints cannot read.
+const notPoints = "%q không phải số điểm hợp lệ: dùng dấu chấm thập phân, tối đa hai chữ số thập phân, ví dụ 0.25."
 
 // text checks a text field: no NUL, within its limit.
 func (c *setChecker) text(field, s string, limit TextLimit) {
@@ -237,20 +240,20 @@ func (c *setChecker) header(raw *rawSet) *CriteriaSet {
 		AgencyKind: AgencyKind(strings.TrimSpace(raw.AgencyKind)),
 	}
 	if set.Code == "" {
-		c.add("code", "required")
+		c.add("code", "Bắt buộc.")
 	}
 	if set.Name == "" {
-		c.add("name", "required")
+		c.add("name", "Bắt buộc.")
 	}
 	if hasNUL(set.Code) {
 		c.add("code", noNUL)
 	}
 	c.text("name", set.Name, LimitName)
 	if !set.AgencyKind.Valid() {
-		c.add("agency_kind", `must be "department" or "district"`)
+		c.add("agency_kind", `Phải là "department" (sở, ban, ngành) hoặc "district" (UBND cấp huyện).`)
 	}
 	if len(raw.Criteria) == 0 {
-		c.add("criteria", "at least one criterion is required")
+		c.add("criteria", "Cần ít nhất một tiêu chí.")
 	}
 	return set
 }
@@ -260,7 +263,7 @@ func (c *setChecker) criteria(path string, rs []*rawCriterion) []*Criterion {
 	var out []*Criterion
 	for i, r := range rs {
 		if r == nil {
-			c.add(fmt.Sprintf("%s/%d", path, i), "empty criterion")
+			c.add(fmt.Sprintf("%s/%d", path, i), "Tiêu chí trống.")
 			continue
 		}
 		out = append(out, c.criterion(fmt.Sprintf("%s/%d", path, i), r))
@@ -280,17 +283,17 @@ func (c *setChecker) criterion(where string, r *rawCriterion) *Criterion {
 	switch {
 	case cr.Code == "":
 		at = where
-		c.add(at+"/code", "required")
+		c.add(at+"/code", "Bắt buộc.")
 	case hasNUL(cr.Code):
 		at = where
 		c.add(at+"/code", noNUL)
 	case c.seen[cr.Code]:
-		c.add(at+"/code", "duplicate code %s", cr.Code)
+		c.add(at+"/code", "Mã %s bị trùng.", cr.Code)
 	default:
 		c.seen[cr.Code] = true
 	}
 	if cr.Title == "" {
-		c.add(at+"/title", "required")
+		c.add(at+"/title", "Bắt buộc.")
 	}
 	c.text(at+"/title", cr.Title, LimitCriterion)
 	c.text(at+"/evidence", cr.Evidence, LimitGuidance)
@@ -300,7 +303,7 @@ func (c *setChecker) criterion(where string, r *rawCriterion) *Criterion {
 	if r.MaxPoints != nil {
 		p, err := ParsePoints(r.MaxPoints.text)
 		if err != nil {
-			c.add(at+"/max_points", "%v", err)
+			c.add(at+"/max_points", notPoints, r.MaxPoints.text)
 		} else {
 			given = &p
 		}
@@ -317,29 +320,29 @@ func (c *setChecker) criterion(where string, r *rawCriterion) *Criterion {
 func (c *setChecker) leaf(at string, cr *Criterion, r *rawCriterion, given *Points) {
 	switch {
 	case r.MaxPoints == nil:
-		c.add(at+"/max_points", "a leaf needs max_points")
+		c.add(at+"/max_points", "Tiêu chí lá cần điểm tối đa (max_points).")
 	case given != nil && *given <= 0:
-		c.add(at+"/max_points", "must be greater than 0")
+		c.add(at+"/max_points", "Phải lớn hơn 0.")
 	case given != nil:
 		cr.MaxPoints = *given
 	}
 	if !cr.Method.Valid() {
-		c.add(at+"/method", "a leaf needs a method: self, council, survey or system")
+		c.add(at+"/method", "Tiêu chí lá cần cách chấm (method): self, council, survey hoặc system.")
 	}
 	cr.Step = DefaultStep
 	if r.Step != nil {
 		p, err := ParsePoints(r.Step.text)
 		switch {
 		case err != nil:
-			c.add(at+"/step", "%v", err)
+			c.add(at+"/step", notPoints, r.Step.text)
 		case p <= 0:
-			c.add(at+"/step", "must be greater than 0")
+			c.add(at+"/step", "Phải lớn hơn 0.")
 		default:
 			cr.Step = p
 		}
 	}
 	if cr.MaxPoints > 0 && cr.MaxPoints%cr.Step != 0 {
-		c.add(at+"/max_points", "%s is not a multiple of the step %s", cr.MaxPoints, cr.Step)
+		c.add(at+"/max_points", "%s không phải bội số của bước điểm %s.", cr.MaxPoints, cr.Step)
 	}
 }
 
@@ -350,15 +353,15 @@ func (c *setChecker) group(at string, cr *Criterion, r *rawCriterion, given *Poi
 		cr.MaxPoints += ch.MaxPoints
 	}
 	if given != nil && *given != cr.MaxPoints {
-		c.add(at+"/max_points", "%s is not the sum of its children (%s)", *given, cr.MaxPoints)
+		c.add(at+"/max_points", "%s không bằng tổng điểm các tiêu chí con (%s).", *given, cr.MaxPoints)
 	}
 	if cr.Method != "" {
-		c.add(at+"/method", "only leaves have a method")
+		c.add(at+"/method", "Chỉ tiêu chí lá mới có cách chấm (method).")
 	}
 	if r.Step != nil {
-		c.add(at+"/step", "only leaves have a step")
+		c.add(at+"/step", "Chỉ tiêu chí lá mới có bước điểm (step).")
 	}
 	if cr.Exemptible {
-		c.add(at+"/exemptible", "only leaves are exemptible")
+		c.add(at+"/exemptible", "Chỉ tiêu chí lá mới có thể được miễn.")
 	}
 }

@@ -385,7 +385,7 @@ criteria:
 					t.Errorf("field %s has no message", f.Field)
 				}
 			}
-			if want := fmt.Sprintf("has %d problem(s)", len(tt.fields)); !strings.Contains(ErrorMessage(err), want) {
+			if want := fmt.Sprintf("có %d lỗi", len(tt.fields)); !strings.Contains(ErrorMessage(err), want) {
 				t.Errorf("message %q does not say %q", ErrorMessage(err), want)
 			}
 		})

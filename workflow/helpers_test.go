@@ -6,8 +6,12 @@ import (
 	"sort"
 	"testing"
 
+	"parindex/i18n"
 	"parindex/internal/testkit"
 )
+
+// say is a field error as a Vietnamese reader sees it.
+func say(f FieldError) string { return i18n.Sprintf(i18n.VI, f.Message, f.Args...) }
 
 // hcm is the province's zone, loaded once for every test.
 var hcm = testkit.Zone(DefaultZone)

@@ -78,18 +78,18 @@ func ParseOfficials(rows [][]string) ([]Official, error) {
 	for i, c := range officialColumns {
 		switch {
 		case len(cols[i]) == 0:
-			fields = append(fields, Field(rowField(headerRow, c.field), fmt.Sprintf("missing column %q", c.header)))
+			fields = append(fields, Field(rowField(headerRow, c.field), "Thiếu cột «%s».", c.header))
 		case len(cols[i]) > 1:
 			var letters []string
 			for _, idx := range cols[i] {
 				letters = append(letters, columnLetters(idx))
 			}
 			fields = append(fields, Field(rowField(headerRow, c.field),
-				fmt.Sprintf("column %q appears more than once (columns %s)", c.header, strings.Join(letters, ", "))))
+				"Cột «%s» xuất hiện nhiều lần (các cột %s).", c.header, strings.Join(letters, ", ")))
 		}
 	}
 	if fields != nil {
-		return nil, officialsError(fields, "The officials list must have the columns TT, Họ và tên, Chức vụ, Email, Quyền.")
+		return nil, Errorf(EINVALID, "Danh sách cán bộ phải có các cột TT, Họ và tên, Chức vụ, Email, Quyền.").WithFields(fields...)
 	}
 
 	var officials []Official
@@ -111,16 +111,16 @@ func ParseOfficials(rows [][]string) ([]Official, error) {
 		if role, ok := permissions[fold(permission)]; ok {
 			o.Role = role
 		} else if blank(permission) {
-			row = append(row, Field(rowField(o.Row, "permission"), `required: "Phê duyệt báo cáo" or "Cập nhật báo cáo"`))
+			row = append(row, Field(rowField(o.Row, "permission"), "Thiếu quyền: ghi «Phê duyệt báo cáo» hoặc «Cập nhật báo cáo»."))
 		} else {
 			row = append(row, Field(rowField(o.Row, "permission"),
-				fmt.Sprintf(`unknown permission %q: want "Phê duyệt báo cáo" or "Cập nhật báo cáo"`, NormalizeText(permission))))
+				"Không có quyền «%s»: ghi «Phê duyệt báo cáo» hoặc «Cập nhật báo cáo».", NormalizeText(permission)))
 		}
 		fields = append(fields, row...)
 		officials = append(officials, o)
 	}
 	if fields != nil {
-		return nil, officialsError(fields, "")
+		return nil, officialsError(fields)
 	}
 	return officials, nil
 }
@@ -140,11 +140,11 @@ func ValidateOfficials(officials []Official) error {
 		o.normalize()
 		fields = append(fields, o.problems(seen)...)
 		if o.Role != RoleApprover && o.Role != RoleUpdater {
-			fields = append(fields, Field(rowField(o.Row, "permission"), "must be approver or updater"))
+			fields = append(fields, Field(rowField(o.Row, "permission"), "Quyền phải là approver (phê duyệt) hoặc updater (cập nhật)."))
 		}
 	}
 	if fields != nil {
-		return officialsError(fields, "")
+		return officialsError(fields)
 	}
 	return nil
 }
@@ -161,7 +161,7 @@ func (o *Official) normalize() {
 func (o *Official) problems(seen map[string]int) []FieldError {
 	var fields []FieldError
 	if o.Name == "" {
-		fields = append(fields, Field(rowField(o.Row, "name"), "required"))
+		fields = append(fields, Field(rowField(o.Row, "name"), "Thiếu họ và tên."))
 	} else if hasNUL(o.Name) {
 		fields = append(fields, Field(rowField(o.Row, "name"), noNUL))
 	}
@@ -172,11 +172,11 @@ func (o *Official) problems(seen map[string]int) []FieldError {
 	fields = appendTooLong(fields, rowField(o.Row, "title"), o.Title, LimitTitle)
 	switch first, dup := seen[o.Email]; {
 	case o.Email == "":
-		fields = append(fields, Field(rowField(o.Row, "email"), "required"))
+		fields = append(fields, Field(rowField(o.Row, "email"), "Thiếu email."))
 	case !ValidEmail(o.Email):
-		fields = append(fields, Field(rowField(o.Row, "email"), fmt.Sprintf("%q is not an email address", o.Email)))
+		fields = append(fields, Field(rowField(o.Row, "email"), "«%s» không phải địa chỉ email.", o.Email))
 	case dup:
-		fields = append(fields, Field(rowField(o.Row, "email"), fmt.Sprintf("%s repeats row %d", o.Email, first)))
+		fields = append(fields, Field(rowField(o.Row, "email"), "%s trùng với dòng %d.", o.Email, first))
 	default:
 		seen[o.Email] = o.Row
 	}
@@ -184,16 +184,13 @@ func (o *Official) problems(seen map[string]int) []FieldError {
 }
 
 // officialsError is the EINVALID of a list, counting the rows at fault.
-func officialsError(fields []FieldError, message string) *Error {
-	if message == "" {
-		rows := map[string]bool{}
-		for _, f := range fields {
-			r, _, _ := strings.Cut(strings.TrimPrefix(f.Field, "rows/"), "/")
-			rows[r] = true
-		}
-		message = fmt.Sprintf("The officials list has problems in %d row(s); nothing was imported. Fix them and send the whole list again.", len(rows))
+func officialsError(fields []FieldError) *Error {
+	rows := map[string]bool{}
+	for _, f := range fields {
+		r, _, _ := strings.Cut(strings.TrimPrefix(f.Field, "rows/"), "/")
+		rows[r] = true
 	}
-	return Errorf(EINVALID, "%s", message).WithFields(fields...)
+	return Errorf(EINVALID, "Danh sách cán bộ có lỗi ở %d dòng; chưa nhập gì. Hãy sửa và gửi lại toàn bộ danh sách.", len(rows)).WithFields(fields...)
 }
 
 // findHeader returns the index of the header row and, for each of

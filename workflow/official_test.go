@@ -47,19 +47,19 @@ func TestParseOfficialsSamples(t *testing.T) {
 	wantFields(t, err, []string{"rows/2/email", "rows/3/name", "rows/4/permission", "rows/6/email"})
 	messages := map[string]string{}
 	for _, f := range ErrorFields(err) {
-		messages[f.Field] = f.Message
+		messages[f.Field] = say(f)
 	}
 	for field, want := range map[string]string{
-		"rows/2/email":      `"en.ht@example" is not an email address`,
-		"rows/3/name":       "required",
-		"rows/4/permission": `unknown permission "Quản trị hệ thống"`,
-		"rows/6/email":      "ha.dt@huyen.example.vn repeats row 5",
+		"rows/2/email":      "«en.ht@example» không phải địa chỉ email.",
+		"rows/3/name":       "Thiếu họ và tên.",
+		"rows/4/permission": "Không có quyền «Quản trị hệ thống»",
+		"rows/6/email":      "ha.dt@huyen.example.vn trùng với dòng 5.",
 	} {
 		if !strings.Contains(messages[field], want) {
 			t.Errorf("%s: message %q, want it to say %q", field, messages[field], want)
 		}
 	}
-	if msg := ErrorMessage(err); !strings.Contains(msg, "4 row(s)") {
+	if msg := ErrorMessage(err); !strings.Contains(msg, "lỗi ở 4 dòng") {
 		t.Errorf("message %q does not count the 4 bad rows", msg)
 	}
 }
@@ -152,11 +152,11 @@ func TestParseOfficials(t *testing.T) {
 
 func TestParseOfficialsMessages(t *testing.T) {
 	_, err := ParseOfficials([][]string{{"Họ và tên", "Chức vụ", "Email", "Quyền", "E-mail"}})
-	if f := ErrorFields(err); len(f) != 1 || f[0].Message != `column "Email" appears more than once (columns C, E)` {
+	if f := ErrorFields(err); len(f) != 1 || say(f[0]) != "Cột «Email» xuất hiện nhiều lần (các cột C, E)." {
 		t.Errorf("a column twice: %v", f)
 	}
 	_, err = ParseOfficials([][]string{{"Họ và tên", "Chức vụ", "Email"}})
-	if f := ErrorFields(err); len(f) != 1 || f[0].Message != `missing column "Quyền"` {
+	if f := ErrorFields(err); len(f) != 1 || say(f[0]) != "Thiếu cột «Quyền»." {
 		t.Errorf("a missing column: %v", f)
 	}
 	if msg := ErrorMessage(err); !strings.Contains(msg, "TT, Họ và tên, Chức vụ, Email, Quyền") {

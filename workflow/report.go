@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -102,15 +101,16 @@ func (r *Report) MissingForComplete() []FieldError {
 		if e.Method != MethodSelf || e.Exempt {
 			continue
 		}
-		var miss []string
-		if e.SelfScore == nil {
-			miss = append(miss, "a self score")
-		}
-		if e.Evidence == 0 && strings.TrimSpace(e.Explanation) == "" {
-			miss = append(miss, "evidence or an explanation")
-		}
-		if miss != nil {
-			fields = append(fields, Field("entries/"+e.Code, "needs "+strings.Join(miss, " and ")))
+		noScore := e.SelfScore == nil
+		noSupport := e.Evidence == 0 && strings.TrimSpace(e.Explanation) == ""
+		field := "entries/" + e.Code
+		switch {
+		case noScore && noSupport:
+			fields = append(fields, Field(field, "Cần điểm tự chấm và tài liệu kiểm chứng hoặc giải trình."))
+		case noScore:
+			fields = append(fields, Field(field, "Cần điểm tự chấm."))
+		case noSupport:
+			fields = append(fields, Field(field, "Cần tài liệu kiểm chứng hoặc giải trình."))
 		}
 	}
 	return fields
@@ -127,27 +127,27 @@ func (r *Report) CheckEntry(set *CriteriaSet, code string, value EntryValue, ifM
 		}
 	})
 	if leaf == nil {
-		return Errorf(ENOTFOUND, "Criterion %s is not in this report's criteria set.", code)
+		return Errorf(ENOTFOUND, "Tiêu chí %s không có trong bộ tiêu chí của báo cáo này.", code)
 	}
 	if ifMatch != nil && *ifMatch != r.Version {
-		return Errorf(EPRECONDITION, "The report is at version %d, not %d: reload it.", r.Version, *ifMatch)
+		return Errorf(EPRECONDITION, "Báo cáo đang ở phiên bản %d, không phải %d: hãy tải lại.", r.Version, *ifMatch)
 	}
 	if err := r.CheckWindow(now); err != nil {
 		return err
 	}
 	if r.State != StateDraft {
-		return Errorf(ECONFLICT, "Entries can only change while the report is in draft; it is %s.", r.State)
+		return Errorf(ECONFLICT, "Chỉ sửa được điểm khi báo cáo đang nhập liệu; báo cáo hiện %s.", r.State)
 	}
 	field := "entries/" + code
 	switch {
 	case !leaf.IsLeaf():
-		return Errorf(EINVALID, "Criterion %s is not a leaf; score its sub-criteria.", code).WithFields(Field(field, "not a leaf"))
+		return Errorf(EINVALID, "Tiêu chí %s có tiêu chí con; hãy chấm điểm các tiêu chí con.", code).WithFields(Field(field, "Không phải tiêu chí lá."))
 	case leaf.Method != MethodSelf:
-		return Errorf(EINVALID, "Criterion %s is scored by %s, not by the agency.", code, leaf.Method).WithFields(Field(field, "not self-scored"))
+		return Errorf(EINVALID, "Tiêu chí %s do %s chấm, không do đơn vị tự chấm.", code, leaf.Method).WithFields(Field(field, "Không phải tiêu chí tự chấm."))
 	case contains(r.Exemptions, code):
-		return Errorf(EINVALID, "Criterion %s is exempt for this report.", code).WithFields(Field(field, "exempt"))
+		return Errorf(EINVALID, "Tiêu chí %s được miễn đối với báo cáo này.", code).WithFields(Field(field, "Được miễn."))
 	case !r.Editable(leaf):
-		return Errorf(EINVALID, "Criterion %s is not editable in round %d.", code, r.Round).WithFields(Field(field, "not editable in this round"))
+		return Errorf(EINVALID, "Tiêu chí %s không được sửa trong đợt %d.", code, r.Round).WithFields(Field(field, "Không được sửa trong đợt này."))
 	}
 	if value.Invalid != nil {
 		return value.Invalid
@@ -155,18 +155,18 @@ func (r *Report) CheckEntry(set *CriteriaSet, code string, value EntryValue, ifM
 	if s := value.SelfScore; s != nil {
 		switch {
 		case *s < 0 || *s > leaf.MaxPoints:
-			return Errorf(EINVALID, "The score %s is outside 0..%s.", *s, leaf.MaxPoints).
-				WithFields(Field(field+"/self_score", fmt.Sprintf("must be between 0 and %s", leaf.MaxPoints)))
+			return Errorf(EINVALID, "Điểm %s nằm ngoài khoảng 0..%s.", *s, leaf.MaxPoints).
+				WithFields(Field(field+"/self_score", "Phải từ 0 đến %s.", leaf.MaxPoints))
 		case *s%leaf.Step != 0:
-			return Errorf(EINVALID, "The score %s is not a multiple of %s.", *s, leaf.Step).
-				WithFields(Field(field+"/self_score", fmt.Sprintf("must move in steps of %s", leaf.Step)))
+			return Errorf(EINVALID, "Điểm %s không phải bội số của %s.", *s, leaf.Step).
+				WithFields(Field(field+"/self_score", "Điểm phải tăng theo bước %s.", leaf.Step))
 		}
 	}
 	if err := LimitExplanation.Check(field+"/explanation", value.Explanation); err != nil {
 		return err
 	}
 	if hasNUL(value.Explanation) {
-		return Errorf(EINVALID, "The explanation holds a NUL character.").WithFields(Field(field+"/explanation", noNUL))
+		return Errorf(EINVALID, "Phần giải trình chứa ký tự NUL.").WithFields(Field(field+"/explanation", noNUL))
 	}
 	return nil
 }
@@ -174,13 +174,13 @@ func (r *Report) CheckEntry(set *CriteriaSet, code string, value EntryValue, ifM
 // CheckWindow answers 423 when the report is locked or its window is not open.
 func (r *Report) CheckWindow(now time.Time) error {
 	if r.State == StateLocked {
-		return Errorf(ELOCKED, "The report is locked.")
+		return Errorf(ELOCKED, "Báo cáo đã khóa.")
 	}
 	if now.Before(r.OpensAt) {
-		return Errorf(ELOCKED, "The window opens at %s.", r.OpensAt.Format(time.RFC3339))
+		return Errorf(ELOCKED, "Thời hạn nhập liệu bắt đầu lúc %s.", r.OpensAt.Format(time.RFC3339))
 	}
 	if !now.Before(r.ClosesAt) {
-		return Errorf(ELOCKED, "The window closed at %s.", r.ClosesAt.Format(time.RFC3339))
+		return Errorf(ELOCKED, "Thời hạn nhập liệu đã kết thúc lúc %s.", r.ClosesAt.Format(time.RFC3339))
 	}
 	return nil
 }
@@ -211,30 +211,29 @@ func (r *Report) CheckExemptions(set *CriteriaSet, codes []string, reason string
 		c = NormalizeText(c)
 		switch {
 		case !exemptible[c]:
-			fields = append(fields, Field("codes", c+" is not an exemptible criterion of this report"))
+			fields = append(fields, Field("codes", "%s không phải tiêu chí được phép miễn của báo cáo này.", c))
 		case !seen[c]:
 			seen[c] = true
 			out = append(out, c)
 		}
 	}
 	reason = NormalizeText(reason)
-	var reasonField *FieldError
+	var reasonErr *Error
 	switch {
 	case reason == "":
-		reasonField = &FieldError{Field: "reason", Message: reasonRequired}
+		reasonErr = Errorf(EINVALID, reasonRequired).WithFields(Field("reason", reasonRequired))
 	case hasNUL(reason):
-		reasonField = &FieldError{Field: "reason", Message: noNUL}
+		reasonErr = Errorf(EINVALID, "Lý do chứa ký tự NUL.").WithFields(Field("reason", noNUL))
 	case LimitReason.Over(reason):
-		f := LimitReason.Field("reason")
-		reasonField = &f
+		reasonErr = LimitReason.Check("reason", reason).(*Error)
 	}
 	switch {
-	case fields != nil && reasonField != nil:
-		return nil, "", Errorf(EINVALID, "Only exemptible criteria can be exempted.").WithFields(append(fields, *reasonField)...)
+	case fields != nil && reasonErr != nil:
+		return nil, "", Errorf(EINVALID, "Chỉ miễn được những tiêu chí được phép miễn.").WithFields(append(fields, reasonErr.Fields...)...)
 	case fields != nil:
-		return nil, "", Errorf(EINVALID, "Only exemptible criteria can be exempted.").WithFields(fields...)
-	case reasonField != nil:
-		return nil, "", Errorf(EINVALID, "%s", reasonField.Message).WithFields(*reasonField)
+		return nil, "", Errorf(EINVALID, "Chỉ miễn được những tiêu chí được phép miễn.").WithFields(fields...)
+	case reasonErr != nil:
+		return nil, "", reasonErr
 	}
 	sort.Strings(out)
 	return out, reason, nil

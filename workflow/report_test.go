@@ -148,8 +148,8 @@ func TestMissingForComplete(t *testing.T) {
 		{
 			name: "nothing entered",
 			missing: map[string]string{
-				"entries/1.1": "self score and evidence or an explanation", "entries/1.2": "self score and evidence or an explanation",
-				"entries/1.4": "self score and evidence or an explanation", "entries/2.1": "self score and evidence or an explanation",
+				"entries/1.1": "Cần điểm tự chấm và tài liệu kiểm chứng hoặc giải trình.", "entries/1.2": "Cần điểm tự chấm và tài liệu kiểm chứng hoặc giải trình.",
+				"entries/1.4": "Cần điểm tự chấm và tài liệu kiểm chứng hoặc giải trình.", "entries/2.1": "Cần điểm tự chấm và tài liệu kiểm chứng hoặc giải trình.",
 			},
 		},
 		{
@@ -160,7 +160,7 @@ func TestMissingForComplete(t *testing.T) {
 				"1.4": {Evidence: 2},
 				"2.1": {SelfScore: pts("1"), Explanation: "ok"},
 			},
-			missing: map[string]string{"entries/1.4": "a self score"},
+			missing: map[string]string{"entries/1.4": "Cần điểm tự chấm."},
 		},
 		{
 			name:   "exempt leaf and non-self leaves are not asked for",
@@ -179,7 +179,7 @@ func TestMissingForComplete(t *testing.T) {
 				"1.4": {Explanation: "đã có giải trình"},
 				"2.1": {SelfScore: pts("0.5"), Explanation: "ok"},
 			},
-			missing: map[string]string{"entries/1.1": "evidence or an explanation", "entries/1.4": "a self score"},
+			missing: map[string]string{"entries/1.1": "Cần tài liệu kiểm chứng hoặc giải trình.", "entries/1.4": "Cần điểm tự chấm."},
 		},
 		{
 			name: "a score of 0 is a score",

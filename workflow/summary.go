@@ -28,7 +28,7 @@ func ParseSignaturePolicy(name string, trustConfigured bool) (SignaturePolicy, e
 		}
 		return PolicyReport, nil
 	}
-	return "", Errorf(EINVALID, "signature policy %q: want require-trusted or report", name)
+	return "", Errorf(EINVALID, "Chính sách chữ ký %q không hợp lệ: dùng require-trusted hoặc report.", name)
 }
 
 // SignedSummary is what the workflow needs to know of a report's latest
@@ -78,12 +78,12 @@ func (ss SignedSummary) CheckForSign(version int64, rules SummaryRules) error {
 	}
 	switch {
 	case ss.Matches == nil && len(ss.ExportChanges) > 0:
-		return summaryRefusal(fmt.Sprintf("Nội dung bảng tổng hợp «%s» đã bị thay đổi sau khi xuất (%s): chỉ được ký số, không được sửa. Hãy xuất lại summary.pdf, ký số và tải lên.",
-			ss.Filename, changeWords(notSigning(ss.ExportChanges))))
+		return summaryRefusal("Nội dung bảng tổng hợp «%s» đã bị thay đổi sau khi xuất (%s): chỉ được ký số, không được sửa. Hãy xuất lại summary.pdf, ký số và tải lên.",
+			ss.Filename, changeWords(notSigning(ss.ExportChanges)))
 	case ss.Matches == nil:
-		return summaryRefusal(fmt.Sprintf("Tệp «%s» không phải bảng tổng hợp xuất từ báo cáo này: hãy xuất summary.pdf, ký số đúng tệp đó và tải lên.", ss.Filename))
+		return summaryRefusal("Tệp «%s» không phải bảng tổng hợp xuất từ báo cáo này: hãy xuất summary.pdf, ký số đúng tệp đó và tải lên.", ss.Filename)
 	case *ss.Matches != version:
-		return summaryRefusal(fmt.Sprintf("Bảng tổng hợp «%s» đã cũ: đó là bản xuất của phiên bản %d, báo cáo nay ở phiên bản %d. Hãy xuất lại, ký số và tải lên.", ss.Filename, *ss.Matches, version))
+		return summaryRefusal("Bảng tổng hợp «%s» đã cũ: đó là bản xuất của phiên bản %d, báo cáo nay ở phiên bản %d. Hãy xuất lại, ký số và tải lên.", ss.Filename, *ss.Matches, version)
 	}
 	return ss.checkSigner(rules)
 }
@@ -97,7 +97,7 @@ func (ss SignedSummary) CheckForSubmit(contentDigest string, rules SummaryRules)
 		return err
 	}
 	if ss.Matches == nil || ss.Digest == "" || ss.Digest != contentDigest {
-		return summaryRefusal(fmt.Sprintf("Nội dung báo cáo không còn khớp với bảng tổng hợp đã ký «%s»: hãy trả lại, xuất lại bảng tổng hợp và ký số lại.", ss.Filename))
+		return summaryRefusal("Nội dung báo cáo không còn khớp với bảng tổng hợp đã ký «%s»: hãy trả lại, xuất lại bảng tổng hợp và ký số lại.", ss.Filename)
 	}
 	return ss.checkSigner(rules)
 }
@@ -107,11 +107,11 @@ func (ss SignedSummary) checkFile() error {
 	case ss.ID == 0:
 		return summaryRefusal("Chưa có bảng tổng hợp có chữ ký số: hãy xuất summary.pdf, ký số và tải lên trước.")
 	case !ss.Present:
-		return summaryRefusal(fmt.Sprintf("Tệp «%s» không có chữ ký số.", ss.Filename))
+		return summaryRefusal("Tệp «%s» không có chữ ký số.", ss.Filename)
 	case !ss.Valid:
-		return summaryRefusal(fmt.Sprintf("Chữ ký số của tệp «%s» không hợp lệ: tệp đã bị thay đổi sau khi ký.", ss.Filename))
+		return summaryRefusal("Chữ ký số của tệp «%s» không hợp lệ: tệp đã bị thay đổi sau khi ký.", ss.Filename)
 	case !ss.CoversFile && !onlyValidation(ss.ModifiedAfterSigning):
-		return summaryRefusal(fmt.Sprintf("Chữ ký số của tệp «%s» không bao trùm toàn bộ tệp: tệp đã bị sửa sau khi ký (%s).", ss.Filename, changeWords(ss.ModifiedAfterSigning)))
+		return summaryRefusal("Chữ ký số của tệp «%s» không bao trùm toàn bộ tệp: tệp đã bị sửa sau khi ký (%s).", ss.Filename, changeWords(ss.ModifiedAfterSigning))
 	}
 	return nil
 }
@@ -119,7 +119,7 @@ func (ss SignedSummary) checkFile() error {
 // checkSigner applies the policy and the agency's registered signers.
 func (ss SignedSummary) checkSigner(rules SummaryRules) error {
 	if rules.Policy == PolicyRequireTrusted && !ss.Trusted {
-		return summaryRefusal(fmt.Sprintf("Chữ ký của %s không được chấp nhận: %s.", ss.signerWords(), untrustedWords(ss.Untrusted)))
+		return untrustedRefusal(ss.signerWords(), ss.Untrusted)
 	}
 	if len(rules.Signers) == 0 {
 		return nil
@@ -132,7 +132,7 @@ func (ss SignedSummary) checkSigner(rules SummaryRules) error {
 			return nil
 		}
 	}
-	return summaryRefusal(fmt.Sprintf("Bảng tổng hợp được ký bởi %s, không phải người ký đã đăng ký của đơn vị: đề nghị ký bằng chứng thư số đã đăng ký với Sở Nội vụ.", ss.signerWords()))
+	return summaryRefusal("Bảng tổng hợp được ký bởi %s, không phải người ký đã đăng ký của đơn vị: đề nghị ký bằng chứng thư số đã đăng ký với Sở Nội vụ.", ss.signerWords())
 }
 
 // organizationMatches compares a registered organisation with the subject's
@@ -147,19 +147,44 @@ func organizationMatches(registered, subject string) bool {
 	return false
 }
 
-func (ss SignedSummary) signerWords() string {
-	name := ss.Signer
-	if name == "" {
-		name = "người ký không rõ tên"
+// signerWords names the signer in a refusal: «name» (organisation), the
+// organisation alone when the name is unknown, or a phrase the catalogue
+// translates when both are.
+func (ss SignedSummary) signerWords() any {
+	switch {
+	case ss.Signer != "" && ss.Organization != "":
+		return fmt.Sprintf("«%s» (%s)", ss.Signer, ss.Organization)
+	case ss.Signer != "":
+		return fmt.Sprintf("«%s»", ss.Signer)
+	case ss.Organization != "":
+		return fmt.Sprintf("«%s»", ss.Organization)
 	}
-	if ss.Organization != "" {
-		return fmt.Sprintf("«%s» (%s)", name, ss.Organization)
-	}
-	return fmt.Sprintf("«%s»", name)
+	return unnamedSigner
 }
 
-func summaryRefusal(msg string) error {
-	return Errorf(EINVALID, "%s", msg).WithFields(FieldError{Field: "signed_summary", Message: msg})
+// Phrase is a word or phrase passed as a message's argument; the catalogue
+// (package i18n) names it in the reader's language. Phrases are a list of
+// them, written joined by commas.
+type (
+	Phrase  string
+	Phrases []Phrase
+)
+
+// String writes the phrases as the codes they are, for logs.
+func (p Phrases) String() string {
+	out := make([]string, len(p))
+	for i, w := range p {
+		out[i] = string(w)
+	}
+	return strings.Join(out, ", ")
+}
+
+const unnamedSigner Phrase = "unnamed-signer"
+
+// summaryRefusal is a refusal of the signed summary: the same sentence as
+// the problem's detail and on the field signed_summary.
+func summaryRefusal(format string, args ...any) error {
+	return Errorf(EINVALID, format, args...).WithFields(Field("signed_summary", format, args...))
 }
 
 // onlyValidation reports whether what follows a signature is validation
@@ -188,49 +213,37 @@ func notSigning(changes []string) []string {
 	return out
 }
 
-// changeWords names kinds of change (signature.Change*) in Vietnamese.
-func changeWords(changes []string) string {
-	words := map[string]string{
-		"content":     "nội dung trang",
-		"pages":       "trang",
-		"annotations": "chú thích",
-		"form":        "trường chữ ký",
-		"validation":  "dữ liệu xác thực",
-		"metadata":    "thông tin mô tả",
-		"structure":   "cấu trúc tệp",
+// changeWords names kinds of change (signature.Change*): the catalogue
+// (package i18n) has a word for each.
+func changeWords(changes []string) Phrases {
+	if len(changes) == 0 {
+		return Phrases{"unknown-change"}
 	}
-	var out []string
-	for _, c := range changes {
-		if w, ok := words[c]; ok {
-			out = append(out, w)
-		} else {
-			out = append(out, c)
-		}
+	out := make(Phrases, len(changes))
+	for i, c := range changes {
+		out[i] = Phrase(c)
 	}
-	if len(out) == 0 {
-		return "không rõ phần nào"
-	}
-	return strings.Join(out, ", ")
+	return out
 }
 
-// untrustedWords says in Vietnamese why a signer is not trusted
-// (signature.Trust* codes).
-func untrustedWords(code string) string {
+// untrustedRefusal says why the signer is not trusted, by the code of
+// signature's verdict.
+func untrustedRefusal(signer any, code string) error {
 	switch code {
 	case "no_roots":
-		return "máy chủ chưa được cấu hình chứng thư gốc tin cậy nào"
+		return summaryRefusal("Chữ ký của %s không được chấp nhận: máy chủ chưa được cấu hình chứng thư gốc tin cậy nào.", signer)
 	case "not_chained":
-		return "chứng thư số không do tổ chức chứng thực tin cậy cấp"
+		return summaryRefusal("Chữ ký của %s không được chấp nhận: chứng thư số không do tổ chức chứng thực tin cậy cấp.", signer)
 	case "expired":
-		return "chứng thư số không còn hiệu lực tại thời điểm ký"
+		return summaryRefusal("Chữ ký của %s không được chấp nhận: chứng thư số không còn hiệu lực tại thời điểm ký.", signer)
 	case "key_usage":
-		return "chứng thư số không dùng để ký số"
+		return summaryRefusal("Chữ ký của %s không được chấp nhận: chứng thư số không dùng để ký số.", signer)
 	case "revoked":
-		return "chứng thư số đã bị thu hồi"
+		return summaryRefusal("Chữ ký của %s không được chấp nhận: chứng thư số đã bị thu hồi.", signer)
 	case "future_time":
-		return "thời điểm ký ghi trong chữ ký ở tương lai"
+		return summaryRefusal("Chữ ký của %s không được chấp nhận: thời điểm ký ghi trong chữ ký ở tương lai.", signer)
 	case "not_verified":
-		return "chữ ký không kiểm tra được"
+		return summaryRefusal("Chữ ký của %s không được chấp nhận: chữ ký không kiểm tra được.", signer)
 	}
-	return "chứng thư số không được tin cậy"
+	return summaryRefusal("Chữ ký của %s không được chấp nhận: chứng thư số không được tin cậy.", signer)
 }

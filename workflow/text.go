@@ -21,7 +21,7 @@ func NormalizeText(s string) string {
 func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
 
 // noNUL is the message of a field refused by hasNUL.
-const noNUL = "must not contain the NUL character (U+0000)"
+const noNUL = "Không được chứa ký tự NUL (U+0000)."
 
 // appendNUL adds a field error when the text holds a NUL, which PostgreSQL
 // cannot store in text.

@@ -130,14 +130,14 @@ func (t Transition) CheckFields(present []string) error {
 		if slices.Contains(t.Accepts, f) {
 			continue
 		}
-		var takers []string
+		var takers Phrases
 		for _, other := range Transitions {
 			if slices.Contains(other.Accepts, f) {
-				takers = append(takers, string(other.Event))
+				takers = append(takers, Phrase(other.Event))
 			}
 		}
-		msg := fmt.Sprintf("Trường %s chỉ dùng cho %s.", f, strings.Join(takers, ", "))
-		return Errorf(EINVALID, "%s", msg).WithFields(FieldError{Field: f, Message: msg})
+		const onlyFor = "Trường %s chỉ dùng cho thao tác %s."
+		return Errorf(EINVALID, onlyFor, f, takers).WithFields(Field(f, onlyFor, f, takers))
 	}
 	return nil
 }
@@ -182,8 +182,8 @@ func LookupTransition(ev Event) (Transition, bool) {
 func CheckEvent(ev Event) (Transition, error) {
 	t, ok := LookupTransition(ev)
 	if !ok {
-		return t, Errorf(EINVALID, "Unknown event %q.", ev).
-			WithFields(Field("event", "must be one of "+strings.Join(Events(), ", ")))
+		return t, Errorf(EINVALID, "Không có thao tác %q.", ev).
+			WithFields(Field("event", "Phải là một trong: %s.", strings.Join(Events(), ", ")))
 	}
 	return t, nil
 }
@@ -226,7 +226,7 @@ func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision,
 		return Decision{}, CanFire(u, t.Event, r.AgencyID)
 	}
 	if req.IfMatch != nil && *req.IfMatch != r.Version {
-		return Decision{}, Errorf(EPRECONDITION, "The report is at version %d, not %d: reload it.", r.Version, *req.IfMatch)
+		return Decision{}, Errorf(EPRECONDITION, "Báo cáo đang ở phiên bản %d, không phải %d: hãy tải lại.", r.Version, *req.IfMatch)
 	}
 	if t.NeedsWindow {
 		if err := r.CheckWindow(now); err != nil {
@@ -235,22 +235,22 @@ func Decide(r *Report, u *User, req TransitionRequest, now time.Time) (Decision,
 	}
 	f := newFSM(r.State)
 	if !f.Can(string(t.Event)) {
-		return Decision{}, Errorf(ECONFLICT, "A report in %s cannot %s.", r.State, t.Event)
+		return Decision{}, Errorf(ECONFLICT, "Báo cáo %s thì không thể %s.", r.State, t.Event)
 	}
 	to := r.LockedFrom
 	if !t.Restores {
 		if err := f.Event(context.Background(), string(t.Event)); err != nil {
-			return Decision{}, Errorf(EINTERNAL, "state machine: %v", err)
+			return Decision{}, Errorf(EINTERNAL, "Lỗi máy trạng thái: %v.", err)
 		}
 		to = State(f.Current())
 	} else if !lockable(to) {
-		return Decision{}, Errorf(ECONFLICT, "The report has no state to return to (locked from %q).", to)
+		return Decision{}, Errorf(ECONFLICT, "Báo cáo không có trạng thái để trở lại (khóa từ %q).", to)
 	}
 	if t.NeedsReason && NormalizeText(req.Reason) == "" {
-		return Decision{}, Errorf(EINVALID, "A reason is required to %s.", t.Event).WithFields(Field("reason", "required"))
+		return Decision{}, Errorf(EINVALID, "Cần nêu lý do để %s.", t.Event).WithFields(Field("reason", "Bắt buộc."))
 	}
 	if hasNUL(req.Reason) {
-		return Decision{}, Errorf(EINVALID, "The reason holds a NUL character.").WithFields(Field("reason", noNUL))
+		return Decision{}, Errorf(EINVALID, "Lý do chứa ký tự NUL.").WithFields(Field("reason", noNUL))
 	}
 	if err := LimitReason.Check("reason", NormalizeText(req.Reason)); err != nil {
 		return Decision{}, err

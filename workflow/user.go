@@ -64,26 +64,26 @@ func (u *User) Validate() error {
 	fields = appendTooLong(fields, "name", u.Name, LimitName)
 	fields = appendTooLong(fields, "title", u.Title, LimitTitle)
 	if u.Email == "" {
-		fields = append(fields, Field("email", "required"))
+		fields = append(fields, Field("email", "Bắt buộc."))
 	} else if !ValidEmail(u.Email) {
-		fields = append(fields, Field("email", "not an email address"))
+		fields = append(fields, Field("email", "Không phải địa chỉ email."))
 	}
 	if u.Name == "" {
-		fields = append(fields, Field("name", "required"))
+		fields = append(fields, Field("name", "Bắt buộc."))
 	}
 	for i, g := range u.Grants {
 		field := fmt.Sprintf("grants/%d", i)
 		switch {
 		case !g.Role.Valid():
-			fields = append(fields, Field(field+"/role", "must be admin, council, updater or approver"))
+			fields = append(fields, Field(field+"/role", "Phải là admin, council, updater hoặc approver."))
 		case g.Role.AgencyScoped() && g.AgencyID == nil:
-			fields = append(fields, Field(field+"/agency_id", "required for "+string(g.Role)))
+			fields = append(fields, Field(field+"/agency_id", "Vai trò %s cần nêu đơn vị.", g.Role))
 		case !g.Role.AgencyScoped() && g.AgencyID != nil:
-			fields = append(fields, Field(field+"/agency_id", "not allowed for "+string(g.Role)))
+			fields = append(fields, Field(field+"/agency_id", "Vai trò %s không gắn với đơn vị nào.", g.Role))
 		}
 	}
 	if fields != nil {
-		return Errorf(EINVALID, "The user is not valid.").WithFields(fields...)
+		return Errorf(EINVALID, "Thông tin người dùng không hợp lệ.").WithFields(fields...)
 	}
 	return nil
 }
@@ -143,7 +143,7 @@ const tokenPrefix = "pxt_"
 func NewToken() (token, hash string, err error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
-		return "", "", Errorf(EINTERNAL, "cannot read random bytes: %v", err)
+		return "", "", Errorf(EINTERNAL, "Không đọc được số ngẫu nhiên: %v.", err)
 	}
 	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
 	return token, HashToken(token), nil

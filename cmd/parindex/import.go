@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"parindex/sheet"
 	"parindex/store"
@@ -56,7 +55,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	defer file.Close()
 	rows, err := sheet.Read(file, importMaxFile, path, "")
 	if err != nil {
-		return cliError(err)
+		return m.cliError(err)
 	}
 	officials, err := workflow.ParseOfficials(rows)
 	if err != nil {
@@ -70,7 +69,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	defer s.Close()
 	a, err := s.AgencyByCode(ctx, *agency)
 	if err != nil {
-		return cliError(err)
+		return m.cliError(err)
 	}
 	// Imported at the server: the audit row has no actor.
 	res, err := s.ImportOfficials(ctx, nil, a.ID, officials, store.Meta{})
@@ -82,28 +81,15 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 }
 
 // badRows prints each row problem of an invalid list on standard error and
-// returns the list's message; any other error is returned as cliError.
+// returns the list's message, in the command line's language; any other
+// error is returned as cliError.
 func (m *Main) badRows(err error) error {
 	fields := workflow.ErrorFields(err)
 	if workflow.ErrorCode(err) != workflow.EINVALID || len(fields) == 0 {
-		return cliError(err)
+		return m.cliError(err)
 	}
 	for _, fe := range fields {
-		where := fe.Field
-		if rest, ok := strings.CutPrefix(fe.Field, "rows/"); ok {
-			row, field, _ := strings.Cut(rest, "/")
-			where = "row " + row + ", " + field
-		}
-		fmt.Fprintf(m.Stderr, "%s: %s\n", where, fe.Message)
+		fmt.Fprintf(m.Stderr, "%s: %s\n", m.rowWhere(fe.Field), m.say(fe.Message, fe.Args...))
 	}
-	return errors.New(workflow.ErrorMessage(err))
-}
-
-// cliError is a domain error's message for people; an internal error keeps
-// its detail, as the operator running the command is the one to read it.
-func cliError(err error) error {
-	if code := workflow.ErrorCode(err); code != workflow.EINTERNAL && code != "" {
-		return errors.New(workflow.ErrorMessage(err))
-	}
-	return err
+	return m.cliError(err)
 }

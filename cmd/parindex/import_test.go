@@ -63,24 +63,43 @@ func TestImportOfficials(t *testing.T) {
 			t.Fatalf("XLSX import printed %q", out)
 		}
 
-		// The bad list: every bad row on its own line, an error, nothing stored.
+		// The bad list: every bad row on its own line, an error, nothing
+		// stored; in Vietnamese, or in English under an English locale.
 		users := storetest.Count(t, s, `SELECT COUNT(*) FROM users`)
-		m, stdout, stderr := newMain(nil, nil)
-		err := m.Run(context.Background(), []string{"import", "officials", "--agency", "STP", "--db", db, bad})
-		if err == nil || !strings.Contains(err.Error(), "4 row(s)") {
-			t.Fatalf("bad list: error %v, want one counting 4 rows", err)
-		}
-		if stdout.String() != "" {
-			t.Errorf("bad list printed %q on standard output", stdout)
-		}
-		lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
-		want := []string{"row 2, email: ", "row 3, name: required", "row 4, permission: unknown permission", "row 6, email: ha.dt@huyen.example.vn repeats row 5"}
-		if len(lines) != len(want) {
-			t.Fatalf("bad list printed on standard error:\n%s", stderr)
-		}
-		for i, w := range want {
-			if !strings.HasPrefix(lines[i], w) {
-				t.Errorf("line %d is %q, want it to start with %q", i+1, lines[i], w)
+		for _, tc := range []struct {
+			env   map[string]string
+			count string
+			want  []string
+		}{
+			{nil, "lỗi ở 4 dòng", []string{
+				"dòng 2, cột Email: «en.ht@example» không phải địa chỉ email.",
+				"dòng 3, cột Họ và tên: Thiếu họ và tên.",
+				"dòng 4, cột Quyền: Không có quyền «Quản trị hệ thống»",
+				"dòng 6, cột Email: ha.dt@huyen.example.vn trùng với dòng 5.",
+			}},
+			{map[string]string{"LANG": "en_US.UTF-8"}, "4 row(s)", []string{
+				"row 2, email: «en.ht@example» is not an email address.",
+				"row 3, name: The name is missing.",
+				"row 4, permission: Unknown permission «Quản trị hệ thống»",
+				"row 6, email: ha.dt@huyen.example.vn repeats row 5.",
+			}},
+		} {
+			m, stdout, stderr := newMain(nil, tc.env)
+			err := m.Run(context.Background(), []string{"import", "officials", "--agency", "STP", "--db", db, bad})
+			if err == nil || !strings.Contains(err.Error(), tc.count) {
+				t.Fatalf("bad list %v: error %v, want one counting 4 rows (%q)", tc.env, err, tc.count)
+			}
+			if stdout.String() != "" {
+				t.Errorf("bad list printed %q on standard output", stdout)
+			}
+			lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+			if len(lines) != len(tc.want) {
+				t.Fatalf("bad list printed on standard error:\n%s", stderr)
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(lines[i], w) {
+					t.Errorf("line %d is %q, want it to start with %q", i+1, lines[i], w)
+				}
 			}
 		}
 		if n := storetest.Count(t, s, `SELECT COUNT(*) FROM users`); n != users {
@@ -99,9 +118,9 @@ func TestImportOfficials(t *testing.T) {
 			{[]string{"import", "officials", "--db", db, good}, "--agency is required"},
 			{[]string{"import", "officials", "--agency", "STP", "--db", db}, "name one file"},
 			{[]string{"import", "officials", "--agency", "STP", "--db", db, good, bad}, "name one file"},
-			{[]string{"import", "officials", "--agency", "NOPE", "--db", db, good}, `No agency has the code "NOPE"`},
+			{[]string{"import", "officials", "--agency", "NOPE", "--db", db, good}, `Không có đơn vị nào mang mã "NOPE"`},
 			{[]string{"import", "officials", "--agency", "STP", "--db", db, filepath.Join(dir, "missing.csv")}, "missing.csv"},
-			{[]string{"import", "officials", "--agency", "STP", "--db", db, ole}, "Excel 97-2003"},
+			{[]string{"import", "officials", "--agency", "STP", "--db", db, ole}, "Excel 97-2003 (.xls) cũ"},
 			{[]string{"import", "officials", "--agency", "STP", "--db", unmigrated, good}, "run parindex migrate up"},
 			{[]string{"import", "officials", "--agnecy", "STP", good}, "flag provided but not defined"},
 		} {

@@ -83,8 +83,10 @@ Run "parindex COMMAND --help" for a command's flags.
 `
 
 // Run runs one command. serve returns once it is listening; the caller waits
-// and then calls Close.
-func (m *Main) Run(ctx context.Context, args []string) error {
+// and then calls Close. A domain error comes back as its message in the
+// command line's language (cliError).
+func (m *Main) Run(ctx context.Context, args []string) (err error) {
+	defer func() { err = m.cliError(err) }()
 	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, usage)
 		return flag.ErrHelp

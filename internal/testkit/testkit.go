@@ -2,8 +2,10 @@
 // goroutines write while a test reads it, an HTTP client for a test server
 // that fails the test with the answer's body, multipart bodies, the sample
 // input files of the repository's testdata folder, and waiting with a
-// deadline. It imports nothing of parindex, so any package's tests may use
-// it; store/storetest builds databases and fixtures on top of it.
+// deadline, and a TestMain that fails on messages missing from the
+// catalogue. It imports nothing of parindex but package i18n (which imports
+// nothing of parindex), so any package's tests may use it; store/storetest
+// builds databases and fixtures on top of it.
 package testkit
 
 import (

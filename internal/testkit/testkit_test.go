@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"parindex/i18n"
 )
 
 // TestSample: the shared samples are found from any package, those of the
@@ -122,5 +124,22 @@ func TestMemDir(t *testing.T) {
 	if _, err := os.Stat(stale); err == nil {
 		os.RemoveAll(stale)
 		t.Errorf("the stale %s was not swept", stale)
+	}
+}
+
+// TestCheckMessages: a run whose messages all have a text keeps its exit
+// code; one that formatted a key with none fails, naming it.
+func TestCheckMessages(t *testing.T) {
+	var out strings.Builder
+	if code := checkMessages(&out, 0, nil); code != 0 || out.Len() != 0 {
+		t.Errorf("nothing missing: code %d, output %q", code, out.String())
+	}
+	if code := checkMessages(&out, 3, nil); code != 3 {
+		t.Errorf("a failed run with nothing missing: code %d, want 3", code)
+	}
+	key := "testkit: a key no catalogue holds %d"
+	i18n.Sprintf(i18n.VI, key, 1)
+	if code := checkMessages(&out, 0, i18n.Missing()); code != 1 || !strings.Contains(out.String(), fmt.Sprintf("%q", key)) {
+		t.Errorf("a missing key: code %d, output %q", code, out.String())
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/language"
+
+	"parindex/i18n"
 	"parindex/internal/testkit"
 	"parindex/store"
 	"parindex/workflow"
@@ -245,10 +248,22 @@ func Count(t testing.TB, s *store.Store, query string, args ...any) int {
 }
 
 // WantCode fails the test unless err carries the domain error code (use ""
-// for no error).
+// for no error). It renders the error's message and field messages in both
+// languages as an answer would, so that a test binary whose TestMain is
+// testkit.MainCheckingMessages fails on a text the catalogue lacks.
 func WantCode(t testing.TB, err error, code string) {
 	t.Helper()
 	if got := workflow.ErrorCode(err); got != code {
 		t.Fatalf("got error %v (code %q), want code %q", err, got, code)
+	}
+	if err == nil {
+		return
+	}
+	for _, lang := range []language.Tag{i18n.VI, i18n.EN} {
+		format, args := workflow.ErrorFormat(err)
+		i18n.Sprintf(lang, format, args...)
+		for _, f := range workflow.ErrorFields(err) {
+			i18n.Sprintf(lang, f.Message, f.Args...)
+		}
 	}
 }
