@@ -216,22 +216,3 @@ func Missing() []string {
 	sort.Strings(out)
 	return out
 }
-
-// Text is the text registered under key in lang, for a text without
-// arguments (a title); a key with no text is returned as it is and
-// remembered (Missing).
-func Text(lang language.Tag, key string) string {
-	mu.RLock()
-	p, ok := pairs[key]
-	mu.RUnlock()
-	switch {
-	case !ok:
-		mu.Lock()
-		missing[key] = true
-		mu.Unlock()
-		return key
-	case lang == EN:
-		return p.EN
-	}
-	return p.VI
-}
