@@ -138,7 +138,10 @@ func Terms(lang language.Tag, args []any) []any {
 	for i, a := range args {
 		v := reflect.ValueOf(a)
 		var text string
+		d, isDecimal := a.(decimal)
 		switch {
+		case isDecimal:
+			text = Decimal(lang, d.DecimalText())
 		case !v.IsValid() || v.Type().Name() == "" || v.Type().PkgPath() == "":
 			continue
 		case v.Kind() == reflect.String:
@@ -170,6 +173,35 @@ func Terms(lang language.Tag, args []any) []any {
 		return args
 	}
 	return out
+}
+
+// decimal is a value written as a decimal number ("1234.5"), such as
+// workflow.Points: a message shows it the way its language writes numbers.
+type decimal interface{ DecimalText() string }
+
+// Decimal writes a decimal number ("-1234.5") the way lang does: in
+// Vietnamese with a decimal comma and dots between thousands ("-1.234,5").
+func Decimal(lang language.Tag, s string) string {
+	if lang == EN {
+		return s
+	}
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteByte(',')
+		b.WriteString(frac)
+	}
+	return sign + b.String()
 }
 
 // Term is a domain value as lang names it ("approver" → "lãnh đạo duyệt").

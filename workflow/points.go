@@ -68,6 +68,10 @@ func (p Points) String() string {
 	return strings.TrimSuffix(s, ".")
 }
 
+// DecimalText is p as a decimal number ("0.75"), which a message in
+// Vietnamese writes "0,75" (package i18n).
+func (p Points) DecimalText() string { return p.String() }
+
 // MarshalJSON writes p as a JSON number.
 func (p Points) MarshalJSON() ([]byte, error) { return []byte(p.String()), nil }
 
