@@ -130,9 +130,13 @@ func columnKind(declared string) string {
 func (s *Store) primaryKey(ctx context.Context, table string) ([]string, error) {
 	query := map[string]string{
 		SQLite: `SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`,
-		Postgres: `SELECT k.column_name FROM information_schema.table_constraints c
-			JOIN information_schema.key_column_usage k ON k.constraint_schema = c.constraint_schema AND k.constraint_name = c.constraint_name
-			WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = current_schema() AND c.table_name = $1 ORDER BY k.ordinal_position`,
+		// pg_index rather than information_schema's key views, which
+		// take a third of a second a table.
+		Postgres: `SELECT a.attname FROM pg_index i
+			JOIN pg_class c ON c.oid = i.indrelid
+			JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+			WHERE i.indisprimary AND c.relname = $1 AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+			ORDER BY array_position(i.indkey::int2[], a.attnum)`,
 	}[s.dialect]
 	var key []string
 	err := s.db.SelectContext(ctx, &key, query, table)
