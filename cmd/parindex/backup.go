@@ -179,9 +179,30 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	for _, c := range man.Rows {
 		rows += c.Rows
 	}
-	fmt.Fprintf(m.Stdout, "Đã sao lưu vào %s: cơ sở dữ liệu %s (lược đồ %d, %d dòng, %d byte) và %d tệp chứng cứ (%d byte) trong %s.\n",
-		*to, man.Dialect, man.SchemaVersion, rows, dbFile.Size, len(man.Files)-1, size, time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(m.Stdout, "Đã sao lưu vào %s: cơ sở dữ liệu %s (lược đồ %d, %d dòng, %s) và %d tệp chứng cứ (%s) trong %s.\n",
+		*to, man.Dialect, man.SchemaVersion, rows, humanBytes(dbFile.Size), len(man.Files)-1, humanBytes(size), time.Since(started).Round(time.Millisecond))
 	return nil
+}
+
+// provinceTime writes an instant as the province reads it: 03/12/2026 15:09 (+07:00).
+func provinceTime(t time.Time) string {
+	if loc, err := time.LoadLocation(workflow.DefaultZone); err == nil {
+		t = t.In(loc)
+	}
+	return t.Format("02/01/2006 15:04 (-07:00)")
+}
+
+// humanBytes writes a size as a Vietnamese reader reads it: "2,4 GB".
+func humanBytes(n int64) string {
+	for _, u := range []struct {
+		size int64
+		name string
+	}{{1 << 30, "GB"}, {1 << 20, "MB"}, {1 << 10, "kB"}} {
+		if n >= u.size {
+			return strings.Replace(fmt.Sprintf("%.1f %s", float64(n)/float64(u.size), u.name), ".", ",", 1)
+		}
+	}
+	return fmt.Sprintf("%d byte", n)
 }
 
 // snapshotFacts reads the schema version, the row counts and the blobs
@@ -375,7 +396,7 @@ func (m *Main) runRestore(ctx context.Context, args []string) error {
 		return &exitError{1, fmt.Errorf("bản sao lưu %s bị hỏng: %d tệp không khớp manifest; không khôi phục gì", *from, len(problems))}
 	}
 
-	target, err := store.Open(ctx, *db, m.Clock)
+	target, err := openTarget(ctx, *db, m)
 	if err != nil {
 		return err
 	}
@@ -443,8 +464,20 @@ func (m *Main) runRestore(ctx context.Context, args []string) error {
 		rows += c.Rows
 	}
 	fmt.Fprintf(m.Stdout, "Đã khôi phục bản sao lưu ngày %s (%s, lược đồ %d): %d dòng trong %d bảng, %d tệp chứng cứ.\n",
-		man.CreatedAt.Format(time.RFC3339), man.Dialect, man.SchemaVersion, rows, len(counts), stored)
+		provinceTime(man.CreatedAt), man.Dialect, man.SchemaVersion, rows, len(counts), stored)
 	return m.verifyAndReport(ctx, target, b)
+}
+
+// openTarget opens the database a restore or copy writes, creating an
+// SQLite file's directory (0700) when it does not exist yet.
+func openTarget(ctx context.Context, db string, m *Main) (*store.Store, error) {
+	if path, ok := strings.CutPrefix(db, "sqlite:"); ok && !strings.HasPrefix(path, "file:") {
+		path, _, _ = strings.Cut(path, "?")
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	return store.Open(ctx, db, m.Clock)
 }
 
 // restoreBlob stores one blob of the backup as an upload would be: spooled

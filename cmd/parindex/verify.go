@@ -58,8 +58,8 @@ func (m *Main) verifyAndReport(ctx context.Context, s *store.Store, b *evidence.
 		}
 		return &exitError{1, fmt.Errorf("kiểm tra thấy %d vấn đề (xem danh sách)", len(res.problems))}
 	}
-	fmt.Fprintf(m.Stdout, "Không có lỗi: %d báo cáo với %d dòng lịch sử liền mạch, %d tệp chứng cứ và %d bảng tổng hợp đã ký khớp với %d tệp (%d byte).\n",
-		res.reports, res.history, res.evidence, res.summaries, res.blobs, res.bytes)
+	fmt.Fprintf(m.Stdout, "Không có lỗi: %d báo cáo với %d dòng lịch sử liền mạch, %d tệp chứng cứ và %d bảng tổng hợp đã ký khớp với %d tệp (%s).\n",
+		res.reports, res.history, res.evidence, res.summaries, res.blobs, humanBytes(res.bytes))
 	return nil
 }
 
@@ -214,7 +214,7 @@ func (m *Main) runCopy(ctx context.Context, args []string) error {
 		return err
 	}
 	defer src.Close()
-	dst, err := store.Open(ctx, *to, m.Clock)
+	dst, err := openTarget(ctx, *to, m)
 	if err != nil {
 		return err
 	}
