@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"parindex/evidence"
 	"parindex/internal/testkit"
@@ -65,8 +69,48 @@ func (bs *blobStore) path(sha string) string {
 	return filepath.Join(bs.dir, "sha256", sha[:2], sha)
 }
 
-// filledWorld is a world with a row in every table and real blobs.
+// fakeS3 serves S3 in-process (gofakes3) with the named buckets, and
+// returns each bucket's URL.
+func fakeS3(t *testing.T, buckets ...string) map[string]string {
+	t.Helper()
+	t.Setenv("AWS_ACCESS_KEY_ID", "parindex")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "parindex-secret")
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	mem := s3mem.New()
+	srv := httptest.NewServer(gofakes3.New(mem).Server())
+	t.Cleanup(srv.Close)
+	urls := map[string]string{}
+	for _, name := range buckets {
+		if err := mem.CreateBucket(name); err != nil {
+			t.Fatal(err)
+		}
+		urls[name] = "s3://" + name + "?endpoint=" + srv.URL + "&region=us-east-1&use_path_style=true"
+	}
+	return urls
+}
+
+// openBlobStore opens the store at url.
+func openBlobStore(t *testing.T, url string) *blobStore {
+	t.Helper()
+	b, err := evidence.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return &blobStore{url: url, bucket: b}
+}
+
+// filledWorld is a world with a row in every table and real blobs in a new
+// file:// store.
 func filledWorld(t *testing.T, dialect string) (*storetest.World, string, *blobStore) {
+	t.Helper()
+	return filledWorldIn(t, dialect, newBlobStore(t))
+}
+
+// filledWorldIn is filledWorld with its blobs in bs.
+func filledWorldIn(t *testing.T, dialect string, bs *blobStore) (*storetest.World, string, *blobStore) {
 	t.Helper()
 	clock := storetest.NewClock(time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC))
 	url := storetest.URL(t, dialect)
@@ -75,7 +119,6 @@ func filledWorld(t *testing.T, dialect string) (*storetest.World, string, *blobS
 		t.Fatal(err)
 	}
 	w := storetest.NewWorld(t, s, clock)
-	bs := newBlobStore(t)
 	w.FillEveryTable(t, bs.blob)
 	return w, url, bs
 }
@@ -260,6 +303,26 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestBackupRestoreS3: the same round trip with the evidence in S3, backed up
+// from one bucket and restored into another; a bucket that already holds
+// the backup's files is refused.
+func TestBackupRestoreS3(t *testing.T) {
+	urls := fakeS3(t, "evidence", "restored")
+	w, dbURL, bs := filledWorldIn(t, store.SQLite, openBlobStore(t, urls["evidence"]))
+	dir := filepath.Join(t.TempDir(), "b")
+	mustRun(t, nil, nil, "backup", "--to", dir, "--db", dbURL, "--blob-url", bs.url)
+	db2 := storetest.URL(t, store.SQLite)
+	out := mustRun(t, nil, nil, "restore", "--from", dir, "--db", db2, "--blob-url", urls["restored"])
+	if !strings.Contains(out, "Không có lỗi") || !strings.Contains(out, "4 tệp chứng cứ.") {
+		t.Errorf("restore said %q", out)
+	}
+	storetest.SameRows(t, w.Store, storetest.OpenURL(t, db2, nil))
+	_, err := run(t, nil, nil, "restore", "--from", dir, "--db", storetest.URL(t, store.SQLite), "--blob-url", urls["evidence"])
+	if err == nil || !strings.Contains(err.Error(), "đã có tệp") {
+		t.Errorf("restore into a bucket holding the files: %v", err)
+	}
 }
 
 // TestVerifyFindsDamage: verify passes a sound store, then lists a damaged
