@@ -184,3 +184,35 @@ func TestBackupSnapshotWhileWriting(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyOverMigrationSeeds: rows a migration writes itself (reference data,
+// such as agency kinds) do not make a database "not empty"; the copy
+// replaces them with the source's. Any other row still does.
+func TestCopyOverMigrationSeeds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		w := newWorld(t, dialect)
+		dst := storetest.Open(t, dialect, w.Clock)
+		restore := store.SetMigrationSeeds(map[string][]string{"agencies": {fmt.Sprint(w.Dept.ID)}})
+		defer restore()
+		seed := dst.DB().Rebind(`INSERT INTO agencies (id, code, name, kind, created_at) VALUES (?, ?, 'Dữ liệu gốc', 'department', '2026-01-01T00:00:00.000000Z')`)
+		if _, err := dst.DB().Exec(seed, w.Dept.ID, "SEED"); err != nil {
+			t.Fatal(err)
+		}
+		if full, err := dst.NotEmpty(ctx); err != nil || len(full) > 0 {
+			t.Fatalf("a database holding only the migrations' rows: not empty %v (%v)", full, err)
+		}
+		if _, err := dst.DB().Exec(seed, w.Dept.ID+1000, "OTHER"); err != nil {
+			t.Fatal(err)
+		}
+		if full, err := dst.NotEmpty(ctx); err != nil || !slices.Equal(full, []string{"agencies (2)"}) {
+			t.Fatalf("a database with one more row: not empty %v (%v)", full, err)
+		}
+		if _, err := dst.DB().Exec(dst.DB().Rebind(`DELETE FROM agencies WHERE code = 'OTHER'`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Copy(ctx, w.Store, dst); err != nil {
+			t.Fatal(err)
+		}
+		storetest.SameRows(t, w.Store, dst)
+	})
+}

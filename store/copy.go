@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -226,18 +229,105 @@ func (s *Store) RowCounts(ctx context.Context) ([]RowCount, error) {
 }
 
 // NotEmpty lists the tables that hold rows ("agencies (19)"); none means the
-// database is empty (a database without the schema is empty too).
+// database is empty (a database without the schema is empty too). Rows a
+// migration itself writes (reference data) do not count, as long as the
+// table holds exactly the keys a freshly migrated database has.
 func (s *Store) NotEmpty(ctx context.Context) ([]string, error) {
 	counts, err := s.RowCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
+	seeds, err := migrationSeeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := s.Tables(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
-	for _, c := range counts {
-		if c.Rows > 0 {
-			out = append(out, fmt.Sprintf("%s (%d)", c.Table, c.Rows))
+	for i, c := range counts {
+		if c.Rows == 0 {
+			continue
+		}
+		if seed, ok := seeds[c.Table]; ok {
+			keys, err := s.keys(ctx, tables[i])
+			if err != nil {
+				return nil, err
+			}
+			if slices.Equal(keys, seed) {
+				continue
+			}
+		}
+		out = append(out, fmt.Sprintf("%s (%d)", c.Table, c.Rows))
+	}
+	return out, nil
+}
+
+// keys lists the primary keys of a table's rows, each as one string, sorted.
+func (s *Store) keys(ctx context.Context, t Table) ([]string, error) {
+	var at []int
+	for i, c := range t.Columns {
+		if slices.Contains(t.Key, c.Name) {
+			at = append(at, i)
 		}
 	}
+	var out []string
+	err := s.Dump(ctx, t, func(row []any) error {
+		key := make([]any, len(at))
+		for j, i := range at {
+			key[j] = row[i]
+		}
+		out = append(out, fmt.Sprint(key...))
+		return nil
+	})
+	slices.Sort(out)
+	return out, err
+}
+
+var seeded struct {
+	sync.Mutex
+	keys map[string][]string
+}
+
+// migrationSeeds is, per table, the keys of the rows the migrations write
+// themselves, learnt once from a fresh SQLite database migrated in a
+// temporary directory (the dialects' migrations keep matching numbers and
+// data).
+func migrationSeeds(ctx context.Context) (map[string][]string, error) {
+	seeded.Lock()
+	defer seeded.Unlock()
+	if seeded.keys != nil {
+		return seeded.keys, nil
+	}
+	dir, err := os.MkdirTemp("", "parindex-seeds-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	fresh, err := Open(ctx, "sqlite:"+filepath.Join(dir, "fresh.db"), nil)
+	if err != nil {
+		return nil, err
+	}
+	defer fresh.Close()
+	if _, err := fresh.MigrateUp(ctx); err != nil {
+		return nil, err
+	}
+	tables, err := fresh.Tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, t := range tables {
+		keys, err := fresh.keys(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if len(keys) > 0 {
+			out[t.Name] = keys
+		}
+	}
+	seeded.keys = out
 	return out, nil
 }
 
@@ -265,6 +355,10 @@ func Copy(ctx context.Context, from, to *Store) ([]RowCount, error) {
 	} else if len(full) > 0 {
 		return nil, fmt.Errorf("the target database is not empty: %s", strings.Join(full, ", "))
 	}
+	seeds, err := migrationSeeds(ctx)
+	if err != nil {
+		return nil, err
+	}
 	src, err := from.Tables(ctx)
 	if err != nil {
 		return nil, err
@@ -284,6 +378,16 @@ func Copy(ctx context.Context, from, to *Store) ([]RowCount, error) {
 	defer rtx.Rollback()
 	var counts []RowCount
 	err = to.withTx(ctx, func(wtx *sqlx.Tx) error {
+		// What the target holds is the migrations' own reference data
+		// (NotEmpty said so); the source's copy of it replaces it.
+		for i := len(dst) - 1; i >= 0; i-- {
+			if _, seeded := seeds[dst[i].Name]; !seeded {
+				continue
+			}
+			if _, err := wtx.ExecContext(ctx, `DELETE FROM `+quoteIdent(dst[i].Name)); err != nil {
+				return fmt.Errorf("clear table %s: %w", dst[i].Name, err)
+			}
+		}
 		for _, t := range dst {
 			n, err := copyTable(ctx, rtx, wtx, t, to.dialect)
 			if err != nil {
