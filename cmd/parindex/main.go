@@ -34,7 +34,7 @@ func main() {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "parindex:", err)
 		}
-		os.Exit(2)
+		os.Exit(exitCode(err))
 	}
 	if m.Serving() {
 		<-ctx.Done()
@@ -75,6 +75,10 @@ Usage:
   parindex migrate up|down|status [--db URL]
   parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--expires-in 720h | --no-expiry] [--db URL]
   parindex import officials --agency CODE [--db URL] FILE
+  parindex backup --to DIR [--db URL] [--blob-url URL]
+  parindex restore --from DIR --db URL [--blob-url URL]
+  parindex verify [--db URL] [--blob-url URL]
+  parindex copy --from sqlite:PATH --to postgres://... [--blob-url URL]
 
 --db takes sqlite:PATH (default sqlite:parindex.db) or a postgres:// URL
 (e.g. postgres://user@127.0.0.1:5432/parindex?sslmode=disable). Every flag
@@ -103,6 +107,14 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 		return m.runTokenIssue(ctx, args[2:])
 	case "import":
 		return m.runImport(ctx, args[1:])
+	case "backup":
+		return m.runBackup(ctx, args[1:])
+	case "restore":
+		return m.runRestore(ctx, args[1:])
+	case "verify":
+		return m.runVerify(ctx, args[1:])
+	case "copy":
+		return m.runCopy(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
