@@ -61,6 +61,9 @@ type Main struct {
 	listener  net.Listener
 	done      chan error
 	profile   func() error // ends the CPU profile, if one runs
+	// ioGrace is the time any body may take beyond its size at
+	// --min-throughput; 0 is defaultIOGrace (tests shorten it).
+	ioGrace time.Duration
 }
 
 // NewMain returns a program wired to the real world.

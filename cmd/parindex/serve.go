@@ -27,7 +27,7 @@ type serveConfig struct {
 	province, baseURL, cpuProfile                     string
 	zone                                              *time.Location
 	trustedProxies, metricsAllow                      []string
-	maxBody, maxUpload                                int64
+	maxBody, maxUpload, minThroughput                 int64
 	tokenTTL, demoCloses, pdfTimeout                  time.Duration
 	migrate, demo, schedule                           bool
 	reminders                                         []time.Duration
@@ -50,6 +50,7 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	dataDir := f.str("data-dir", "parindex-data", "directory for evidence files (file:// storage) and upload spooling")
 	blobURL := f.str("blob-url", "", "evidence storage: file:///DIR or s3://BUCKET?endpoint=...&region=...&use_path_style=true; empty is DATA-DIR/blobs")
 	maxUpload := f.integer("max-upload", 50<<20, "largest accepted evidence file in bytes")
+	minThroughput := f.integer("min-throughput", defaultMinThroughput, "slowest accepted upload or download in bytes per second: a body may take a minute plus its size at this rate")
 	trustRoots := f.str("trust-roots", "", "directory of PEM CA roots (*.pem, *.crt) that digital signatures must chain to, and revocation lists (*.crl)")
 	sigPolicy := f.str("signature-policy", "", "require-trusted (sign refuses a summary whose signer does not chain to --trust-roots) or report (accepted, reported); default require-trusted when --trust-roots is set, else report")
 	pdfTimeout := f.duration("pdf-timeout", signature.DefaultTimeout, "longest one PDF signature check may take; a file that needs more is refused as too complex")
@@ -78,6 +79,9 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	if *tokenTTL <= 0 {
 		return nil, fmt.Errorf("--token-ttl %s: want a positive duration such as 2160h (a token without expiry is only issued explicitly)", *tokenTTL)
 	}
+	if *minThroughput <= 0 {
+		return nil, fmt.Errorf("--min-throughput %d: want a positive number of bytes per second such as 65536", *minThroughput)
+	}
 	if *blobURL == "" {
 		abs, err := filepath.Abs(filepath.Join(*dataDir, "blobs"))
 		if err != nil {
@@ -89,7 +93,7 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 		addr: *addr, db: *db, dataDir: *dataDir, blobURL: *blobURL, trustRoots: *trustRoots, sigPolicy: *sigPolicy,
 		province: *province, baseURL: *baseURL, cpuProfile: *cpuProfile, zone: loc,
 		trustedProxies: splitList(*proxies), metricsAllow: splitList(*metricsAllow),
-		maxBody: *maxBody, maxUpload: *maxUpload, tokenTTL: *tokenTTL, demoCloses: *demoCloses, pdfTimeout: *pdfTimeout,
+		maxBody: *maxBody, maxUpload: *maxUpload, minThroughput: *minThroughput, tokenTTL: *tokenTTL, demoCloses: *demoCloses, pdfTimeout: *pdfTimeout,
 		migrate: *migrate, demo: *demo, schedule: *schedule, reminders: offsets,
 		smtp: notify.Config{Host: *smtpHost, Port: int(*smtpPort), Username: *smtpUser, Password: *smtpPassword, TLS: *smtpTLS, From: *smtpFrom},
 	}, nil
@@ -211,11 +215,15 @@ func (m *Main) listen(c *serveConfig, trust *signature.Trust, met *metrics.Metri
 	if m.listener, err = net.Listen("tcp", c.addr); err != nil {
 		return err
 	}
+	grace := m.ioGrace
+	if grace == 0 {
+		grace = defaultIOGrace
+	}
 	m.server = &http.Server{
-		Handler:           h,
+		Handler:           throughputFloor(h, c.minThroughput, grace),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		ReadTimeout:       grace, // moved on per request as the body arrives
+		WriteTimeout:      grace, // moved on per request as the answer goes out
 		IdleTimeout:       120 * time.Second,
 	}
 	m.done = make(chan error, 1)
