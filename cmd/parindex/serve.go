@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +32,8 @@ type serveConfig struct {
 	maxBody, maxUpload, minThroughput                 int64
 	tokenTTL, demoCloses, pdfTimeout                  time.Duration
 	migrate, demo, schedule                           bool
+	logLevel                                          zerolog.Level
+	logText                                           bool
 	reminders                                         []time.Duration
 	smtp                                              notify.Config
 }
@@ -64,6 +68,8 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	smtpPassword := f.str("smtp-password", "", "SMTP password (prefer the environment variable)")
 	smtpTLS := f.str("smtp-tls", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay)")
 	smtpFrom := f.str("smtp-from", "Sở Nội vụ <cchc@localhost>", "sender address")
+	logLevel := f.str("log-level", "info", "least severe log entries written: debug, info, warn or error")
+	logFormat := f.str("log-format", "json", "json (one object a line, for a log collector) or text (plain lines, for a person)")
 	cpuProfile := f.str("cpuprofile", "", "write a CPU profile of the whole run to this file at shutdown (for profiling)")
 	if err := f.Parse(args); err != nil {
 		return nil, err
@@ -78,6 +84,13 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	}
 	if *tokenTTL <= 0 {
 		return nil, fmt.Errorf("--token-ttl %s: want a positive duration such as 2160h (a token without expiry is only issued explicitly)", *tokenTTL)
+	}
+	level, err := zerolog.ParseLevel(*logLevel)
+	if err != nil || !slices.Contains([]zerolog.Level{zerolog.DebugLevel, zerolog.InfoLevel, zerolog.WarnLevel, zerolog.ErrorLevel}, level) || *logLevel == "" {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	if *logFormat != "json" && *logFormat != "text" {
+		return nil, fmt.Errorf("--log-format %q: want json or text", *logFormat)
 	}
 	if *minThroughput <= 0 {
 		return nil, fmt.Errorf("--min-throughput %d: want a positive number of bytes per second such as 65536", *minThroughput)
@@ -95,6 +108,7 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 		trustedProxies: splitList(*proxies), metricsAllow: splitList(*metricsAllow),
 		maxBody: *maxBody, maxUpload: *maxUpload, minThroughput: *minThroughput, tokenTTL: *tokenTTL, demoCloses: *demoCloses, pdfTimeout: *pdfTimeout,
 		migrate: *migrate, demo: *demo, schedule: *schedule, reminders: offsets,
+		logLevel: level, logText: *logFormat == "text",
 		smtp: notify.Config{Host: *smtpHost, Port: int(*smtpPort), Username: *smtpUser, Password: *smtpPassword, TLS: *smtpTLS, From: *smtpFrom},
 	}, nil
 }
@@ -118,7 +132,7 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 			return err
 		}
 	}
-	log := m.logger()
+	log := m.serveLogger(c)
 	if err := m.openDatabase(ctx, c, log); err != nil {
 		return err
 	}
@@ -229,5 +243,47 @@ func (m *Main) listen(c *serveConfig, trust *signature.Trust, met *metrics.Metri
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(m.listener) }()
 	log.Info().Str("addr", m.listener.Addr().String()).Str("zone", c.zone.String()).Msg("serving")
+	m.printListening(c)
 	return nil
+}
+
+// serveLogger writes JSON lines (m.logger) or, with --log-format text, plain
+// lines without colour, for a terminal or the journal; entries below
+// --log-level are dropped.
+func (m *Main) serveLogger(c *serveConfig) zerolog.Logger {
+	if !c.logText {
+		return m.logger().Level(c.logLevel)
+	}
+	w := zerolog.ConsoleWriter{Out: m.Stderr, NoColor: true, TimeFormat: time.RFC3339}
+	return zerolog.New(w).With().Timestamp().Logger().Level(c.logLevel)
+}
+
+// printListening tells the person who started the service, in one plain line
+// on standard output, where it answers and on which database; with --demo,
+// how to log in with the tokens printed above it.
+func (m *Main) printListening(c *serveConfig) {
+	url := m.URL()
+	if host, port, err := net.SplitHostPort(m.listener.Addr().String()); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			url = "http://localhost:" + port
+		}
+	}
+	line := fmt.Sprintf("parindex đang phục vụ tại %s (%s)", url, describeDB(m.store.Dialect(), c.db))
+	if c.demo {
+		line += fmt.Sprintf("; đăng nhập bằng một mã ở trên, ví dụ: curl -H \"Authorization: Bearer $ADMIN\" %s/api/v1/me", url)
+	}
+	fmt.Fprintln(m.Stdout, line)
+}
+
+// describeDB names the database without its credentials: "SQLite
+// parindex.db", "PostgreSQL 127.0.0.1:5432/parindex", or just "PostgreSQL"
+// for a key=value connection string.
+func describeDB(dialect, db string) string {
+	if dialect == store.SQLite {
+		return "SQLite " + strings.TrimPrefix(db, "sqlite:")
+	}
+	if u, err := neturl.Parse(db); err == nil && u.Host != "" {
+		return "PostgreSQL " + u.Host + u.Path
+	}
+	return "PostgreSQL"
 }
