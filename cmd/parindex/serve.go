@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	neturl "net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,7 +31,7 @@ type serveConfig struct {
 	zone                                              *time.Location
 	trustedProxies, metricsAllow                      []string
 	maxBody, maxUpload, minThroughput                 int64
-	tokenTTL, demoCloses, pdfTimeout                  time.Duration
+	tokenTTL, demoCloses, pdfTimeout, shutdownDelay   time.Duration
 	migrate, demo, schedule                           bool
 	logLevel                                          zerolog.Level
 	logText                                           bool
@@ -68,6 +69,7 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	smtpPassword := f.str("smtp-password", "", "SMTP password (prefer the environment variable)")
 	smtpTLS := f.str("smtp-tls", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay)")
 	smtpFrom := f.str("smtp-from", "Sở Nội vụ <cchc@localhost>", "sender address")
+	shutdownDelay := f.duration("shutdown-delay", 5*time.Second, "after SIGTERM, how long /readyz answers 503 while every request is still served, so that a load balancer stops sending new ones; then the listener closes and requests in flight finish")
 	logLevel := f.str("log-level", "info", "least severe log entries written: debug, info, warn or error")
 	logFormat := f.str("log-format", "json", "json (one object a line, for a log collector) or text (plain lines, for a person)")
 	cpuProfile := f.str("cpuprofile", "", "write a CPU profile of the whole run to this file at shutdown (for profiling)")
@@ -92,6 +94,9 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	if *logFormat != "json" && *logFormat != "text" {
 		return nil, fmt.Errorf("--log-format %q: want json or text", *logFormat)
 	}
+	if *shutdownDelay < 0 {
+		return nil, fmt.Errorf("--shutdown-delay %s: want zero or a positive duration such as 5s", *shutdownDelay)
+	}
 	if *minThroughput <= 0 {
 		return nil, fmt.Errorf("--min-throughput %d: want a positive number of bytes per second such as 65536", *minThroughput)
 	}
@@ -106,7 +111,7 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 		addr: *addr, db: *db, dataDir: *dataDir, blobURL: *blobURL, trustRoots: *trustRoots, sigPolicy: *sigPolicy,
 		province: *province, baseURL: *baseURL, cpuProfile: *cpuProfile, zone: loc,
 		trustedProxies: splitList(*proxies), metricsAllow: splitList(*metricsAllow),
-		maxBody: *maxBody, maxUpload: *maxUpload, minThroughput: *minThroughput, tokenTTL: *tokenTTL, demoCloses: *demoCloses, pdfTimeout: *pdfTimeout,
+		maxBody: *maxBody, maxUpload: *maxUpload, minThroughput: *minThroughput, tokenTTL: *tokenTTL, demoCloses: *demoCloses, pdfTimeout: *pdfTimeout, shutdownDelay: *shutdownDelay,
 		migrate: *migrate, demo: *demo, schedule: *schedule, reminders: offsets,
 		logLevel: level, logText: *logFormat == "text",
 		smtp: notify.Config{Host: *smtpHost, Port: int(*smtpPort), Username: *smtpUser, Password: *smtpPassword, TLS: *smtpTLS, From: *smtpFrom},
@@ -229,6 +234,7 @@ func (m *Main) listen(c *serveConfig, trust *signature.Trust, met *metrics.Metri
 	if m.listener, err = net.Listen("tcp", c.addr); err != nil {
 		return err
 	}
+	m.handler, m.log, m.drainFor = h, log, c.shutdownDelay
 	grace := m.ioGrace
 	if grace == 0 {
 		grace = defaultIOGrace
@@ -245,6 +251,31 @@ func (m *Main) listen(c *serveConfig, trust *signature.Trust, met *metrics.Metri
 	log.Info().Str("addr", m.listener.Addr().String()).Str("zone", c.zone.String()).Msg("serving")
 	m.printListening(c)
 	return nil
+}
+
+// Drain is the first step of a graceful shutdown: /readyz answers 503 while
+// every request is still served, for --shutdown-delay after a SIGTERM (the
+// way a supervisor or an orchestrator stops a replica) so that a load
+// balancer polling /readyz stops sending requests, or not at all after an
+// interrupt (a person at a terminal); a second signal on skip ends the wait.
+// Close follows.
+func (m *Main) Drain(terminated bool, skip <-chan os.Signal) {
+	m.handler.Drain()
+	wait := m.drainFor
+	if !terminated {
+		wait = 0
+	}
+	m.log.Info().Dur("shutdown_delay", wait).Msg("shutdown: /readyz answers 503; requests are still served until the delay is up")
+	if wait == 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-skip:
+		m.log.Info().Msg("shutdown: a second signal, the delay is cut short")
+	}
 }
 
 // serveLogger writes JSON lines (m.logger) or, with --log-format text, plain
