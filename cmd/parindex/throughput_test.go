@@ -8,8 +8,11 @@ import (
 	"image/png"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,4 +120,74 @@ func TestSlowLinkUpload(t *testing.T) {
 	if len(list) != 1 {
 		t.Errorf("%d evidence files, want the one uploaded fast enough", len(list))
 	}
+}
+
+func TestSlowLinkDownload(t *testing.T) {
+	// The same floor on the way out: a 256 kB answer read at 1.5 times the
+	// floor arrives whole; read at a quarter of it, it is cut once the
+	// server's writes fall the grace behind. Small socket buffers on both
+	// sides keep the kernel from absorbing the answer.
+	t.Parallel()
+	const floor, size = 64000, 256 << 10
+	data := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	var cut atomic.Value
+	h := throughputFloor(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(size))
+		for off := 0; off < size; off += 8 << 10 {
+			if _, err := w.Write(data[off : off+8<<10]); err != nil {
+				cut.Store(err)
+				return
+			}
+		}
+	}), floor, 500*time.Millisecond)
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener = smallBuffers{srv.Listener}
+	srv.Start()
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}).DialContext}}
+
+	download := func(rate int) (int, error) {
+		res, err := client.Get(srv.URL)
+		if err != nil {
+			return 0, err
+		}
+		defer res.Body.Close()
+		start, n := time.Now(), 0
+		buf := make([]byte, rate/20)
+		for {
+			time.Sleep(time.Until(start.Add(time.Duration(float64(n) / float64(rate) * float64(time.Second)))))
+			m, err := res.Body.Read(buf)
+			n += m
+			if err == io.EOF {
+				return n, nil
+			} else if err != nil {
+				return n, err
+			}
+		}
+	}
+	if n, err := download(floor * 3 / 2); err != nil || n != size {
+		t.Fatalf("download at 1.5 × the floor: %d of %d bytes, %v", n, size, err)
+	}
+	if cut.Load() != nil {
+		t.Fatalf("the server's write failed: %v", cut.Load())
+	}
+	if n, err := download(floor / 4); err == nil || n == size {
+		t.Fatalf("download at a quarter of the floor: %d of %d bytes, %v; want it cut", n, size, err)
+	}
+	if cut.Load() == nil {
+		t.Error("the server's write did not fail")
+	}
+}
+
+// smallBuffers is a listener whose connections have small send buffers.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4096)
+	}
+	return c, err
 }
