@@ -8,7 +8,6 @@ import (
 	neturl "net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -87,8 +86,8 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	if *tokenTTL <= 0 {
 		return nil, fmt.Errorf("--token-ttl %s: want a positive duration such as 2160h (a token without expiry is only issued explicitly)", *tokenTTL)
 	}
-	level, err := zerolog.ParseLevel(*logLevel)
-	if err != nil || !slices.Contains([]zerolog.Level{zerolog.DebugLevel, zerolog.InfoLevel, zerolog.WarnLevel, zerolog.ErrorLevel}, level) || *logLevel == "" {
+	level, ok := logLevels[*logLevel]
+	if !ok {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)
 	}
 	if *logFormat != "json" && *logFormat != "text" {
@@ -111,9 +110,9 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 		addr: *addr, db: *db, dataDir: *dataDir, blobURL: *blobURL, trustRoots: *trustRoots, sigPolicy: *sigPolicy,
 		province: *province, baseURL: *baseURL, cpuProfile: *cpuProfile, zone: loc,
 		trustedProxies: splitList(*proxies), metricsAllow: splitList(*metricsAllow),
-		maxBody: *maxBody, maxUpload: *maxUpload, minThroughput: *minThroughput, tokenTTL: *tokenTTL, demoCloses: *demoCloses, pdfTimeout: *pdfTimeout, shutdownDelay: *shutdownDelay,
+		maxBody: *maxBody, maxUpload: *maxUpload, tokenTTL: *tokenTTL, demoCloses: *demoCloses, pdfTimeout: *pdfTimeout,
 		migrate: *migrate, demo: *demo, schedule: *schedule, reminders: offsets,
-		logLevel: level, logText: *logFormat == "text",
+		minThroughput: *minThroughput, shutdownDelay: *shutdownDelay, logLevel: level, logText: *logFormat == "text",
 		smtp: notify.Config{Host: *smtpHost, Port: int(*smtpPort), Username: *smtpUser, Password: *smtpPassword, TLS: *smtpTLS, From: *smtpFrom},
 	}, nil
 }
@@ -276,6 +275,11 @@ func (m *Main) Drain(terminated bool, skip <-chan os.Signal) {
 	case <-skip:
 		m.log.Info().Msg("shutdown: a second signal, the delay is cut short")
 	}
+}
+
+// logLevels are --log-level's values.
+var logLevels = map[string]zerolog.Level{
+	"debug": zerolog.DebugLevel, "info": zerolog.InfoLevel, "warn": zerolog.WarnLevel, "error": zerolog.ErrorLevel,
 }
 
 // serveLogger writes JSON lines (m.logger) or, with --log-format text, plain
