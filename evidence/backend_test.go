@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
-	"gocloud.dev/blob"
 )
 
 // backend is one kind of bucket under test, with the means to reach behind it.
@@ -96,23 +97,32 @@ func newS3Backend(t *testing.T) *backend {
 	be.b = b
 	be.backdate = func(t *testing.T, sha string, at time.Time) {
 		// S3 cannot set LastModified: write the blob again at that hour.
-		ctx := context.Background()
-		data, err := b.bucket.ReadAll(ctx, blobKey(sha))
+		out, err := b.s3.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(b.s3.bucket), Key: aws.String(blobKey(sha))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(out.Body)
+		out.Body.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
 		clock.set(at)
 		defer clock.set(time.Time{})
-		if err := b.bucket.WriteAll(ctx, blobKey(sha), data, nil); err != nil {
-			t.Fatal(err)
-		}
+		putObject(t, b, blobKey(sha), data)
 	}
 	be.overwrite = func(t *testing.T, sha string, data []byte) {
-		if err := b.bucket.WriteAll(context.Background(), blobKey(sha), data, nil); err != nil {
-			t.Fatal(err)
-		}
+		putObject(t, b, blobKey(sha), data)
 	}
 	return be
+}
+
+// putObject writes data at key of an s3:// bucket behind its back.
+func putObject(t *testing.T, b *Bucket, key string, data []byte) {
+	t.Helper()
+	_, err := b.s3.client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(b.s3.bucket), Key: aws.String(key), Body: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // serverClock is gofakes3's idea of now: the real time unless set.
@@ -178,16 +188,14 @@ func readStored(t *testing.T, b *Bucket, sha string) ([]byte, int64, error) {
 func blobs(t *testing.T, b *Bucket) []string {
 	t.Helper()
 	var keys []string
-	iter := b.bucket.List(&blob.ListOptions{Prefix: "sha256/"})
-	for {
-		obj, err := iter.Next(context.Background())
-		if err == io.EOF {
-			return keys
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, obj.Key)
+	err := b.list(context.Background(), "sha256/", func(key string, _ time.Time) error {
+		keys = append(keys, key)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return keys
 }
 
 // anotherFilesystem returns a fresh directory on another filesystem than dir,

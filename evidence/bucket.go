@@ -1,8 +1,7 @@
 // Package evidence keeps the files users attach as evidence: streamed into a
 // spool file and checked by content (Receive), stored content-addressed by
-// SHA-256 in a gocloud.dev/blob bucket, a directory or any S3-compatible store
-// (Store), verified again as they are read back (Open), and swept once nothing
-// refers to them (Sweep).
+// SHA-256 in a directory or any S3-compatible store (Store), verified again
+// as they are read back (Open), and swept once nothing refers to them (Sweep).
 package evidence
 
 import (
@@ -13,25 +12,13 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
 	"path"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"gocloud.dev/blob"
-	"gocloud.dev/blob/fileblob"
-	_ "gocloud.dev/blob/s3blob" // registers s3://
-	"gocloud.dev/gcerrors"
 
 	"parindex/workflow"
 )
@@ -40,20 +27,13 @@ import (
 // when the bytes do not hash to the file's address.
 var ErrCorrupt = errors.New("evidence: stored file does not match its address")
 
-// S3 uploads hold (s3Concurrency+1) parts of s3PartSize in memory, plus the
-// first part, whatever the size of the file: about 20 MB.
-const (
-	s3PartSize    = 5 << 20 // S3's smallest part
-	s3Concurrency = 2
-)
-
-// Bucket stores files content-addressed by SHA-256 through gocloud.dev/blob,
-// under keys "sha256/ab/abcdef…".
+// Bucket stores files content-addressed by SHA-256 under keys
+// "sha256/ab/abcdef…", in a directory (file.go) or an S3 bucket (s3.go):
+// exactly one of dir and s3 is set.
 type Bucket struct {
-	bucket *blob.Bucket
-	dir    string     // file:// only: the directory, to link and fsync in place
-	s3     *s3.Client // s3:// only: to bound the uploader's buffers
-	spool  string
+	dir   string   // file://: the directory
+	s3    *s3Store // s3://
+	spool string
 }
 
 // Open opens the bucket at rawURL:
@@ -64,18 +44,11 @@ type Bucket struct {
 //     beside them and renamed, never through os.TempDir, which may be another
 //     filesystem.
 //   - "s3://bucket?endpoint=http://127.0.0.1:9000&region=us-east-1&use_path_style=true":
-//     any S3-compatible store, through gocloud.dev/blob/s3blob and the AWS SDK
-//     v2. The query may carry endpoint (or set AWS_ENDPOINT_URL_S3), region
-//     (or AWS_REGION), use_path_style=true (needed by MinIO, Garage and
-//     gofakes3: without it the SDK asks for bucket.host), disable_https,
-//     hostname_immutable, profile, anonymous=true (unsigned requests) and
-//     request_checksum_calculation=when_required (for stores that reject the
-//     SDK's default checksums); s3blob.URLOpener lists the rest and refuses
-//     unknown ones.
-//     Credentials come from the SDK's default chain: AWS_ACCESS_KEY_ID and
-//     AWS_SECRET_ACCESS_KEY, then the ~/.aws files (AWS_PROFILE), then an
-//     instance role; with none of them every request fails. The bucket must
-//     exist: Open checks that it can list it. Spool files go to os.TempDir.
+//     any S3-compatible store, through the AWS SDK's S3 client alone; openS3
+//     lists the parameters it understands and refuses others. Credentials
+//     come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+//     AWS_SESSION_TOKEN (or anonymous=true). The bucket must exist: Open
+//     checks that it can reach it. Spool files go to os.TempDir.
 func Open(ctx context.Context, rawURL string) (*Bucket, error) {
 	if !strings.Contains(rawURL, "://") {
 		return openDir(rawURL)
@@ -95,58 +68,18 @@ func Open(ctx context.Context, rawURL string) (*Bucket, error) {
 		}
 		return openDir(dir)
 	case "s3":
-		bucket, err := blob.OpenBucket(ctx, rawURL)
+		s, err := openS3(ctx, u)
 		if err != nil {
 			return nil, fmt.Errorf("evidence: open %s: %w", rawURL, err)
 		}
-		ok, err := bucket.IsAccessible(ctx)
-		if err == nil && !ok {
-			err = errors.New("no such bucket")
-		}
-		if err != nil {
-			bucket.Close()
-			return nil, fmt.Errorf("evidence: open %s: %w", rawURL, err)
-		}
-		b := &Bucket{bucket: bucket, spool: os.TempDir()}
-		bucket.As(&b.s3)
-		return b, nil
+		return &Bucket{s3: s, spool: os.TempDir()}, nil
 	}
 	return nil, fmt.Errorf("evidence: bucket URL %s: scheme must be file or s3", rawURL)
 }
 
-// dirMode is what the directories a file:// bucket creates are made with:
-// evidence is personal data, for the service's user only. Files are 0600
-// already: spool files come from os.CreateTemp, and blobs are those spool
-// files linked into place or copies made through os.CreateTemp.
-const dirMode = 0o700
-
-func openDir(dir string) (*Bucket, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("evidence: bucket directory: %w", err)
-	}
-	bucket, err := fileblob.OpenBucket(dir, &fileblob.Options{
-		CreateDir:   true,
-		DirFileMode: dirMode,
-		NoTempDir:   true,
-		// The media type lives in the database; sidecar files would only be
-		// more files to write and sweep.
-		Metadata: fileblob.MetadataDontWrite,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("evidence: open %s: %w", dir, err)
-	}
-	spool := filepath.Join(dir, ".spool")
-	if err := os.MkdirAll(spool, dirMode); err != nil {
-		bucket.Close()
-		return nil, fmt.Errorf("evidence: spool directory: %w", err)
-	}
-	return &Bucket{bucket: bucket, dir: dir, spool: spool}, nil
-}
-
-// Close releases the bucket.
+// Close releases the bucket; neither kind holds anything open between calls.
 func (b *Bucket) Close() error {
-	return b.bucket.Close()
+	return nil
 }
 
 // SpoolDir is where Receive should spool uploads for this bucket.
@@ -167,11 +100,11 @@ func (b *Bucket) Store(ctx context.Context, u *Upload) error {
 		return fmt.Errorf("evidence: store: bad address %q", u.SHA256)
 	}
 	key := blobKey(u.SHA256)
-	attrs, err := b.bucket.Attributes(ctx, key)
+	size, _, err := b.attrs(ctx, key)
 	switch {
-	case err == nil && attrs.Size == u.Size:
+	case err == nil && size == u.Size:
 		return b.freshen(ctx, key, u.MediaType)
-	case err != nil && gcerrors.Code(err) != gcerrors.NotFound:
+	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return storageError(err, key)
 	}
 	if b.dir != "" {
@@ -191,53 +124,10 @@ func (b *Bucket) Store(ctx context.Context, u *Upload) error {
 		return fmt.Errorf("evidence: store: %w", err)
 	}
 	defer src.Close()
-	if err := b.bucket.Upload(ctx, key, src, b.writerOptions(u.MediaType)); err != nil {
+	if err := b.s3.put(ctx, key, src, u.MediaType); err != nil {
 		return storageError(err, key)
 	}
 	return nil
-}
-
-// copyIn writes the upload to a file:// address through a temporary file
-// beside it (copied in the kernel, copy_file_range), renamed into place only
-// once whole and on disk; on any error the temporary file is removed. (Bucket.Upload is not used here: gocloud.dev
-// v0.47's Writer closes a failed upload without cancelling it, and fileblob
-// then renames the partial file onto the address.)
-func (b *Bucket) copyIn(u *Upload, key string) (err error) {
-	path := b.path(key)
-	dir := filepath.Dir(path)
-	_, serr := os.Stat(dir)
-	newDir := os.IsNotExist(serr)
-	if err := os.MkdirAll(dir, dirMode); err != nil {
-		return err
-	}
-	src, err := os.Open(u.File.Name())
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = io.Copy(tmp, src); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDirs(path, newDir)
 }
 
 // errFull answers a write that found no room left: the request was fine, the
@@ -253,74 +143,46 @@ func fullError(err error) error {
 	return nil
 }
 
-// link makes the spool file itself the blob: a hard link under a temporary
-// name, then an atomic rename over the address. The spool is fsynced first
-// and the directories after, so a crash leaves the old state or a whole blob.
-func (b *Bucket) link(u *Upload, key string) error {
-	path := b.path(key)
-	if err := u.File.Sync(); err != nil {
-		return err
-	}
-	dir := filepath.Dir(path)
-	_, err := os.Stat(dir)
-	newDir := os.IsNotExist(err)
-	if err := os.MkdirAll(dir, dirMode); err != nil {
-		return err
-	}
-	tmp := path + "." + strconv.FormatUint(rand.Uint64(), 16) + ".tmp"
-	if err := os.Link(u.File.Name(), tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDirs(path, newDir)
-}
-
 // freshen renews the modification time of an existing blob.
 func (b *Bucket) freshen(ctx context.Context, key, mediaType string) error {
+	var err error
 	if b.dir != "" {
 		now := time.Now()
-		if err := os.Chtimes(b.path(key), now, now); err != nil {
-			return storageError(err, key)
-		}
-		return nil
+		err = os.Chtimes(b.path(key), now, now)
+	} else {
+		err = b.s3.touch(ctx, key, mediaType)
 	}
-	// S3 has no touch: copying an object onto itself with its metadata
-	// replaced renews LastModified without moving the bytes.
-	err := b.bucket.Copy(ctx, key, key, &blob.CopyOptions{BeforeCopy: func(as func(any) bool) error {
-		var in *s3.CopyObjectInput
-		if as(&in) {
-			in.MetadataDirective = s3types.MetadataDirectiveReplace
-			in.ContentType = aws.String(mediaType)
-		}
-		return nil
-	}})
-	if err != nil {
-		return storageError(err, key)
-	}
-	return nil
+	return storageError(err, key)
 }
 
-// writerOptions bounds what an S3 upload holds in memory: the SDK's upload
-// manager would read the first 16 MB whole and keep six 8 MB parts.
-func (b *Bucket) writerOptions(mediaType string) *blob.WriterOptions {
-	return &blob.WriterOptions{
-		ContentType: mediaType,
-		BeforeWrite: func(as func(any) bool) error {
-			var tm *transfermanager.Client
-			if b.s3 != nil && as(&tm) {
-				*tm = *transfermanager.New(b.s3, func(o *transfermanager.Options) {
-					o.PartSizeBytes = s3PartSize
-					o.MultipartUploadThreshold = s3PartSize
-					o.Concurrency = s3Concurrency
-					o.RequestChecksumCalculation = b.s3.Options().RequestChecksumCalculation
-				})
-			}
-			return nil
-		},
+// attrs returns the size and modification time of the blob at key; a
+// missing one is an error wrapping os.ErrNotExist.
+func (b *Bucket) attrs(ctx context.Context, key string) (int64, time.Time, error) {
+	if b.dir != "" {
+		fi, err := os.Stat(b.path(key))
+		if err != nil {
+			return 0, time.Time{}, err
+		}
+		return fi.Size(), fi.ModTime(), nil
 	}
+	return b.s3.head(ctx, key)
+}
+
+// list calls fn with every key under prefix and its modification time.
+func (b *Bucket) list(ctx context.Context, prefix string, fn func(key string, modTime time.Time) error) error {
+	if b.dir != "" {
+		return b.listDir(prefix, fn)
+	}
+	return b.s3.list(ctx, prefix, fn)
+}
+
+// remove deletes the blob at key; a missing one is an error wrapping
+// os.ErrNotExist on file:// (S3 does not tell).
+func (b *Bucket) remove(ctx context.Context, key string) error {
+	if b.dir != "" {
+		return os.Remove(b.path(key))
+	}
+	return b.s3.remove(ctx, key)
 }
 
 // Open returns a reader of the stored file at address sha256 and its size.
@@ -334,11 +196,18 @@ func (b *Bucket) Open(ctx context.Context, sha string) (io.ReadCloser, int64, er
 		return nil, 0, workflow.Errorf(workflow.EINVALID, "«%s» không phải là một địa chỉ SHA-256.", sha)
 	}
 	key := blobKey(sha)
-	r, err := b.bucket.NewReader(ctx, key, nil)
+	var r io.ReadCloser
+	var size int64
+	var err error
+	if b.dir != "" {
+		r, size, err = b.openFile(key)
+	} else {
+		r, size, err = b.s3.get(ctx, key)
+	}
 	if err != nil {
 		return nil, 0, storageError(err, key)
 	}
-	return &verifier{r: r, key: key, want: sha, size: r.Size(), hash: sha256.New()}, r.Size(), nil
+	return &verifier{r: r, key: key, want: sha, size: size, hash: sha256.New()}, size, nil
 }
 
 // verifier hashes a stored file as it is read and checks it at the end.
@@ -379,7 +248,7 @@ func storageError(err error, key string) error {
 	if err == nil {
 		return nil
 	}
-	if gcerrors.Code(err) == gcerrors.NotFound || errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) {
 		return workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy tệp tài liệu kiểm chứng (%s).", path.Base(key))
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -399,11 +268,6 @@ func blobKey(sha string) string {
 	return "sha256/" + sha[:2] + "/" + sha
 }
 
-// path is where a file:// bucket keeps key (fileblob escapes nothing in ours).
-func (b *Bucket) path(key string) string {
-	return filepath.Join(b.dir, filepath.FromSlash(key))
-}
-
 func validSHA256(s string) bool {
 	if len(s) != 2*sha256.Size {
 		return false
@@ -414,41 +278,4 @@ func validSHA256(s string) bool {
 		}
 	}
 	return true
-}
-
-// syncFile flushes a file written by name, and the directories naming it.
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return syncDirs(path, true)
-}
-
-// syncDirs flushes the directory entry naming path and, when that directory
-// is new, the entry naming the directory.
-func syncDirs(path string, newDir bool) error {
-	dirs := []string{filepath.Dir(path)}
-	if newDir {
-		dirs = append(dirs, filepath.Dir(dirs[0]))
-	}
-	for _, dir := range dirs {
-		d, err := os.Open(dir)
-		if err != nil {
-			return err
-		}
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

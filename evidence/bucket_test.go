@@ -28,7 +28,7 @@ func TestStoreOpen(t *testing.T) {
 			if !bytes.Equal(got, data) || size != int64(len(data)) {
 				t.Fatalf("read %d bytes (size %d), want the %d stored", len(got), size, len(data))
 			}
-			if ok, err := be.b.bucket.Exists(context.Background(), "sha256/"+sha[:2]+"/"+sha); !ok || err != nil {
+			if _, _, err := be.b.attrs(context.Background(), "sha256/"+sha[:2]+"/"+sha); err != nil {
 				t.Errorf("no blob under sha256/%s/%s (err %v)", sha[:2], sha, err)
 			}
 		}
@@ -176,11 +176,8 @@ func TestOpenURLs(t *testing.T) {
 }
 
 func TestOpenS3(t *testing.T) {
-	be := newS3Backend(t) // sets the credentials
+	newS3Backend(t) // sets the credentials
 	ctx := context.Background()
-	if be.b.s3 == nil {
-		t.Error("the S3 client is not at hand to bound uploads")
-	}
 	mem := s3mem.New()
 	srv := httptest.NewServer(gofakes3.New(mem).Server())
 	defer srv.Close()
@@ -204,6 +201,44 @@ func TestOpenS3(t *testing.T) {
 	}
 	if _, _, err := b.Open(ctx, u.SHA256); workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
 		t.Errorf("Open: err = %v, want %s", err, workflow.EUNAVAILABLE)
+	}
+}
+
+func TestOpenS3Parameters(t *testing.T) {
+	newS3Backend(t) // sets the credentials
+	mem := s3mem.New()
+	mem.CreateBucket("evidence")
+	srv := httptest.NewServer(gofakes3.New(mem).Server())
+	defer srv.Close()
+	ctx := context.Background()
+	good := s3URL(srv.URL) + "&request_checksum_calculation=when_required&response_checksum_validation=when_required&disable_https=false"
+	b, err := Open(ctx, good)
+	if err != nil {
+		t.Fatalf("%s: %v", good, err)
+	}
+	b.Close()
+	for _, bad := range []string{
+		s3URL(srv.URL) + "&profile=default",                       // the ~/.aws files are not read
+		s3URL(srv.URL) + "&use_path_style=maybe",                  // not a boolean
+		s3URL(srv.URL) + "&request_checksum_calculation=always",   // not a setting
+		"s3://?endpoint=" + srv.URL + "&use_path_style=true",      // no bucket
+		"s3://other?endpoint=" + srv.URL + "&use_path_style=true", // no such bucket
+	} {
+		if b, err := Open(ctx, bad); err == nil {
+			b.Close()
+			t.Errorf("%s: opened", bad)
+		}
+	}
+	// Without a key pair nothing is tried; anonymous=true asks without one.
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	if b, err := Open(ctx, s3URL(srv.URL)); err == nil {
+		b.Close()
+		t.Error("opened without credentials")
+	}
+	if b, err := Open(ctx, s3URL(srv.URL)+"&anonymous=true"); err != nil {
+		t.Errorf("anonymous: %v", err)
+	} else {
+		b.Close()
 	}
 }
 

@@ -136,7 +136,7 @@ func TestBenchReceiveStore(t *testing.T) {
 		stored := time.Since(start) - received
 		f.Close()
 		rssGrowth = max(rssGrowth, testkit.ProcStatus(t, "VmHWM")-rssBefore)
-		if err := be.b.bucket.Delete(ctx, blobKey(u.SHA256)); err != nil {
+		if err := be.b.remove(ctx, blobKey(u.SHA256)); err != nil {
 			t.Fatal(err)
 		}
 		u.Close()
@@ -163,7 +163,7 @@ func TestBenchReceiveStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			copyStore = best(copyStore, time.Since(start))
-			be.b.bucket.Delete(ctx, blobKey(u.SHA256))
+			be.b.remove(ctx, blobKey(u.SHA256))
 			u.Close()
 		}
 	}

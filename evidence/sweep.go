@@ -2,16 +2,13 @@ package evidence
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"gocloud.dev/blob"
-	"gocloud.dev/gcerrors"
 )
 
 // sweepBatch is how many addresses Sweep asks about at once.
@@ -59,27 +56,25 @@ func (b *Bucket) Sweep(ctx context.Context, before time.Time, referenced func(ct
 		return nil
 	}
 
-	iter := b.bucket.List(&blob.ListOptions{Prefix: "sha256/"})
-	for {
-		obj, err := iter.Next(ctx)
-		if err == io.EOF {
-			break
-		} else if err != nil {
-			return removed, storageError(err, "sha256/")
+	var stop error // from flush or removeIfOld: the answer as it is
+	err := b.list(ctx, "sha256/", func(key string, modTime time.Time) error {
+		if !modTime.Before(before) {
+			return nil
 		}
-		if !obj.ModTime.Before(before) {
-			continue
-		}
-		if sha := path.Base(obj.Key); validSHA256(sha) && obj.Key == blobKey(sha) {
+		if sha := path.Base(key); validSHA256(sha) && key == blobKey(sha) {
 			batch = append(batch, sha)
 			if len(batch) == sweepBatch {
-				if err := flush(); err != nil {
-					return removed, err
-				}
+				stop = flush()
 			}
-		} else if _, err := b.removeIfOld(ctx, obj.Key, before); err != nil {
-			return removed, err
+		} else {
+			_, stop = b.removeIfOld(ctx, key, before)
 		}
+		return stop
+	})
+	if stop != nil {
+		return removed, stop
+	} else if err != nil {
+		return removed, storageError(err, "sha256/")
 	}
 	if err := flush(); err != nil {
 		return removed, err
@@ -90,16 +85,16 @@ func (b *Bucket) Sweep(ctx context.Context, before time.Time, referenced func(ct
 // removeIfOld deletes key unless it has been written since before or is
 // already gone, and reports whether it deleted it.
 func (b *Bucket) removeIfOld(ctx context.Context, key string, before time.Time) (bool, error) {
-	attrs, err := b.bucket.Attributes(ctx, key)
-	if gcerrors.Code(err) == gcerrors.NotFound {
+	_, modTime, err := b.attrs(ctx, key)
+	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	} else if err != nil {
 		return false, storageError(err, key)
 	}
-	if !attrs.ModTime.Before(before) {
+	if !modTime.Before(before) {
 		return false, nil
 	}
-	if err := b.bucket.Delete(ctx, key); gcerrors.Code(err) == gcerrors.NotFound {
+	if err := b.remove(ctx, key); errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	} else if err != nil {
 		return false, storageError(err, key)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -85,7 +86,11 @@ func TestSweepBatches(t *testing.T) {
 	for i := range 1200 {
 		sum := sha256.Sum256([]byte{byte(i), byte(i >> 8)})
 		sha := hex.EncodeToString(sum[:])
-		if err := be.b.bucket.WriteAll(ctx, blobKey(sha), []byte{byte(i), byte(i >> 8)}, nil); err != nil {
+		path := be.b.path(blobKey(sha))
+		if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte{byte(i), byte(i >> 8)}, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		shas = append(shas, sha)

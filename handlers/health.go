@@ -25,8 +25,20 @@ func writeHealth(w http.ResponseWriter, r *http.Request, status int, v any) {
 	writeJSON(w, status, v)
 }
 
-// handleReady is 200 only when the database answers and every migration is applied.
+// Drain makes /readyz answer 503 from now on, while every other route goes
+// on answering: the first step of a shutdown, so that a load balancer stops
+// sending requests before the listener closes.
+func (s *Server) Drain() {
+	s.draining.Store(true)
+}
+
+// handleReady is 200 only when the database answers and every migration is
+// applied, and the service is not shutting down (Drain).
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeHealth(w, r, http.StatusServiceUnavailable, map[string]string{"status": "draining", "detail": "Dịch vụ đang dừng: các yêu cầu đang chạy được hoàn tất, yêu cầu mới hãy gửi tới bản chạy khác."})
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {

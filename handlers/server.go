@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -81,6 +82,7 @@ type Server struct {
 	metrics          *metrics.Metrics
 	routes           map[string]bool // every registered route pattern
 	metricsAllow     []netip.Prefix
+	draining         atomic.Bool // set by Drain: /readyz answers 503
 }
 
 // New builds the server and its routes.

@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"parindex/evidence"
+	"parindex/handlers"
 	"parindex/scheduler"
 	"parindex/store"
 	"parindex/workflow"
@@ -37,7 +38,12 @@ func main() {
 		os.Exit(exitCode(err))
 	}
 	if m.Serving() {
-		<-ctx.Done()
+		// The first SIGTERM or interrupt starts a graceful shutdown (Drain,
+		// then Close); a second one cuts Drain's wait short.
+		signals := make(chan os.Signal, 2)
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+		sig := <-signals
+		m.Drain(sig == syscall.SIGTERM, signals)
 		if err := m.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, "parindex: shutdown:", err)
 			os.Exit(1)
@@ -61,6 +67,12 @@ type Main struct {
 	listener  net.Listener
 	done      chan error
 	profile   func() error // ends the CPU profile, if one runs
+	handler   *handlers.Server
+	log       zerolog.Logger // serve's, for the shutdown
+	drainFor  time.Duration  // --shutdown-delay
+	// ioGrace is the time any body may take beyond its size at
+	// --min-throughput; 0 is defaultIOGrace (tests shorten it).
+	ioGrace time.Duration
 }
 
 // NewMain returns a program wired to the real world.
@@ -219,17 +231,27 @@ func parseOffsets(s string) ([]time.Duration, error) {
 }
 
 // Close stops accepting requests, lets running ones finish (up to 30 s) and
-// closes the database.
+// closes the database, logging each step. /readyz answers 503 meanwhile, if
+// Drain has not made it so already.
 func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
+		m.handler.Drain()
+		start := time.Now()
+		m.log.Info().Msg("shutdown: closing the listener; finishing the requests in flight (30 s at most)")
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		errs = append(errs, m.server.Shutdown(ctx))
+		if err := m.server.Shutdown(ctx); err != nil {
+			m.log.Error().Err(err).Msg("shutdown: requests still running are cut")
+			errs = append(errs, err, m.server.Close())
+		} else {
+			m.log.Info().Dur("took", time.Since(start)).Msg("shutdown: every request in flight is answered")
+		}
 		if err := <-m.done; !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
 		m.server = nil
+		defer func() { m.log.Info().Msg("shutdown: scheduler stopped, evidence store and database closed") }()
 	}
 	return errors.Join(append(errs, m.closeParts())...)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	neturl "net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -27,9 +29,11 @@ type serveConfig struct {
 	province, baseURL, cpuProfile                     string
 	zone                                              *time.Location
 	trustedProxies, metricsAllow                      []string
-	maxBody, maxUpload                                int64
-	tokenTTL, demoCloses, pdfTimeout                  time.Duration
+	maxBody, maxUpload, minThroughput                 int64
+	tokenTTL, demoCloses, pdfTimeout, shutdownDelay   time.Duration
 	migrate, demo, schedule                           bool
+	logLevel                                          zerolog.Level
+	logText                                           bool
 	reminders                                         []time.Duration
 	smtp                                              notify.Config
 }
@@ -50,6 +54,7 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	dataDir := f.str("data-dir", "parindex-data", "directory for evidence files (file:// storage) and upload spooling")
 	blobURL := f.str("blob-url", "", "evidence storage: file:///DIR or s3://BUCKET?endpoint=...&region=...&use_path_style=true; empty is DATA-DIR/blobs")
 	maxUpload := f.integer("max-upload", 50<<20, "largest accepted evidence file in bytes")
+	minThroughput := f.integer("min-throughput", defaultMinThroughput, "slowest accepted upload or download in bytes per second: a body may take a minute plus its size at this rate")
 	trustRoots := f.str("trust-roots", "", "directory of PEM CA roots (*.pem, *.crt) that digital signatures must chain to, and revocation lists (*.crl)")
 	sigPolicy := f.str("signature-policy", "", "require-trusted (sign refuses a summary whose signer does not chain to --trust-roots) or report (accepted, reported); default require-trusted when --trust-roots is set, else report")
 	pdfTimeout := f.duration("pdf-timeout", signature.DefaultTimeout, "longest one PDF signature check may take; a file that needs more is refused as too complex")
@@ -63,6 +68,9 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	smtpPassword := f.str("smtp-password", "", "SMTP password (prefer the environment variable)")
 	smtpTLS := f.str("smtp-tls", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay)")
 	smtpFrom := f.str("smtp-from", "Sở Nội vụ <cchc@localhost>", "sender address")
+	shutdownDelay := f.duration("shutdown-delay", 5*time.Second, "after SIGTERM, how long /readyz answers 503 while every request is still served, so that a load balancer stops sending new ones; then the listener closes and requests in flight finish")
+	logLevel := f.str("log-level", "info", "least severe log entries written: debug, info, warn or error")
+	logFormat := f.str("log-format", "json", "json (one object a line, for a log collector) or text (plain lines, for a person)")
 	cpuProfile := f.str("cpuprofile", "", "write a CPU profile of the whole run to this file at shutdown (for profiling)")
 	if err := f.Parse(args); err != nil {
 		return nil, err
@@ -78,6 +86,19 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	if *tokenTTL <= 0 {
 		return nil, fmt.Errorf("--token-ttl %s: want a positive duration such as 2160h (a token without expiry is only issued explicitly)", *tokenTTL)
 	}
+	level, ok := logLevels[*logLevel]
+	if !ok {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	if *logFormat != "json" && *logFormat != "text" {
+		return nil, fmt.Errorf("--log-format %q: want json or text", *logFormat)
+	}
+	if *shutdownDelay < 0 {
+		return nil, fmt.Errorf("--shutdown-delay %s: want zero or a positive duration such as 5s", *shutdownDelay)
+	}
+	if *minThroughput <= 0 {
+		return nil, fmt.Errorf("--min-throughput %d: want a positive number of bytes per second such as 65536", *minThroughput)
+	}
 	if *blobURL == "" {
 		abs, err := filepath.Abs(filepath.Join(*dataDir, "blobs"))
 		if err != nil {
@@ -91,6 +112,7 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 		trustedProxies: splitList(*proxies), metricsAllow: splitList(*metricsAllow),
 		maxBody: *maxBody, maxUpload: *maxUpload, tokenTTL: *tokenTTL, demoCloses: *demoCloses, pdfTimeout: *pdfTimeout,
 		migrate: *migrate, demo: *demo, schedule: *schedule, reminders: offsets,
+		minThroughput: *minThroughput, shutdownDelay: *shutdownDelay, logLevel: level, logText: *logFormat == "text",
 		smtp: notify.Config{Host: *smtpHost, Port: int(*smtpPort), Username: *smtpUser, Password: *smtpPassword, TLS: *smtpTLS, From: *smtpFrom},
 	}, nil
 }
@@ -114,7 +136,7 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 			return err
 		}
 	}
-	log := m.logger()
+	log := m.serveLogger(c)
 	if err := m.openDatabase(ctx, c, log); err != nil {
 		return err
 	}
@@ -211,15 +233,92 @@ func (m *Main) listen(c *serveConfig, trust *signature.Trust, met *metrics.Metri
 	if m.listener, err = net.Listen("tcp", c.addr); err != nil {
 		return err
 	}
+	m.handler, m.log, m.drainFor = h, log, c.shutdownDelay
+	grace := m.ioGrace
+	if grace == 0 {
+		grace = defaultIOGrace
+	}
 	m.server = &http.Server{
-		Handler:           h,
+		Handler:           throughputFloor(h, c.minThroughput, grace),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		ReadTimeout:       grace, // moved on per request as the body arrives
+		WriteTimeout:      grace, // moved on per request as the answer goes out
 		IdleTimeout:       120 * time.Second,
 	}
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(m.listener) }()
 	log.Info().Str("addr", m.listener.Addr().String()).Str("zone", c.zone.String()).Msg("serving")
+	m.printListening(c)
 	return nil
+}
+
+// Drain is the first step of a graceful shutdown: /readyz answers 503 while
+// every request is still served, for --shutdown-delay after a SIGTERM (the
+// way a supervisor or an orchestrator stops a replica) so that a load
+// balancer polling /readyz stops sending requests, or not at all after an
+// interrupt (a person at a terminal); a second signal on skip ends the wait.
+// Close follows.
+func (m *Main) Drain(terminated bool, skip <-chan os.Signal) {
+	m.handler.Drain()
+	wait := m.drainFor
+	if !terminated {
+		wait = 0
+	}
+	m.log.Info().Dur("shutdown_delay", wait).Msg("shutdown: /readyz answers 503; requests are still served until the delay is up")
+	if wait == 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-skip:
+		m.log.Info().Msg("shutdown: a second signal, the delay is cut short")
+	}
+}
+
+// logLevels are --log-level's values.
+var logLevels = map[string]zerolog.Level{
+	"debug": zerolog.DebugLevel, "info": zerolog.InfoLevel, "warn": zerolog.WarnLevel, "error": zerolog.ErrorLevel,
+}
+
+// serveLogger writes JSON lines (m.logger) or, with --log-format text, plain
+// lines without colour, for a terminal or the journal; entries below
+// --log-level are dropped.
+func (m *Main) serveLogger(c *serveConfig) zerolog.Logger {
+	if !c.logText {
+		return m.logger().Level(c.logLevel)
+	}
+	w := zerolog.ConsoleWriter{Out: m.Stderr, NoColor: true, TimeFormat: time.RFC3339}
+	return zerolog.New(w).With().Timestamp().Logger().Level(c.logLevel)
+}
+
+// printListening tells the person who started the service, in one plain line
+// on standard output, where it answers and on which database; with --demo,
+// how to log in with the tokens printed above it.
+func (m *Main) printListening(c *serveConfig) {
+	url := m.URL()
+	if host, port, err := net.SplitHostPort(m.listener.Addr().String()); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			url = "http://localhost:" + port
+		}
+	}
+	line := fmt.Sprintf("parindex đang phục vụ tại %s (%s)", url, describeDB(m.store.Dialect(), c.db))
+	if c.demo {
+		line += fmt.Sprintf("; đăng nhập bằng một mã ở trên, ví dụ: curl -H \"Authorization: Bearer $ADMIN\" %s/api/v1/me", url)
+	}
+	fmt.Fprintln(m.Stdout, line)
+}
+
+// describeDB names the database without its credentials: "SQLite
+// parindex.db", "PostgreSQL 127.0.0.1:5432/parindex", or just "PostgreSQL"
+// for a key=value connection string.
+func describeDB(dialect, db string) string {
+	if dialect == store.SQLite {
+		return "SQLite " + strings.TrimPrefix(db, "sqlite:")
+	}
+	if u, err := neturl.Parse(db); err == nil && u.Host != "" {
+		return "PostgreSQL " + u.Host + u.Path
+	}
+	return "PostgreSQL"
 }

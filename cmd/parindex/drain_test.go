@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"parindex/internal/testkit"
+	"parindex/store/storetest"
+)
+
+func TestDrainThenClose(t *testing.T) {
+	// SIGTERM: /readyz answers 503 while a slow request is in flight and new
+	// requests are still served; the in-flight request is answered once its
+	// body arrives, after the listener has closed; every step is logged.
+	t.Parallel()
+	clock := storetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, hcm))
+	m, _, stderr := newMain(clock, withDataDir(t, nil, nil))
+	if err := m.Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--db", storetest.URL(t, "sqlite"), "--shutdown-delay", "1h"}); err != nil {
+		m.Close()
+		t.Fatalf("serve: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	w := storetest.NewWorld(t, m.Store(), clock)
+	updater := testkit.NewClient(m.URL(), storetest.MustToken(t, m.Store(), w.Dept.Updater))
+	ready := func() int {
+		res, err := http.Get(m.URL() + "/readyz")
+		if err != nil {
+			t.Fatalf("GET /readyz: %v", err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if s := ready(); s != http.StatusOK {
+		t.Fatalf("/readyz before the shutdown: %d", s)
+	}
+
+	// The slow request: its handler reads the body, which comes later.
+	bodyR, bodyW := io.Pipe()
+	t.Cleanup(func() { bodyW.Close() })
+	reading := make(chan struct{})
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{Got100Continue: func() { close(reading) }})
+	req, _ := http.NewRequestWithContext(ctx, "PUT", fmt.Sprintf("%s/api/v1/reports/%d/entries/1.1.1", m.URL(), w.Dept.ReportID), bodyR)
+	req.Header.Set("Authorization", "Bearer "+updater.Token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Expect", "100-continue")
+	tr := &http.Transport{ExpectContinueTimeout: time.Minute}
+	defer tr.CloseIdleConnections()
+	answered := make(chan int, 1)
+	go func() {
+		res, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			answered <- 0
+			return
+		}
+		res.Body.Close()
+		answered <- res.StatusCode
+	}()
+	testkit.Await(t, reading, 10*time.Second, "the handler to read the body")
+
+	signals := make(chan os.Signal, 1)
+	drained := make(chan struct{})
+	go func() { m.Drain(true, signals); close(drained) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for ready() != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never answered 503 after Drain")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Still serving everything else during the delay.
+	updater.Do(t, "GET", fmt.Sprintf("/api/v1/reports/%d", w.Dept.ReportID), nil).Want(t, http.StatusOK, nil)
+	select {
+	case <-drained:
+		t.Fatal("Drain returned before the delay or a second signal")
+	default:
+	}
+	signals <- syscall.SIGTERM // the second signal cuts the delay short
+	testkit.Await(t, drained, 10*time.Second, "Drain to return on the second signal")
+
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	deadline = time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "shutdown: closing the listener") {
+		if time.Now().After(deadline) {
+			t.Fatal("Close never logged that it closes the listener")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case s := <-answered:
+		t.Fatalf("the in-flight request was answered %d before its body came", s)
+	default:
+	}
+	io.WriteString(bodyW, `{"self_score": 1, "explanation": "Kế hoạch ban hành đúng hạn"}`)
+	bodyW.Close()
+	if s := testkit.Await(t, answered, 10*time.Second, "the in-flight request's answer"); s != http.StatusOK {
+		t.Fatalf("in-flight request: %d", s)
+	}
+	if err := testkit.Await(t, closed, 10*time.Second, "Close"); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	log := stderr.String()
+	last := -1
+	for _, phase := range []string{
+		"shutdown: /readyz answers 503", "shutdown: a second signal",
+		"shutdown: closing the listener", "shutdown: every request in flight is answered",
+		"shutdown: scheduler stopped, evidence store and database closed",
+	} {
+		i := strings.Index(log, phase)
+		if i < last {
+			t.Fatalf("%q not logged after the step before it:\n%s", phase, log)
+		}
+		last = i
+	}
+}
