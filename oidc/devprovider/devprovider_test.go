@@ -203,11 +203,11 @@ func TestAuthorizeRefusals(t *testing.T) {
 		params url.Values
 		err    string
 	}{
-		"no PKCE":          {url.Values{"code_challenge": {""}}, "invalid_request"},
-		"plain PKCE":       {url.Values{"code_challenge_method": {"plain"}}, "invalid_request"},
-		"no openid scope":  {url.Values{"scope": {"email"}}, "invalid_scope"},
-		"implicit flow":    {url.Values{"response_type": {"id_token"}}, "unsupported_response_type"},
-		"cancelled":        {url.Values{"cancel": {"1"}}, "access_denied"},
+		"no PKCE":         {url.Values{"code_challenge": {""}}, "invalid_request"},
+		"plain PKCE":      {url.Values{"code_challenge_method": {"plain"}}, "invalid_request"},
+		"no openid scope": {url.Values{"scope": {"email"}}, "invalid_scope"},
+		"implicit flow":   {url.Values{"response_type": {"id_token"}}, "unsupported_response_type"},
+		"cancelled":       {url.Values{"cancel": {"1"}}, "access_denied"},
 		"unknown account": {url.Values{"account": {"ghost"}}, ""},
 	} {
 		res := authorize(t, iss, tc.params)
