@@ -114,7 +114,12 @@ var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
 // callback URL the provider redirects to.
 func pickAccount(t *testing.T, authURL, subject string) *url.URL {
 	t.Helper()
-	res, err := noRedirect.Get(authURL)
+	return pickAccountWith(t, noRedirect, authURL, subject)
+}
+
+func pickAccountWith(t *testing.T, browser *http.Client, authURL, subject string) *url.URL {
+	t.Helper()
+	res, err := browser.Get(authURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +142,7 @@ func pickAccount(t *testing.T, authURL, subject string) *url.URL {
 	}
 	base, _ := url.Parse(authURL)
 	target, _ := base.Parse(html.UnescapeString(action[1]))
-	res, err = noRedirect.PostForm(target.String(), form)
+	res, err = browser.PostForm(target.String(), form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,5 +374,34 @@ func TestBackChannelLogoutFromTheDevelopmentProvider(t *testing.T) {
 	}
 	if !seen[ids[0].SID] || !seen[ids[1].SID] {
 		t.Fatalf("logouts %v do not name sessions %s and %s", s.loggedO, ids[0].SID, ids[1].SID)
+	}
+}
+
+func TestDemoWiringInProcess(t *testing.T) {
+	// The demo builds its relying party before its server listens: the
+	// provider's in-process client carries discovery, keys and tokens.
+	// Nothing listens on port 1.
+	p, err := devprovider.New(devprovider.Config{
+		Issuer:   "http://127.0.0.1:1/dev-sso",
+		Clients:  []devprovider.Client{{ID: "parindex", Secret: "s", RedirectURIs: []string{"http://127.0.0.1:1/auth/callback"}}},
+		Accounts: demoAccounts,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := oidc.New(context.Background(), oidc.Config{Issuer: p.Issuer(), ClientID: "parindex", ClientSecret: "s",
+		RedirectURL: "http://127.0.0.1:1/auth/callback", HTTPClient: p.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := &http.Client{Transport: p.Client().Transport, CheckRedirect: noRedirect.CheckRedirect}
+	authURL, state := rp.Begin("/")
+	back := pickAccountWith(t, browser, authURL, "u-updater")
+	id, _, err := rp.Finish(context.Background(), state, back.Query().Get("code"))
+	if err != nil || id.Subject != "u-updater" {
+		t.Fatalf("%+v %v", id, err)
+	}
+	if _, err := p.Client().Get("http://127.0.0.1:2/elsewhere"); err == nil {
+		t.Fatal("the in-process client reached another host")
 	}
 }
