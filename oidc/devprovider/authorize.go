@@ -119,6 +119,7 @@ func (p *Provider) handleAuthorizePick(w http.ResponseWriter, r *http.Request) {
 	}
 	code, sid := rand.Text(), rand.Text()
 	p.mu.Lock()
+	p.pruneLocked()
 	p.codes[code] = grant{client: req.ClientID, redirect: req.RedirectURI, challenge: req.Challenge,
 		nonce: req.Nonce, account: acc, sid: sid, expires: p.cfg.Now().Add(time.Minute)}
 	p.sessions[sid] = &ssoState{subject: acc.Subject, clients: map[string]bool{req.ClientID: true}}

@@ -160,6 +160,22 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// pruneLocked forgets expired codes and access tokens, so that a demo
+// running for months keeps only what is live; the caller holds mu.
+func (p *Provider) pruneLocked() {
+	now := p.cfg.Now()
+	for k, g := range p.codes {
+		if now.After(g.expires) {
+			delete(p.codes, k)
+		}
+	}
+	for k, g := range p.access {
+		if now.After(g.expires) {
+			delete(p.access, k)
+		}
+	}
+}
+
 // client returns the registered client with id.
 func (p *Provider) client(id string) (Client, bool) {
 	for _, c := range p.cfg.Clients {
