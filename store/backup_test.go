@@ -53,6 +53,7 @@ func TestCopyEveryTableEveryRow(t *testing.T) {
 				for _, name := range catalogueTables(t, w.Store) {
 					n, ok := copied[name]
 					switch {
+					case !ok && store.CopySkips(name):
 					case !ok:
 						t.Errorf("table %s exists but the copy skipped it", name)
 					case n == 0:

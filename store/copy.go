@@ -69,9 +69,15 @@ func (s *Store) Tables(ctx context.Context) ([]Table, error) {
 	return dependencyOrder(tables)
 }
 
-// skipTable is goose's own: the schema version (its row is written by
-// migrating the target, not copied) and PostgreSQL's migration lock.
-func skipTable(name string) bool { return strings.HasPrefix(name, "goose_") }
+// skipTable: goose's own tables (the schema version, whose row is written by
+// migrating the target, and PostgreSQL's migration lock), and the login
+// sessions, which are ephemeral, hold the provider's ID tokens, and must not
+// come back to life in a restored or copied service: everyone logs in again.
+func skipTable(name string) bool { return strings.HasPrefix(name, "goose_") || name == "sessions" }
+
+// CopySkips reports whether Copy, backups and restores leave the table out
+// on purpose (see skipTable).
+func CopySkips(name string) bool { return skipTable(name) }
 
 func (s *Store) tableNames(ctx context.Context) ([]string, error) {
 	// SQLite's catalogue and PostgreSQL's differ; both answer table names.

@@ -108,6 +108,12 @@ func (w *World) FillEveryTable(t testing.TB, blob Blob) {
 		return store.Rendered{Subject: n.Kind, Text: string(n.Data), HTML: "<p>" + n.Kind + "</p>"}, nil
 	})
 	must("fan out", err)
+
+	// An identity from the province's single sign-on (no store method writes
+	// one yet: the login pages will).
+	_, err = s.DB().ExecContext(ctx, s.DB().Rebind(`INSERT INTO identities (iss, sub, user_id, created_at) VALUES (?, ?, ?, ?)`),
+		"https://sso.example.vn/realms/tinh", "3f6c2a", w.Dept.Updater.ID, now.UTC().Format("2006-01-02T15:04:05.000000Z"))
+	must("identity", err)
 }
 
 // SameRows fails the test unless the two stores, of any dialects, hold the
