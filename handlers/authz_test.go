@@ -159,6 +159,33 @@ func endpoints() []endpoint {
 		{method: "POST", route: "/api/v1/users", act: workflow.ActUserManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
 			return req{method: "POST", path: "/api/v1/users", body: fmt.Sprintf(`{"email":"new.%d@test.example.vn","name":"Cán bộ %d","title":"Chuyên viên","grants":[{"role":"updater","agency_id":%d}]}`, r.n, r.n, e.Dept.ID)}
 		}},
+		{method: "GET", route: "/api/v1/users", act: workflow.ActUserManage, ok: 200, build: get("/api/v1/users?role=updater&limit=5")},
+		{method: "GET", route: "/api/v1/users/{id}", act: workflow.ActUserManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "GET", path: fmt.Sprintf("/api/v1/users/%d", e.Dept.Updater.ID)}
+		}},
+		{method: "PATCH", route: "/api/v1/users/{id}", act: workflow.ActUserManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			u := storetest.MustUser(t, e.Store, fmt.Sprintf("patch.%d@test.example.vn", r.n))
+			return req{method: "PATCH", path: fmt.Sprintf("/api/v1/users/%d", u.ID), body: `{"title":"Chuyên viên chính"}`}
+		}},
+		{method: "POST", route: "/api/v1/users/{id}/deactivate", act: workflow.ActUserManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			u := storetest.MustUser(t, e.Store, fmt.Sprintf("off.%d@test.example.vn", r.n))
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/users/%d/deactivate", u.ID)}
+		}},
+		{method: "POST", route: "/api/v1/users/{id}/activate", act: workflow.ActUserManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			u := storetest.MustUser(t, e.Store, fmt.Sprintf("on.%d@test.example.vn", r.n))
+			if _, err := e.Store.SetUserActive(context.Background(), nil, u.ID, false, store.Meta{}); err != nil {
+				t.Fatal(err)
+			}
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/users/%d/activate", u.ID)}
+		}},
+		{method: "POST", route: "/api/v1/users/{id}/grants", act: workflow.ActUserManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			u := storetest.MustUser(t, e.Store, fmt.Sprintf("grant.%d@test.example.vn", r.n))
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/users/%d/grants", u.ID), body: fmt.Sprintf(`{"role":"updater","agency_id":%d}`, e.Dept.ID)}
+		}},
+		{method: "DELETE", route: "/api/v1/users/{id}/grants", act: workflow.ActUserManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			u := storetest.MustUser(t, e.Store, fmt.Sprintf("revoke.%d@test.example.vn", r.n), workflow.Grant{Role: workflow.RoleCouncil})
+			return req{method: "DELETE", path: fmt.Sprintf("/api/v1/users/%d/grants?role=council", u.ID)}
+		}},
 		{method: "POST", route: "/api/v1/tokens", act: workflow.ActTokenManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
 			return req{method: "POST", path: "/api/v1/tokens", body: fmt.Sprintf(`{"user_id":%d,"expires_at":%q}`, e.Dept.Updater.ID, ts(start.Add(30*24*time.Hour)))}
 		}},

@@ -389,6 +389,20 @@ func TestOpenAPIContract(t *testing.T) {
 			c.call(t, small, 413, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: sampleSet(t, "SO-2029"), ctype: "application/yaml"})
 		})
 
+		testkit.Step(t, "an administrator finds, edits, deactivates and reactivates a user, and grants and revokes a role", func(t *testing.T) {
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/users?q=approver&active=true&limit=2", as: "admin"})
+			c.call(t, e, 400, req{method: "GET", path: "/api/v1/users?limit=9999", as: "admin"})
+			u := storetest.MustUser(t, e.Store, "hanh.tv@test.example.vn")
+			up := fmt.Sprintf("/api/v1/users/%d", u.ID)
+			c.call(t, e, 200, req{method: "GET", path: up, as: "admin"})
+			c.call(t, e, 200, req{method: "PATCH", path: up, as: "admin", body: `{"name":"Trần Văn Hạnh","title":"Chuyên viên"}`})
+			c.call(t, e, 200, req{method: "POST", path: up + "/deactivate", as: "admin"})
+			c.call(t, e, 409, req{method: "POST", path: up + "/deactivate", as: "admin"})
+			c.call(t, e, 200, req{method: "POST", path: up + "/activate", as: "admin"})
+			c.call(t, e, 201, req{method: "POST", path: up + "/grants", as: "admin", body: `{"role":"council"}`})
+			c.call(t, e, 200, req{method: "DELETE", path: up + "/grants?role=council", as: "admin"})
+		})
+
 		testkit.Step(t, "every documented operation and every common error was exercised", func(t *testing.T) {
 			var missing []string
 			for path, item := range c.doc.Paths.Map() {
