@@ -350,6 +350,16 @@ func (m *Main) runTokenIssue(ctx context.Context, args []string) error {
 		exp.At = &at
 	}
 	u := &workflow.User{Email: *email, Name: *name}
+	if grant == nil {
+		// Without a role only a known user gets a token: a new user with
+		// no grant could do nothing, and a typo would create one.
+		known, err := s.ListUsers(ctx, store.UserFilter{Email: *email, Limit: 1})
+		if err != nil {
+			return err
+		} else if len(known) == 0 {
+			return fmt.Errorf("no user has the email %s: give --role admin|council to create one, or create the user first (parindex user create)", workflow.NormalizeEmail(*email))
+		}
+	}
 	if err := s.EnsureUser(ctx, u, grant); err != nil {
 		return err
 	}

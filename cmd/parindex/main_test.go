@@ -99,6 +99,8 @@ func issueToken(t *testing.T, clock *storetest.Clock, db, email string, extra ..
 func TestCommandErrors(t *testing.T) {
 	t.Parallel()
 	db := storetest.URL(t, "sqlite") // never migrated: commands that need a schema refuse it
+	migrated := storetest.URL(t, "sqlite")
+	mustRun(t, nil, nil, "migrate", "up", "--db", migrated)
 	cases := []struct {
 		name string
 		args []string
@@ -113,6 +115,7 @@ func TestCommandErrors(t *testing.T) {
 		{"token issue as approver", []string{"token", "issue", "--email", "a@b.example.vn", "--role", "approver", "--db", db}, "--role must be admin or council"},
 		{"token issue with a bad email", []string{"token", "issue", "--email", "not an email", "--db", db}, `--email "not an email" is not an email address`},
 		{"token issue on an unmigrated database", []string{"token", "issue", "--email", "a@b.example.vn", "--db", db}, "run parindex migrate up"},
+		{"token issue for an unknown email without a role", []string{"token", "issue", "--email", "moi@b.example.vn", "--db", migrated}, "no user has the email moi@b.example.vn"},
 		{"token issue unknown flag", []string{"token", "issue", "--emial", "a@b.example.vn"}, "flag provided but not defined"},
 		{"migrate without subcommand", []string{"migrate"}, "usage: parindex migrate up|down|status"},
 		{"migrate sideways", []string{"migrate", "sideways", "--db", db}, "usage: parindex migrate up|down|status"},
