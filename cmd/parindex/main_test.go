@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"parindex/internal/testkit"
+	"parindex/store"
 	"parindex/store/storetest"
 )
 
@@ -246,7 +247,11 @@ func TestTokenIssue(t *testing.T) {
 
 		first := issueToken(t, nil, db, "Admin@SNV.example.vn", "--name", "Nguyễn Thị Quản Trị", "--role", "admin")
 		second := issueToken(t, nil, db, "admin@snv.example.vn", "--role", "council")
-		plain := issueToken(t, nil, db, "khach@snv.example.vn")
+		plain := issueToken(t, nil, db, "admin@snv.example.vn") // a known user needs no --role
+		// An unknown address without --role is refused: no user without grants.
+		if _, err := run(t, nil, nil, "token", "issue", "--email", "khach@snv.example.vn", "--db", db); err == nil || !strings.Contains(err.Error(), "no user has the email") {
+			t.Fatalf("token issue for an unknown address without --role: %v", err)
+		}
 		if first == second {
 			t.Fatal("two issues printed the same token")
 		}
@@ -274,12 +279,12 @@ func TestTokenIssue(t *testing.T) {
 		if strings.Join(roles, ",") != "admin,council" && strings.Join(roles, ",") != "council,admin" {
 			t.Fatalf("grants after admin then council: %v", roles)
 		}
-		if c.Email != "khach@snv.example.vn" || c.Name != "khach@snv.example.vn" || len(c.Grants) != 0 {
-			t.Fatalf("a user issued without --role: %+v", c)
+		if c.ID != a.ID {
+			t.Fatalf("a token issued without --role went to %+v, not the known user %+v", c, a)
 		}
-		// A user without a role signs in but may administer nothing.
-		testkit.NewClient(m.URL(), plain).Do(t, "POST", "/api/v1/agencies", map[string]string{"code": "X", "name": "X", "kind": "department"}).
-			WantProblem(t, http.StatusForbidden)
+		if known, err := m.Store().ListUsers(context.Background(), store.UserFilter{Email: "khach@snv.example.vn"}); err != nil || len(known) != 0 {
+			t.Fatalf("the refused issue created %v (%v)", known, err)
+		}
 	})
 }
 
