@@ -156,6 +156,27 @@ func endpoints() []endpoint {
 		{method: "POST", route: "/api/v1/agencies", act: workflow.ActAgencyManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
 			return req{method: "POST", path: "/api/v1/agencies", body: fmt.Sprintf(`{"code":"NEW%d","name":"Sở mới %d","kind":"department"}`, r.n, r.n)}
 		}},
+		{method: "GET", route: "/api/v1/agencies/{id}", ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "GET", path: fmt.Sprintf("/api/v1/agencies/%d", e.Dept.ID)}
+		}},
+		{method: "PATCH", route: "/api/v1/agencies/{id}", act: workflow.ActAgencyManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "PATCH", path: fmt.Sprintf("/api/v1/agencies/%d", e.Dept.ID), body: fmt.Sprintf(`{"name":"Sở Tư pháp %d"}`, r.n)}
+		}},
+		{method: "POST", route: "/api/v1/agencies/{id}/deactivate", act: workflow.ActAgencyManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			a := storetest.MustAgency(t, e.Store, fmt.Sprintf("OFF%d", r.n), "Sở tạm", workflow.KindDepartment)
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/deactivate", a.ID)}
+		}},
+		{method: "POST", route: "/api/v1/agencies/{id}/activate", act: workflow.ActAgencyManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			a := storetest.MustAgency(t, e.Store, fmt.Sprintf("ON%d", r.n), "Sở tạm", workflow.KindDepartment)
+			if _, err := e.Store.SetAgencyActive(context.Background(), nil, a.ID, false, store.Meta{}); err != nil {
+				t.Fatal(err)
+			}
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/activate", a.ID)}
+		}},
+		{method: "GET", route: "/api/v1/agency-kinds", ok: 200, build: get("/api/v1/agency-kinds")},
+		{method: "POST", route: "/api/v1/agency-kinds", act: workflow.ActAgencyManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "POST", path: "/api/v1/agency-kinds", body: fmt.Sprintf(`{"code":"kind%d","name":"Khối %d","position":%d}`, r.n, r.n, r.n)}
+		}},
 		{method: "POST", route: "/api/v1/users", act: workflow.ActUserManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
 			return req{method: "POST", path: "/api/v1/users", body: fmt.Sprintf(`{"email":"new.%d@test.example.vn","name":"Cán bộ %d","title":"Chuyên viên","grants":[{"role":"updater","agency_id":%d}]}`, r.n, r.n, e.Dept.ID)}
 		}},

@@ -403,6 +403,24 @@ func TestOpenAPIContract(t *testing.T) {
 			c.call(t, e, 200, req{method: "DELETE", path: up + "/grants?role=council", as: "admin"})
 		})
 
+		testkit.Step(t, "an administrator adds the communes' kind, finds an agency by code, edits and deactivates it", func(t *testing.T) {
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/agency-kinds", as: "updater"})
+			c.call(t, e, 201, req{method: "POST", path: "/api/v1/agency-kinds", as: "admin", body: `{"code":"commune","name":"UBND cấp xã","position":3}`})
+			c.call(t, e, 409, req{method: "POST", path: "/api/v1/agency-kinds", as: "admin", body: `{"code":"commune","name":"UBND cấp xã","position":3}`})
+			c.call(t, e, 201, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"XAPHULOC","name":"UBND xã Phú Lộc","kind":"commune"}`})
+			var found []store.AgencyRecord
+			decode(t, c.call(t, e, 200, req{method: "GET", path: "/api/v1/agencies?code=XAPHULOC", as: "admin"}), &found)
+			if len(found) != 1 || found[0].Kind != "commune" || !found[0].Active {
+				t.Fatalf("?code=XAPHULOC: %+v", found)
+			}
+			ap := fmt.Sprintf("/api/v1/agencies/%d", found[0].ID)
+			c.call(t, e, 200, req{method: "GET", path: ap, as: "updater"})
+			c.call(t, e, 200, req{method: "PATCH", path: ap, as: "admin", body: `{"name":"UBND xã Phú Lộc (mới)"}`})
+			c.call(t, e, 409, req{method: "PATCH", path: fmt.Sprintf("/api/v1/agencies/%d", e.Dept.ID), as: "admin", body: `{"kind":"district"}`})
+			c.call(t, e, 200, req{method: "POST", path: ap + "/deactivate", as: "admin"})
+			c.call(t, e, 200, req{method: "POST", path: ap + "/activate", as: "admin"})
+		})
+
 		testkit.Step(t, "every documented operation and every common error was exercised", func(t *testing.T) {
 			var missing []string
 			for path, item := range c.doc.Paths.Map() {

@@ -212,6 +212,12 @@ func (s *Server) authenticatedRoutes(r chi.Router) {
 
 	r.Get("/agencies", s.handleAgencyList)
 	r.With(s.require(workflow.ActAgencyManage)).Post("/agencies", s.handleAgencyCreate)
+	r.Get("/agencies/{id}", s.handleAgencyGet)
+	r.With(s.require(workflow.ActAgencyManage)).Patch("/agencies/{id}", s.handleAgencyPatch)
+	r.With(s.require(workflow.ActAgencyManage)).Post("/agencies/{id}/deactivate", s.handleAgencyDeactivate)
+	r.With(s.require(workflow.ActAgencyManage)).Post("/agencies/{id}/activate", s.handleAgencyActivate)
+	r.Get("/agency-kinds", s.handleAgencyKindList)
+	r.With(s.require(workflow.ActAgencyManage)).Post("/agency-kinds", s.handleAgencyKindCreate)
 	r.With(s.require(workflow.ActAgencyManage)).Get("/agencies/{id}/signers", s.handleSignerList)
 	r.With(s.require(workflow.ActAgencyManage)).Post("/agencies/{id}/signers", s.handleSignerCreate)
 	r.With(s.require(workflow.ActAgencyManage)).Delete("/agencies/{id}/signers/{signer_id}", s.handleSignerDelete)

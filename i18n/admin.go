@@ -22,5 +22,24 @@ func init() {
 		"Người dùng %d không có quyền này.": {"Người dùng %d không có quyền này.", "User %d does not hold this role."},
 		"Quyền không hợp lệ.":               {"Quyền không hợp lệ.", "The grant is not valid."},
 		"Đã có người dùng với email %s.":    {"Đã có người dùng với email %s.", "A user with email %s already exists."},
+		"Không có loại đơn vị %s.":          {"Không có loại đơn vị %s.", "There is no agency kind %s."},
+		"Không tìm thấy đơn vị %d.":         {"Không tìm thấy đơn vị %d.", "Agency %d not found."},
+		"Đơn vị %s đã có báo cáo trong kỳ đánh giá nên không đổi được loại.": {
+			"Đơn vị %s đã có báo cáo trong kỳ đánh giá nên không đổi được loại.",
+			"Agency %s already has reports in a campaign, so its kind cannot change."},
+		"Đơn vị đã có báo cáo nên không đổi được loại.": {"Đơn vị đã có báo cáo nên không đổi được loại.", "The agency has reports, so its kind cannot change."},
+		"Đơn vị %s đang hoạt động.":                     {"Đơn vị %s đang hoạt động.", "Agency %s is active."},
+		"Đơn vị %s đã ngừng hoạt động.":                 {"Đơn vị %s đã ngừng hoạt động.", "Agency %s is deactivated."},
+		"Mã loại đơn vị gồm 1 đến 32 chữ thường không dấu, chữ số, «_» hoặc «-», bắt đầu bằng một chữ, ví dụ commune.": {
+			"Mã loại đơn vị gồm 1 đến 32 chữ thường không dấu, chữ số, «_» hoặc «-», bắt đầu bằng một chữ, ví dụ commune.",
+			"A kind's code is 1 to 32 lower-case ASCII letters, digits, \"_\" or \"-\", starting with a letter, e.g. commune."},
+		"Cần nhập tên loại đơn vị.":                       {"Cần nhập tên loại đơn vị.", "The kind's name is required."},
+		"Thứ tự hiển thị là một số nguyên từ 0 đến 1000.": {"Thứ tự hiển thị là một số nguyên từ 0 đến 1000.", "The position is an integer from 0 to 1000."},
+		"Loại đơn vị không hợp lệ.":                       {"Loại đơn vị không hợp lệ.", "The agency kind is not valid."},
+		"Cần chọn một loại đơn vị đã có, ví dụ department hoặc district.": {
+			"Cần chọn một loại đơn vị đã có, ví dụ department hoặc district.", "Choose an existing agency kind, e.g. department or district."},
+		"Đã có loại đơn vị %s.":          {"Đã có loại đơn vị %s.", "The agency kind %s already exists."},
+		"Đã có đơn vị với mã %s.":        {"Đã có đơn vị với mã %s.", "An agency with code %s already exists."},
+		"Năm %d đã có kỳ đánh giá «%s».": {"Năm %d đã có kỳ đánh giá «%s».", "Year %d already has a campaign named «%s»."},
 	})
 }

@@ -32,6 +32,10 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		var fields []workflow.FieldError
 		for _, kind := range kinds {
+			if err := kindExists(ctx, tx, kind, "criteria_sets/"+string(kind)); err != nil {
+				fields = append(fields, workflow.ErrorFields(err)...)
+				continue
+			}
 			// Freeze before reading the kind: the UPDATE takes the row lock that
 			// ReplaceCriteriaSet takes, so the kind read next is the committed
 			// one and cannot change before this commits. Refusing rolls it back.
@@ -61,7 +65,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 		id, err = insertID(ctx, tx, `INSERT INTO campaigns (name, year, opens_at, closes_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			c.Name, c.Year, s.ts(c.OpensAt), s.ts(c.ClosesAt), createdBy, now)
 		if err != nil {
-			return err
+			return s.duplicate(err, "name", "Năm %d đã có kỳ đánh giá «%s».", c.Year, c.Name)
 		}
 		var reports int64
 		for _, kind := range kinds {
@@ -70,7 +74,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 				return err
 			}
 			res, err := exec(ctx, tx, `INSERT INTO reports (campaign_id, agency_id, criteria_set_id, state, round, version, created_at, updated_at)
-				SELECT ?, id, ?, ?, 0, 1, ?, ? FROM agencies WHERE kind = ?`, id, setID, workflow.StateDraft, now, now, kind)
+				SELECT ?, id, ?, ?, 0, 1, ?, ? FROM agencies WHERE kind = ? AND deactivated_at IS NULL`, id, setID, workflow.StateDraft, now, now, kind)
 			if err != nil {
 				return err
 			}

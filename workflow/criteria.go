@@ -247,7 +247,7 @@ func (c *setChecker) header(raw *rawSet) *CriteriaSet {
 	}
 	c.text("name", set.Name, LimitName)
 	if !set.AgencyKind.Valid() {
-		c.add("agency_kind", `must be "department" or "district"`)
+		c.add("agency_kind", "Cần chọn một loại đơn vị đã có, ví dụ department hoặc district.")
 	}
 	if len(raw.Criteria) == 0 {
 		c.add("criteria", "at least one criterion is required")
