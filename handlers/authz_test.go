@@ -246,6 +246,18 @@ func endpoints() []endpoint {
 				"criteria_sets": map[string]int64{"department": e.DeptSet.ID, "district": e.DistSet.ID},
 			})}
 		}},
+		{method: "PATCH", route: "/api/v1/campaigns/{id}", act: workflow.ActCampaignManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			c, _ := e.NewCampaign(t, "Kỳ chưa mở", start.AddDate(0, 1, 0), start.AddDate(0, 2, 0))
+			return req{method: "PATCH", path: fmt.Sprintf("/api/v1/campaigns/%d", c.ID), body: fmt.Sprintf(`{"name":"Kỳ chưa mở %d"}`, r.n)}
+		}},
+		{method: "POST", route: "/api/v1/campaigns/{id}/cancel", act: workflow.ActCampaignManage, ok: 204, build: func(t *testing.T, e *env, r row) req {
+			id, _ := e.freshCampaign(t)
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/cancel", id)}
+		}},
+		{method: "POST", route: "/api/v1/campaigns/{id}/reports", act: workflow.ActCampaignManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			a := storetest.MustAgency(t, e.Store, fmt.Sprintf("LATE%d", r.n), "Sở mới thành lập", workflow.KindDepartment)
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/reports", e.Campaign.ID), body: fmt.Sprintf(`{"agency_id":%d}`, a.ID)}
+		}},
 		{method: "POST", route: "/api/v1/campaigns/{id}/rounds", act: workflow.ActRoundOpen, ok: 201, build: func(t *testing.T, e *env, r row) req {
 			id, ids := e.freshCampaign(t)
 			e.walk(t, on(e.Dept, ids[e.Dept.ID]), workflow.StateSubmitted)

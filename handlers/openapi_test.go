@@ -421,6 +421,26 @@ func TestOpenAPIContract(t *testing.T) {
 			c.call(t, e, 200, req{method: "POST", path: ap + "/activate", as: "admin"})
 		})
 
+		testkit.Step(t, "an administrator edits a campaign before it opens, cancels one posted twice, and adds a late agency's report", func(t *testing.T) {
+			body := func(name string) string {
+				return jsonBody(t, map[string]any{"name": name, "year": 2027,
+					"opens_at": ts(start.AddDate(0, 1, 0)), "closes_at": ts(start.AddDate(0, 2, 0)),
+					"criteria_sets": map[string]int64{"department": e.DeptSet.ID, "district": e.DistSet.ID}})
+			}
+			var camp workflow.Campaign
+			decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/campaigns", as: "admin", body: body("Chỉ số CCHC năm 2027")}), &camp)
+			c.call(t, e, 409, req{method: "POST", path: "/api/v1/campaigns", as: "admin", body: body("Chỉ số CCHC năm 2027")})
+			cp := fmt.Sprintf("/api/v1/campaigns/%d", camp.ID)
+			c.call(t, e, 200, req{method: "PATCH", path: cp, as: "admin", body: `{"name":"Tự đánh giá Chỉ số CCHC năm 2027","closes_at":"2027-01-20T17:00:00+07:00"}`})
+			c.call(t, e, 204, req{method: "POST", path: cp + "/cancel", as: "admin"})
+			c.call(t, e, 404, req{method: "POST", path: cp + "/cancel", as: "admin"})
+			c.call(t, e, 409, req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/cancel", e.Campaign.ID), as: "admin"})
+			late := storetest.MustAgency(t, e.Store, "SDL", "Sở Du lịch", workflow.KindDepartment)
+			c.call(t, e, 201, req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/reports", e.Campaign.ID), as: "admin", body: fmt.Sprintf(`{"agency_id":%d}`, late.ID)})
+			c.call(t, e, 409, req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/reports", e.Campaign.ID), as: "admin", body: fmt.Sprintf(`{"agency_id":%d}`, late.ID)})
+			c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d/progress", e.Campaign.ID), as: "council"})
+		})
+
 		testkit.Step(t, "every documented operation and every common error was exercised", func(t *testing.T) {
 			var missing []string
 			for path, item := range c.doc.Paths.Map() {

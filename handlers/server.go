@@ -244,6 +244,9 @@ func (s *Server) authenticatedRoutes(r chi.Router) {
 	r.Get("/campaigns", s.handleCampaignList)
 	r.Get("/campaigns/{id}", s.handleCampaignGet)
 	r.With(s.require(workflow.ActCampaignManage)).Post("/campaigns", s.handleCampaignCreate)
+	r.With(s.require(workflow.ActCampaignManage)).Patch("/campaigns/{id}", s.handleCampaignPatch)
+	r.With(s.require(workflow.ActCampaignManage)).Post("/campaigns/{id}/cancel", s.handleCampaignCancel)
+	r.With(s.require(workflow.ActCampaignManage)).Post("/campaigns/{id}/reports", s.handleCampaignReportCreate)
 	r.With(s.require(workflow.ActRoundOpen)).Post("/campaigns/{id}/rounds", s.handleRoundCreate)
 	r.With(s.require(workflow.ActProgressSee)).Get("/campaigns/{id}/progress", s.handleCampaignProgress)
 

@@ -41,5 +41,19 @@ func init() {
 		"Đã có loại đơn vị %s.":          {"Đã có loại đơn vị %s.", "The agency kind %s already exists."},
 		"Đã có đơn vị với mã %s.":        {"Đã có đơn vị với mã %s.", "An agency with code %s already exists."},
 		"Năm %d đã có kỳ đánh giá «%s».": {"Năm %d đã có kỳ đánh giá «%s».", "Year %d already has a campaign named «%s»."},
+		"Cần nhập agency_id.":            {"Cần nhập agency_id.", "agency_id is required."},
+		"Kỳ đánh giá đã mở nên không sửa được tên và thời hạn.": {
+			"Kỳ đánh giá đã mở nên không sửa được tên và thời hạn.", "The campaign has opened, so its name and window can no longer change."},
+		"Kỳ đánh giá %d đã có báo cáo được nhập liệu nên không hủy được.": {
+			"Kỳ đánh giá %d đã có báo cáo được nhập liệu nên không hủy được.", "Work was done in campaign %d, so it cannot be cancelled."},
+		"Kỳ đánh giá %d đã kết thúc.": {"Kỳ đánh giá %d đã kết thúc.", "Campaign %d is over."},
+		"Kỳ đánh giá không có bộ tiêu chí cho loại đơn vị %s.": {
+			"Kỳ đánh giá không có bộ tiêu chí cho loại đơn vị %s.", "The campaign has no criteria set for agencies of kind %s."},
+		"Đơn vị %s đã có báo cáo trong kỳ đánh giá này.": {"Đơn vị %s đã có báo cáo trong kỳ đánh giá này.", "Agency %s already has a report in this campaign."},
+	})
+	// The kind a deployment adds for the communes since 2025; the names of
+	// kinds are data (agency_kinds), this is how messages name the code.
+	addTerms(map[string]Pair{
+		"commune": {"UBND cấp xã", "commune People's Committee"},
 	})
 }

@@ -198,6 +198,9 @@ type Progress struct {
 	ByState      map[workflow.State]int                 `json:"by_state"`
 	NotSubmitted []int64                                `json:"not_submitted"`
 	ByKind       map[workflow.AgencyKind]*BlockProgress `json:"by_kind"`
+	// Agencies names every agency of the campaign with its report's state,
+	// round and last activity, in the kinds' display order and by code.
+	Agencies []ProgressAgency `json:"agencies"`
 	// Deadline is the campaign's closes_at or, once that has passed, the
 	// latest supplementary round's if it is still ahead.
 	Deadline    time.Time `json:"deadline"`
@@ -235,6 +238,9 @@ func (s *Store) CampaignProgress(ctx context.Context, id int64) (*Progress, erro
 		return nil, s.dbError(err)
 	}
 	p := &Progress{ByState: newCounts(), NotSubmitted: []int64{}, ByKind: map[workflow.AgencyKind]*BlockProgress{}}
+	if p.Agencies, err = s.progressAgencies(ctx, id); err != nil {
+		return nil, s.dbError(err)
+	}
 	for kind := range c.CriteriaSets {
 		p.ByKind[kind] = &BlockProgress{ByState: newCounts(), NotSubmitted: []int64{}}
 	}
@@ -263,4 +269,48 @@ func (s *Store) CampaignProgress(ctx context.Context, id int64) (*Progress, erro
 		p.SecondsLeft = int64(left / time.Second)
 	}
 	return p, nil
+}
+
+// ProgressAgency is one agency of a campaign's progress: who it is, its
+// report and where the report stands.
+type ProgressAgency struct {
+	ID       int64               `json:"id" db:"id"`
+	Code     string              `json:"code" db:"code"`
+	Name     string              `json:"name" db:"name"`
+	Kind     workflow.AgencyKind `json:"kind" db:"kind"`
+	ReportID int64               `json:"report_id" db:"report_id"`
+	State    workflow.State      `json:"state" db:"state"`
+	Round    int                 `json:"round" db:"round"`
+	// LastActivity is the latest of the report's last step, last entry
+	// edit and creation.
+	LastActivity time.Time `json:"last_activity"`
+}
+
+// progressAgencies lists a campaign's agencies with their reports.
+func (s *Store) progressAgencies(ctx context.Context, campaignID int64) ([]ProgressAgency, error) {
+	rows := []struct {
+		ProgressAgency
+		Updated  dbTime  `db:"updated_at"`
+		LastStep *dbTime `db:"last_step"`
+		LastEdit *dbTime `db:"last_edit"`
+	}{}
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT a.id, a.code, a.name, a.kind, r.id AS report_id, r.state, r.round, r.updated_at,
+		(SELECT MAX(h.at) FROM history h WHERE h.report_id = r.id) AS last_step,
+		(SELECT MAX(v.at) FROM entry_revisions v WHERE v.report_id = r.id) AS last_edit
+		FROM reports r JOIN agencies a ON a.id = r.agency_id LEFT JOIN agency_kinds k ON k.code = a.kind
+		WHERE r.campaign_id = ? ORDER BY k.position, a.kind, a.code`), campaignID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ProgressAgency, len(rows))
+	for i, r := range rows {
+		out[i] = r.ProgressAgency
+		out[i].LastActivity = r.Updated.Time
+		for _, t := range []*dbTime{r.LastStep, r.LastEdit} {
+			if t != nil && t.After(out[i].LastActivity) {
+				out[i].LastActivity = t.Time
+			}
+		}
+	}
+	return out, nil
 }
