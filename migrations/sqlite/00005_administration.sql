@@ -9,7 +9,7 @@
 -- this migration opens its own (goose runs it on one connection).
 --
 -- Adding a kind later is a row, not a release: POST /api/v1/agency-kinds or
--- `parindex agency kind add`, e.g. code commune, name "UBND cấp xã", position 3.
+-- `parindex agency add-kind`, e.g. code commune, name "UBND cấp xã", position 3.
 --
 -- A database holding two campaigns of the same year and name cannot take the
 -- unique index: cancel (parindex campaign cancel) or rename one first.
