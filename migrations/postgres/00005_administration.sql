@@ -5,8 +5,10 @@
 -- Adding a kind later is a row, not a release: POST /api/v1/agency-kinds or
 -- `parindex agency add-kind`, e.g. code commune, name "UBND cấp xã", position 3.
 --
--- A database holding two campaigns of the same year and name cannot take the
--- unique index: cancel (parindex campaign cancel) or rename one first.
+-- A campaign posted twice before this migration keeps its rows: the later
+-- of two campaigns of the same year and name is renamed "NAME (#ID)" so that
+-- the unique index can be built, and can then be cancelled
+-- (parindex campaign cancel ID) if nobody worked in it.
 
 -- +goose Up
 CREATE TABLE agency_kinds (
@@ -25,6 +27,8 @@ ALTER TABLE criteria_sets DROP CONSTRAINT criteria_sets_agency_kind_check;
 ALTER TABLE criteria_sets ADD CONSTRAINT criteria_sets_agency_kind_fkey FOREIGN KEY (agency_kind) REFERENCES agency_kinds (code);
 
 ALTER TABLE users ADD COLUMN deactivated_at TIMESTAMPTZ;
+UPDATE campaigns SET name = name || ' (#' || id || ')'
+    WHERE EXISTS (SELECT 1 FROM campaigns c WHERE c.year = campaigns.year AND c.name = campaigns.name AND c.id < campaigns.id);
 CREATE UNIQUE INDEX campaigns_year_name ON campaigns (year, name);
 
 -- +goose Down

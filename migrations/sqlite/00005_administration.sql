@@ -11,8 +11,10 @@
 -- Adding a kind later is a row, not a release: POST /api/v1/agency-kinds or
 -- `parindex agency add-kind`, e.g. code commune, name "UBND cấp xã", position 3.
 --
--- A database holding two campaigns of the same year and name cannot take the
--- unique index: cancel (parindex campaign cancel) or rename one first.
+-- A campaign posted twice before this migration keeps its rows: the later
+-- of two campaigns of the same year and name is renamed "NAME (#ID)" so that
+-- the unique index can be built, and can then be cancelled
+-- (parindex campaign cancel ID) if nobody worked in it.
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -55,6 +57,8 @@ DROP TABLE criteria_sets;
 ALTER TABLE criteria_sets_new RENAME TO criteria_sets;
 
 ALTER TABLE users ADD COLUMN deactivated_at TEXT;
+UPDATE campaigns SET name = name || ' (#' || id || ')'
+    WHERE EXISTS (SELECT 1 FROM campaigns c WHERE c.year = campaigns.year AND c.name = campaigns.name AND c.id < campaigns.id);
 CREATE UNIQUE INDEX campaigns_year_name ON campaigns (year, name);
 
 COMMIT;
