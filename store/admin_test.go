@@ -50,3 +50,50 @@ func TestDeactivatedUsersAreNotNotified(t *testing.T) {
 		}
 	})
 }
+
+// An agency created during a campaign gets its report, and its officials
+// hear that the campaign is open even though it was announced before.
+func TestLateReportIsAnnounced(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		t.Parallel()
+		w := newWorld(t, dialect)
+		s := w.Store
+		if got, err := s.NotifyOpenedCampaigns(ctx); err != nil || len(got) != 1 {
+			t.Fatalf("opened %v, %v", got, err)
+		}
+		fanOut(t, s)
+		late := storetest.MustAgency(t, s, "SDL", "Sở Du lịch", workflow.KindDepartment)
+		rep, err := s.AddCampaignReport(ctx, w.Admin, w.Campaign.ID, late.ID, store.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.AgencyID != late.ID || rep.State != workflow.StateDraft || rep.Round != 0 {
+			t.Fatalf("the late report: %+v", rep)
+		}
+		if n := fanOut(t, s); n != 1 {
+			t.Fatalf("fanned out %d events, want the late announcement", n)
+		}
+		for _, u := range []*workflow.User{late.Updater, late.Approver} {
+			if n := storetest.Count(t, s, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?`, u.ID, store.KindCampaignOpened); n != 1 {
+				t.Errorf("%s: %d announcements, want 1", u.Email, n)
+			}
+		}
+		if n := storetest.Count(t, s, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?`, w.Dept.Updater.ID, store.KindCampaignOpened); n != 1 {
+			t.Errorf("the others were announced to again: %d", n)
+		}
+		// Not for a deactivated agency, not twice, not for an unknown kind.
+		if _, err := s.AddCampaignReport(ctx, nil, w.Campaign.ID, late.ID, store.Meta{}); workflow.ErrorCode(err) != workflow.ECONFLICT {
+			t.Errorf("twice: %v", err)
+		}
+		off := storetest.MustAgency(t, s, "SOFF", "Sở đã giải thể", workflow.KindDepartment)
+		if _, err := s.SetAgencyActive(ctx, nil, off.ID, false, store.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddCampaignReport(ctx, nil, w.Campaign.ID, off.ID, store.Meta{}); workflow.ErrorCode(err) != workflow.ECONFLICT {
+			t.Errorf("a deactivated agency: %v", err)
+		}
+		if _, err := s.AddCampaignReport(ctx, w.Dept.Updater, w.Campaign.ID, off.ID, store.Meta{}); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
+			t.Errorf("an updater adding a report: %v", err)
+		}
+	})
+}

@@ -129,8 +129,9 @@ func (s *Store) CancelCampaign(ctx context.Context, actor *workflow.User, id int
 
 // AddCampaignReport gives an agency created (or reactivated) after a
 // campaign began a draft report in it, with the campaign's criteria set for
-// the agency's kind, and writes a history row and the audit row, in one
-// transaction. Returns ENOTFOUND for an unknown campaign or agency,
+// the agency's kind, and writes a history row, the audit row and, when the
+// campaign's opening was already announced, the announcement to the new
+// report's officials, in one transaction. Returns ENOTFOUND for an unknown campaign or agency,
 // EINVALID when the campaign has no criteria set for the agency's kind,
 // ECONFLICT when the campaign is over, the agency is deactivated or already
 // has a report in it.
@@ -169,6 +170,18 @@ func (s *Store) AddCampaignReport(ctx context.Context, actor *workflow.User, cam
 		}
 		if err := insertHistory(ctx, tx, h); err != nil {
 			return err
+		}
+		// Once the campaign's opening was announced, the new report's
+		// officials hear of it on their own; before, the announcement will
+		// include their report.
+		var announced *dbTime
+		if err := tx.GetContext(ctx, &announced, tx.Rebind(`SELECT opened_notified_at FROM campaigns WHERE id = ?`), campaignID); err != nil {
+			return err
+		}
+		if announced != nil {
+			if err := s.insertEvent(ctx, tx, KindCampaignOpened, []int64{id}, EventData{OpensAt: &c.OpensAt, ClosesAt: &c.ClosesAt}); err != nil {
+				return err
+			}
 		}
 		return s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditCampaign, Action: "add-report", Target: strconv.FormatInt(campaignID, 10),
 			Detail: struct {
