@@ -17,7 +17,10 @@ import (
 func TestAgencyKindsAreData(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		e := newEnv(t, dialect)
-		wantProblem(t, e.do(t, 422, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"X1","name":"UBND xã A","kind":"commune"}`}), 422, "kind")
+		p := wantProblem(t, e.do(t, 422, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"X1","name":"UBND xã A","kind":"commune"}`}), 422, "kind")
+		if p.Detail != "Không có loại đơn vị commune." {
+			t.Errorf("an unknown kind: %q, want the code as sent, in Vietnamese", p.Detail)
+		}
 		e.do(t, 201, req{method: "POST", path: "/api/v1/agency-kinds", as: "admin", body: `{"code":"commune","name":"UBND cấp xã","position":3}`})
 		wantProblem(t, e.do(t, 422, req{method: "POST", path: "/api/v1/agency-kinds", as: "admin", body: `{"code":"Xã","name":""}`}), 422, "code", "name")
 		var kinds []workflow.KindInfo

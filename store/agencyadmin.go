@@ -18,8 +18,10 @@ func kindExists(ctx context.Context, tx *sqlx.Tx, kind workflow.AgencyKind, fiel
 		return err
 	}
 	if n == 0 {
-		return workflow.Errorf(workflow.EINVALID, "Không có loại đơn vị %s.", kind).
-			WithFields(workflow.Field(field, "Không có loại đơn vị %s.", kind))
+		// The code as sent (a string, not a kind the catalogue would name).
+		code := string(kind)
+		return workflow.Errorf(workflow.EINVALID, "Không có loại đơn vị %s.", code).
+			WithFields(workflow.Field(field, "Không có loại đơn vị %s.", code))
 	}
 	return nil
 }
