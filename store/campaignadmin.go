@@ -53,9 +53,18 @@ func (s *Store) UpdateCampaign(ctx context.Context, actor *workflow.User, id int
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		if _, err := exec(ctx, tx, `UPDATE campaigns SET name = ?, opens_at = ?, closes_at = ? WHERE id = ?`,
-			c.Name, s.ts(c.OpensAt), s.ts(c.ClosesAt), id); err != nil {
+		// Guarded by what the patch was applied to: a change made meanwhile
+		// is not overwritten, the caller reloads.
+		res, err := exec(ctx, tx, `UPDATE campaigns SET name = ?, opens_at = ?, closes_at = ?
+			WHERE id = ? AND name = ? AND opens_at = ? AND closes_at = ?`,
+			c.Name, s.ts(c.OpensAt), s.ts(c.ClosesAt), id, old.Name, s.ts(old.OpensAt), s.ts(old.ClosesAt))
+		if err != nil {
 			return s.duplicate(err, "name", "Năm %d đã có kỳ đánh giá «%s».", c.Year, c.Name)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return workflow.Errorf(workflow.ECONFLICT, "Kỳ đánh giá vừa được sửa: hãy tải lại rồi thử lại.")
 		}
 		if _, err := exec(ctx, tx, `UPDATE reports SET version = version + 1 WHERE campaign_id = ?`, id); err != nil {
 			return err
