@@ -46,8 +46,10 @@ func init() {
 			"Kỳ đánh giá đã mở nên không sửa được tên và thời hạn.", "The campaign has opened, so its name and window can no longer change."},
 		"Kỳ đánh giá %d đã có báo cáo được nhập liệu nên không hủy được.": {
 			"Kỳ đánh giá %d đã có báo cáo được nhập liệu nên không hủy được.", "Work was done in campaign %d, so it cannot be cancelled."},
-		"Kỳ đánh giá %d đã kết thúc.":                        {"Kỳ đánh giá %d đã kết thúc.", "Campaign %d is over."},
-		"Kỳ đánh giá vừa được sửa: hãy tải lại rồi thử lại.": {"Kỳ đánh giá vừa được sửa: hãy tải lại rồi thử lại.", "The campaign changed meanwhile: reload it and try again."},
+		"Kỳ đánh giá %d đã kết thúc.":                          {"Kỳ đánh giá %d đã kết thúc.", "Campaign %d is over."},
+		"Kỳ đánh giá vừa được sửa: hãy tải lại rồi thử lại.":   {"Kỳ đánh giá vừa được sửa: hãy tải lại rồi thử lại.", "The campaign changed meanwhile: reload it and try again."},
+		"Người dùng %d vừa được sửa: hãy tải lại rồi thử lại.": {"Người dùng %d vừa được sửa: hãy tải lại rồi thử lại.", "User %d changed meanwhile: reload and try again."},
+		"Đơn vị %d vừa được sửa: hãy tải lại rồi thử lại.":     {"Đơn vị %d vừa được sửa: hãy tải lại rồi thử lại.", "Agency %d changed meanwhile: reload and try again."},
 		"Kỳ đánh giá không có bộ tiêu chí cho loại đơn vị %s.": {
 			"Kỳ đánh giá không có bộ tiêu chí cho loại đơn vị %s.", "The campaign has no criteria set for agencies of kind %s."},
 		"Đơn vị %s đã có báo cáo trong kỳ đánh giá này.": {"Đơn vị %s đã có báo cáo trong kỳ đánh giá này.", "Agency %s already has a report in this campaign."},

@@ -173,8 +173,15 @@ func (s *Store) UpdateAgency(ctx context.Context, actor *workflow.User, id int64
 					WithFields(workflow.Field("kind", "Đơn vị đã có báo cáo nên không đổi được loại."))
 			}
 		}
-		if _, err := exec(ctx, tx, `UPDATE agencies SET code = ?, name = ?, kind = ? WHERE id = ?`, a.Code, a.Name, a.Kind, id); err != nil {
+		res, err := exec(ctx, tx, `UPDATE agencies SET code = ?, name = ?, kind = ? WHERE id = ? AND code = ? AND name = ? AND kind = ?`,
+			a.Code, a.Name, a.Kind, id, old.Code, old.Name, old.Kind)
+		if err != nil {
 			return s.duplicate(err, "code", "Đã có đơn vị với mã %s.", a.Code)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return workflow.Errorf(workflow.ECONFLICT, "Đơn vị %d vừa được sửa: hãy tải lại rồi thử lại.", id)
 		}
 		if err := s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditAgency, Action: "update", Target: strconv.FormatInt(id, 10),
 			Detail: struct {

@@ -185,8 +185,17 @@ func (s *Store) UpdateUser(ctx context.Context, actor *workflow.User, id int64, 
 		if err := u.Validate(); err != nil {
 			return err
 		}
-		if _, err := exec(ctx, tx, `UPDATE users SET email = ?, name = ?, title = ? WHERE id = ?`, u.Email, u.Name, u.Title, id); err != nil {
+		// Guarded by what the patch was applied to: a change made meanwhile
+		// is not overwritten.
+		res, err := exec(ctx, tx, `UPDATE users SET email = ?, name = ?, title = ? WHERE id = ? AND email = ? AND name = ? AND title = ?`,
+			u.Email, u.Name, u.Title, id, old.Email, old.Name, old.Title)
+		if err != nil {
 			return s.duplicate(err, "email", "Đã có người dùng với email %s.", u.Email)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return workflow.Errorf(workflow.ECONFLICT, "Người dùng %d vừa được sửa: hãy tải lại rồi thử lại.", id)
 		}
 		type fields struct {
 			Email string `json:"email"`
