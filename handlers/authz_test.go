@@ -156,8 +156,56 @@ func endpoints() []endpoint {
 		{method: "POST", route: "/api/v1/agencies", act: workflow.ActAgencyManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
 			return req{method: "POST", path: "/api/v1/agencies", body: fmt.Sprintf(`{"code":"NEW%d","name":"Sở mới %d","kind":"department"}`, r.n, r.n)}
 		}},
+		{method: "GET", route: "/api/v1/agencies/{id}", ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "GET", path: fmt.Sprintf("/api/v1/agencies/%d", e.Dept.ID)}
+		}},
+		{method: "PATCH", route: "/api/v1/agencies/{id}", act: workflow.ActAgencyManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "PATCH", path: fmt.Sprintf("/api/v1/agencies/%d", e.Dept.ID), body: fmt.Sprintf(`{"name":"Sở Tư pháp %d"}`, r.n)}
+		}},
+		{method: "POST", route: "/api/v1/agencies/{id}/deactivate", act: workflow.ActAgencyManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			a := storetest.MustAgency(t, e.Store, fmt.Sprintf("OFF%d", r.n), "Sở tạm", workflow.KindDepartment)
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/deactivate", a.ID)}
+		}},
+		{method: "POST", route: "/api/v1/agencies/{id}/activate", act: workflow.ActAgencyManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			a := storetest.MustAgency(t, e.Store, fmt.Sprintf("ON%d", r.n), "Sở tạm", workflow.KindDepartment)
+			if _, err := e.Store.SetAgencyActive(context.Background(), nil, a.ID, false, store.Meta{}); err != nil {
+				t.Fatal(err)
+			}
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/activate", a.ID)}
+		}},
+		{method: "GET", route: "/api/v1/agency-kinds", ok: 200, build: get("/api/v1/agency-kinds")},
+		{method: "POST", route: "/api/v1/agency-kinds", act: workflow.ActAgencyManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "POST", path: "/api/v1/agency-kinds", body: fmt.Sprintf(`{"code":"kind%d","name":"Khối %d","position":%d}`, r.n, r.n, r.n)}
+		}},
 		{method: "POST", route: "/api/v1/users", act: workflow.ActUserManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
 			return req{method: "POST", path: "/api/v1/users", body: fmt.Sprintf(`{"email":"new.%d@test.example.vn","name":"Cán bộ %d","title":"Chuyên viên","grants":[{"role":"updater","agency_id":%d}]}`, r.n, r.n, e.Dept.ID)}
+		}},
+		{method: "GET", route: "/api/v1/users", act: workflow.ActUserManage, ok: 200, build: get("/api/v1/users?role=updater&limit=5")},
+		{method: "GET", route: "/api/v1/users/{id}", act: workflow.ActUserManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			return req{method: "GET", path: fmt.Sprintf("/api/v1/users/%d", e.Dept.Updater.ID)}
+		}},
+		{method: "PATCH", route: "/api/v1/users/{id}", act: workflow.ActUserManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			u := storetest.MustUser(t, e.Store, fmt.Sprintf("patch.%d@test.example.vn", r.n))
+			return req{method: "PATCH", path: fmt.Sprintf("/api/v1/users/%d", u.ID), body: `{"title":"Chuyên viên chính"}`}
+		}},
+		{method: "POST", route: "/api/v1/users/{id}/deactivate", act: workflow.ActUserManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			u := storetest.MustUser(t, e.Store, fmt.Sprintf("off.%d@test.example.vn", r.n))
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/users/%d/deactivate", u.ID)}
+		}},
+		{method: "POST", route: "/api/v1/users/{id}/activate", act: workflow.ActUserManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			u := storetest.MustUser(t, e.Store, fmt.Sprintf("on.%d@test.example.vn", r.n))
+			if _, err := e.Store.SetUserActive(context.Background(), nil, u.ID, false, store.Meta{}); err != nil {
+				t.Fatal(err)
+			}
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/users/%d/activate", u.ID)}
+		}},
+		{method: "POST", route: "/api/v1/users/{id}/grants", act: workflow.ActUserManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			u := storetest.MustUser(t, e.Store, fmt.Sprintf("grant.%d@test.example.vn", r.n))
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/users/%d/grants", u.ID), body: fmt.Sprintf(`{"role":"updater","agency_id":%d}`, e.Dept.ID)}
+		}},
+		{method: "DELETE", route: "/api/v1/users/{id}/grants", act: workflow.ActUserManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			u := storetest.MustUser(t, e.Store, fmt.Sprintf("revoke.%d@test.example.vn", r.n), workflow.Grant{Role: workflow.RoleCouncil})
+			return req{method: "DELETE", path: fmt.Sprintf("/api/v1/users/%d/grants?role=council", u.ID)}
 		}},
 		{method: "POST", route: "/api/v1/tokens", act: workflow.ActTokenManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
 			return req{method: "POST", path: "/api/v1/tokens", body: fmt.Sprintf(`{"user_id":%d,"expires_at":%q}`, e.Dept.Updater.ID, ts(start.Add(30*24*time.Hour)))}
@@ -197,6 +245,18 @@ func endpoints() []endpoint {
 				"opens_at": ts(start), "closes_at": ts(start.Add(10 * 24 * time.Hour)),
 				"criteria_sets": map[string]int64{"department": e.DeptSet.ID, "district": e.DistSet.ID},
 			})}
+		}},
+		{method: "PATCH", route: "/api/v1/campaigns/{id}", act: workflow.ActCampaignManage, ok: 200, build: func(t *testing.T, e *env, r row) req {
+			c, _ := e.NewCampaign(t, "Kỳ chưa mở", start.AddDate(0, 1, 0), start.AddDate(0, 2, 0))
+			return req{method: "PATCH", path: fmt.Sprintf("/api/v1/campaigns/%d", c.ID), body: fmt.Sprintf(`{"name":"Kỳ chưa mở %d"}`, r.n)}
+		}},
+		{method: "POST", route: "/api/v1/campaigns/{id}/cancel", act: workflow.ActCampaignManage, ok: 204, build: func(t *testing.T, e *env, r row) req {
+			id, _ := e.freshCampaign(t)
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/cancel", id)}
+		}},
+		{method: "POST", route: "/api/v1/campaigns/{id}/reports", act: workflow.ActCampaignManage, ok: 201, build: func(t *testing.T, e *env, r row) req {
+			a := storetest.MustAgency(t, e.Store, fmt.Sprintf("LATE%d", r.n), "Sở mới thành lập", workflow.KindDepartment)
+			return req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/reports", e.Campaign.ID), body: fmt.Sprintf(`{"agency_id":%d}`, a.ID)}
 		}},
 		{method: "POST", route: "/api/v1/campaigns/{id}/rounds", act: workflow.ActRoundOpen, ok: 201, build: func(t *testing.T, e *env, r row) req {
 			id, ids := e.freshCampaign(t)

@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
+	"parindex/store"
 	"parindex/workflow"
 )
 
@@ -120,5 +122,93 @@ func (s *Server) handleCampaignProgress(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	p.Deadline = p.Deadline.In(s.zone)
+	for i := range p.Agencies {
+		p.Agencies[i].LastActivity = p.Agencies[i].LastActivity.In(s.zone)
+	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+// handleCampaignPatch changes the fields sent of name, opens_at and
+// closes_at, before the campaign opens.
+func (s *Server) handleCampaignPatch(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	var in struct {
+		Name     *string `json:"name"`
+		OpensAt  *string `json:"opens_at"`
+		ClosesAt *string `json:"closes_at"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	p := store.CampaignPatch{Name: in.Name}
+	for _, f := range []struct {
+		in   *string
+		out  **time.Time
+		name string
+	}{{in.OpensAt, &p.OpensAt, "opens_at"}, {in.ClosesAt, &p.ClosesAt, "closes_at"}} {
+		if f.in == nil {
+			continue
+		}
+		t, err := s.parseTime(*f.in, f.name)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		*f.out = &t
+	}
+	c, err := s.store.UpdateCampaign(r.Context(), currentUser(r), id, p, meta(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	s.deadlinesChanged()
+	writeJSON(w, http.StatusOK, s.localCampaign(c))
+}
+
+// handleCampaignCancel removes a campaign in which no work was done.
+func (s *Server) handleCampaignCancel(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.store.CancelCampaign(r.Context(), currentUser(r), id, meta(r))
+	}
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	s.deadlinesChanged()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleCampaignReportCreate gives an agency a report in a running
+// campaign: {"agency_id"}.
+func (s *Server) handleCampaignReportCreate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	var in struct {
+		AgencyID int64 `json:"agency_id"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if in.AgencyID <= 0 {
+		s.problem(w, r, workflow.Errorf(workflow.EINVALID, "Cần nhập agency_id.").WithFields(workflow.Field("agency_id", "Cần nhập agency_id.")))
+		return
+	}
+	rep, err := s.store.AddCampaignReport(r.Context(), currentUser(r), id, in.AgencyID, meta(r))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	s.deadlinesChanged()
+	w.Header().Set("ETag", etag(rep.Version))
+	writeJSON(w, http.StatusCreated, s.reportJSON(rep))
 }

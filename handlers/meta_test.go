@@ -191,7 +191,7 @@ func TestTimesInProvinceZone(t *testing.T) {
 		// A deadline without an offset is read in Asia/Ho_Chi_Minh.
 		var campaign map[string]any
 		decode(t, e.do(t, 201, req{method: "POST", path: "/api/v1/campaigns", as: "admin", body: jsonBody(t, map[string]any{
-			"name": "Chỉ số CCHC 2026", "year": 2026, "opens_at": "2026-11-15T08:00:00", "closes_at": "2026-11-25T17:00:00",
+			"name": "Chỉ số CCHC 2026 (giờ địa phương)", "year": 2026, "opens_at": "2026-11-15T08:00:00", "closes_at": "2026-11-25T17:00:00",
 			"criteria_sets": map[string]int64{"department": e.DeptSet.ID, "district": e.DistSet.ID},
 		})}), &campaign)
 		closes := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)

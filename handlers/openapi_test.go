@@ -22,6 +22,7 @@ import (
 	"parindex/internal/testkit"
 	"parindex/scheduler"
 	"parindex/signature/signtest"
+	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -388,6 +389,58 @@ func TestOpenAPIContract(t *testing.T) {
 		testkit.Step(t, "a body over the server's limit is refused with 413", func(t *testing.T) {
 			small := e.withServer(t, func(c *handlers.Config) { c.MaxBody = 512 })
 			c.call(t, small, 413, req{method: "POST", path: "/api/v1/criteria-sets", as: "admin", body: sampleSet(t, "SO-2029"), ctype: "application/yaml"})
+		})
+
+		testkit.Step(t, "an administrator finds, edits, deactivates and reactivates a user, and grants and revokes a role", func(t *testing.T) {
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/users?q=approver&active=true&limit=2", as: "admin"})
+			c.call(t, e, 400, req{method: "GET", path: "/api/v1/users?limit=9999", as: "admin"})
+			u := storetest.MustUser(t, e.Store, "hanh.tv@test.example.vn")
+			up := fmt.Sprintf("/api/v1/users/%d", u.ID)
+			c.call(t, e, 200, req{method: "GET", path: up, as: "admin"})
+			c.call(t, e, 200, req{method: "PATCH", path: up, as: "admin", body: `{"name":"Trần Văn Hạnh","title":"Chuyên viên"}`})
+			c.call(t, e, 200, req{method: "POST", path: up + "/deactivate", as: "admin"})
+			c.call(t, e, 409, req{method: "POST", path: up + "/deactivate", as: "admin"})
+			c.call(t, e, 200, req{method: "POST", path: up + "/activate", as: "admin"})
+			c.call(t, e, 201, req{method: "POST", path: up + "/grants", as: "admin", body: `{"role":"council"}`})
+			c.call(t, e, 200, req{method: "DELETE", path: up + "/grants?role=council", as: "admin"})
+		})
+
+		testkit.Step(t, "an administrator adds the communes' kind, finds an agency by code, edits and deactivates it", func(t *testing.T) {
+			c.call(t, e, 200, req{method: "GET", path: "/api/v1/agency-kinds", as: "updater"})
+			c.call(t, e, 201, req{method: "POST", path: "/api/v1/agency-kinds", as: "admin", body: `{"code":"commune","name":"UBND cấp xã","position":3}`})
+			c.call(t, e, 409, req{method: "POST", path: "/api/v1/agency-kinds", as: "admin", body: `{"code":"commune","name":"UBND cấp xã","position":3}`})
+			c.call(t, e, 201, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"XAPHULOC","name":"UBND xã Phú Lộc","kind":"commune"}`})
+			var found []store.AgencyRecord
+			decode(t, c.call(t, e, 200, req{method: "GET", path: "/api/v1/agencies?code=XAPHULOC", as: "admin"}), &found)
+			if len(found) != 1 || found[0].Kind != "commune" || !found[0].Active {
+				t.Fatalf("?code=XAPHULOC: %+v", found)
+			}
+			ap := fmt.Sprintf("/api/v1/agencies/%d", found[0].ID)
+			c.call(t, e, 200, req{method: "GET", path: ap, as: "updater"})
+			c.call(t, e, 200, req{method: "PATCH", path: ap, as: "admin", body: `{"name":"UBND xã Phú Lộc (mới)"}`})
+			c.call(t, e, 409, req{method: "PATCH", path: fmt.Sprintf("/api/v1/agencies/%d", e.Dept.ID), as: "admin", body: `{"kind":"district"}`})
+			c.call(t, e, 200, req{method: "POST", path: ap + "/deactivate", as: "admin"})
+			c.call(t, e, 200, req{method: "POST", path: ap + "/activate", as: "admin"})
+		})
+
+		testkit.Step(t, "an administrator edits a campaign before it opens, cancels one posted twice, and adds a late agency's report", func(t *testing.T) {
+			body := func(name string) string {
+				return jsonBody(t, map[string]any{"name": name, "year": 2027,
+					"opens_at": ts(start.AddDate(0, 1, 0)), "closes_at": ts(start.AddDate(0, 2, 0)),
+					"criteria_sets": map[string]int64{"department": e.DeptSet.ID, "district": e.DistSet.ID}})
+			}
+			var camp workflow.Campaign
+			decode(t, c.call(t, e, 201, req{method: "POST", path: "/api/v1/campaigns", as: "admin", body: body("Chỉ số CCHC năm 2027")}), &camp)
+			c.call(t, e, 409, req{method: "POST", path: "/api/v1/campaigns", as: "admin", body: body("Chỉ số CCHC năm 2027")})
+			cp := fmt.Sprintf("/api/v1/campaigns/%d", camp.ID)
+			c.call(t, e, 200, req{method: "PATCH", path: cp, as: "admin", body: `{"name":"Tự đánh giá Chỉ số CCHC năm 2027","closes_at":"2027-01-20T17:00:00+07:00"}`})
+			c.call(t, e, 204, req{method: "POST", path: cp + "/cancel", as: "admin"})
+			c.call(t, e, 404, req{method: "POST", path: cp + "/cancel", as: "admin"})
+			c.call(t, e, 409, req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/cancel", e.Campaign.ID), as: "admin"})
+			late := storetest.MustAgency(t, e.Store, "SDL", "Sở Du lịch", workflow.KindDepartment)
+			c.call(t, e, 201, req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/reports", e.Campaign.ID), as: "admin", body: fmt.Sprintf(`{"agency_id":%d}`, late.ID)})
+			c.call(t, e, 409, req{method: "POST", path: fmt.Sprintf("/api/v1/campaigns/%d/reports", e.Campaign.ID), as: "admin", body: fmt.Sprintf(`{"agency_id":%d}`, late.ID)})
+			c.call(t, e, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d/progress", e.Campaign.ID), as: "council"})
 		})
 
 		testkit.Step(t, "every documented operation and every common error was exercised", func(t *testing.T) {

@@ -18,6 +18,9 @@ func (s *Store) CreateAgency(ctx context.Context, actor *workflow.User, a *workf
 	}
 	var id int64
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		if err := kindExists(ctx, tx, a.Kind, "kind"); err != nil {
+			return err
+		}
 		var err error
 		id, err = insertID(ctx, tx, `INSERT INTO agencies (code, name, kind, created_at) VALUES (?, ?, ?, ?)`,
 			a.Code, a.Name, a.Kind, s.ts(s.now()))

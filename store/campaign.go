@@ -32,6 +32,10 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		var fields []workflow.FieldError
 		for _, kind := range kinds {
+			if err := kindExists(ctx, tx, kind, "criteria_sets/"+string(kind)); err != nil {
+				fields = append(fields, workflow.ErrorFields(err)...)
+				continue
+			}
 			// Freeze before reading the kind: the UPDATE takes the row lock that
 			// ReplaceCriteriaSet takes, so the kind read next is the committed
 			// one and cannot change before this commits. Refusing rolls it back.
@@ -61,7 +65,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 		id, err = insertID(ctx, tx, `INSERT INTO campaigns (name, year, opens_at, closes_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			c.Name, c.Year, s.ts(c.OpensAt), s.ts(c.ClosesAt), createdBy, now)
 		if err != nil {
-			return err
+			return s.duplicate(err, "name", "Năm %d đã có kỳ đánh giá «%s».", c.Year, c.Name)
 		}
 		var reports int64
 		for _, kind := range kinds {
@@ -70,7 +74,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *workflow.Campaign, actor 
 				return err
 			}
 			res, err := exec(ctx, tx, `INSERT INTO reports (campaign_id, agency_id, criteria_set_id, state, round, version, created_at, updated_at)
-				SELECT ?, id, ?, ?, 0, 1, ?, ? FROM agencies WHERE kind = ?`, id, setID, workflow.StateDraft, now, now, kind)
+				SELECT ?, id, ?, ?, 0, 1, ?, ? FROM agencies WHERE kind = ? AND deactivated_at IS NULL`, id, setID, workflow.StateDraft, now, now, kind)
 			if err != nil {
 				return err
 			}
@@ -194,6 +198,9 @@ type Progress struct {
 	ByState      map[workflow.State]int                 `json:"by_state"`
 	NotSubmitted []int64                                `json:"not_submitted"`
 	ByKind       map[workflow.AgencyKind]*BlockProgress `json:"by_kind"`
+	// Agencies names every agency of the campaign with its report's state,
+	// round and last activity, in the kinds' display order and by code.
+	Agencies []ProgressAgency `json:"agencies"`
 	// Deadline is the campaign's closes_at or, once that has passed, the
 	// latest supplementary round's if it is still ahead.
 	Deadline    time.Time `json:"deadline"`
@@ -231,6 +238,9 @@ func (s *Store) CampaignProgress(ctx context.Context, id int64) (*Progress, erro
 		return nil, s.dbError(err)
 	}
 	p := &Progress{ByState: newCounts(), NotSubmitted: []int64{}, ByKind: map[workflow.AgencyKind]*BlockProgress{}}
+	if p.Agencies, err = s.progressAgencies(ctx, id); err != nil {
+		return nil, s.dbError(err)
+	}
 	for kind := range c.CriteriaSets {
 		p.ByKind[kind] = &BlockProgress{ByState: newCounts(), NotSubmitted: []int64{}}
 	}
@@ -259,4 +269,48 @@ func (s *Store) CampaignProgress(ctx context.Context, id int64) (*Progress, erro
 		p.SecondsLeft = int64(left / time.Second)
 	}
 	return p, nil
+}
+
+// ProgressAgency is one agency of a campaign's progress: who it is, its
+// report and where the report stands.
+type ProgressAgency struct {
+	ID       int64               `json:"id" db:"id"`
+	Code     string              `json:"code" db:"code"`
+	Name     string              `json:"name" db:"name"`
+	Kind     workflow.AgencyKind `json:"kind" db:"kind"`
+	ReportID int64               `json:"report_id" db:"report_id"`
+	State    workflow.State      `json:"state" db:"state"`
+	Round    int                 `json:"round" db:"round"`
+	// LastActivity is the latest of the report's last step, last entry
+	// edit and creation.
+	LastActivity time.Time `json:"last_activity"`
+}
+
+// progressAgencies lists a campaign's agencies with their reports.
+func (s *Store) progressAgencies(ctx context.Context, campaignID int64) ([]ProgressAgency, error) {
+	rows := []struct {
+		ProgressAgency
+		Updated  dbTime  `db:"updated_at"`
+		LastStep *dbTime `db:"last_step"`
+		LastEdit *dbTime `db:"last_edit"`
+	}{}
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT a.id, a.code, a.name, a.kind, r.id AS report_id, r.state, r.round, r.updated_at,
+		(SELECT MAX(h.at) FROM history h WHERE h.report_id = r.id) AS last_step,
+		(SELECT MAX(v.at) FROM entry_revisions v WHERE v.report_id = r.id) AS last_edit
+		FROM reports r JOIN agencies a ON a.id = r.agency_id LEFT JOIN agency_kinds k ON k.code = a.kind
+		WHERE r.campaign_id = ? ORDER BY k.position, a.kind, a.code`), campaignID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ProgressAgency, len(rows))
+	for i, r := range rows {
+		out[i] = r.ProgressAgency
+		out[i].LastActivity = r.Updated.Time
+		for _, t := range []*dbTime{r.LastStep, r.LastEdit} {
+			if t != nil && t.After(out[i].LastActivity) {
+				out[i].LastActivity = t.Time
+			}
+		}
+	}
+	return out, nil
 }

@@ -17,6 +17,9 @@ import (
 func (s *Store) CreateCriteriaSet(ctx context.Context, actor *workflow.User, set *workflow.CriteriaSet, meta Meta) error {
 	var id int64
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		if err := kindExists(ctx, tx, set.AgencyKind, "agency_kind"); err != nil {
+			return err
+		}
 		var err error
 		id, err = insertID(ctx, tx, `INSERT INTO criteria_sets (code, name, agency_kind, max_points, created_at) VALUES (?, ?, ?, ?, ?)`,
 			set.Code, set.Name, set.AgencyKind, set.MaxPoints, s.ts(s.now()))
@@ -77,6 +80,9 @@ func (s *Store) ReplaceCriteriaSet(ctx context.Context, actor *workflow.User, id
 		}
 		if old.Frozen {
 			return workflow.Errorf(workflow.ECONFLICT, "Bộ tiêu chí %d đã được dùng cho một kỳ đánh giá nên không thể sửa nữa.", id)
+		}
+		if err := kindExists(ctx, tx, set.AgencyKind, "agency_kind"); err != nil {
+			return err
 		}
 		if _, err := exec(ctx, tx, `UPDATE criteria_sets SET code = ?, name = ?, agency_kind = ?, max_points = ? WHERE id = ?`,
 			set.Code, set.Name, set.AgencyKind, set.MaxPoints, id); err != nil {

@@ -18,6 +18,10 @@ type ImportResult struct {
 	Created   int `json:"created"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
+	// CreatedIDs and UpdatedIDs are the users created and updated, in the
+	// list's order.
+	CreatedIDs []int64 `json:"created_ids"`
+	UpdatedIDs []int64 `json:"updated_ids"`
 }
 
 // ImportOfficials applies an agency's list of officials in one transaction:
@@ -49,7 +53,7 @@ func (s *Store) ImportOfficials(ctx context.Context, actor *workflow.User, agenc
 		} else if !ok {
 			return workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy đơn vị %d.", agencyID)
 		}
-		createdIDs, updatedIDs := []int64{}, []int64{}
+		res.CreatedIDs, res.UpdatedIDs = []int64{}, []int64{}
 		for _, o := range list {
 			id, created, changed, err := s.importOfficial(ctx, tx, agencyID, o)
 			switch {
@@ -57,10 +61,10 @@ func (s *Store) ImportOfficials(ctx context.Context, actor *workflow.User, agenc
 				return err
 			case created:
 				res.Created++
-				createdIDs = append(createdIDs, id)
+				res.CreatedIDs = append(res.CreatedIDs, id)
 			case changed:
 				res.Updated++
-				updatedIDs = append(updatedIDs, id)
+				res.UpdatedIDs = append(res.UpdatedIDs, id)
 			default:
 				res.Unchanged++
 			}
@@ -69,9 +73,7 @@ func (s *Store) ImportOfficials(ctx context.Context, actor *workflow.User, agenc
 			Detail: struct {
 				AgencyID int64 `json:"agency_id"`
 				ImportResult
-				CreatedIDs []int64 `json:"created_ids"`
-				UpdatedIDs []int64 `json:"updated_ids"`
-			}{agencyID, res, createdIDs, updatedIDs}, Meta: meta})
+			}{agencyID, res}, Meta: meta})
 	})
 	if err != nil {
 		return ImportResult{}, err

@@ -96,8 +96,12 @@ func wantImport(t *testing.T, got store.ImportResult, err error, want store.Impo
 	if err != nil {
 		t.Fatalf("import: %v %v", err, workflow.ErrorFields(err))
 	}
-	if got != want {
+	if got.Created != want.Created || got.Updated != want.Updated || got.Unchanged != want.Unchanged {
 		t.Fatalf("import counted %+v, want %+v", got, want)
+	}
+	// The answer names the users it created and updated.
+	if len(got.CreatedIDs) != got.Created || len(got.UpdatedIDs) != got.Updated {
+		t.Fatalf("import named created %v and updated %v for counts %d and %d", got.CreatedIDs, got.UpdatedIDs, got.Created, got.Updated)
 	}
 }
 

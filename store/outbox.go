@@ -242,7 +242,7 @@ func recipients(ctx context.Context, tx *sqlx.Tx, roles []workflow.Role, reports
 		roleNames = append(roleNames, string(r))
 	}
 	q, args, err := sqlx.In(`SELECT u.id, u.email, u.name, g.role, g.agency_id FROM grants g JOIN users u ON u.id = g.user_id
-		WHERE g.role IN (?) ORDER BY u.id`, roleNames)
+		WHERE g.role IN (?) AND u.deactivated_at IS NULL ORDER BY u.id`, roleNames)
 	if err != nil {
 		return nil, err
 	}

@@ -221,11 +221,11 @@ func (w *transitionWrite) guardSQL() (string, []any) {
 		args = append(args, w.R.ID, w.Summary)
 	}
 	if w.Actor != nil && w.Actor.TokenID != 0 {
-		// The credential check: the caller's token is still valid and its
-		// user still holds the grant the decision used, at the moment of
+		// The credential check: the caller's token is still valid, its user
+		// active and still holding the grant the decision used, at the moment of
 		// writing (the caller may have come from a cache).
-		where += ` AND EXISTS (SELECT 1 FROM tokens t JOIN grants g ON g.user_id = t.user_id
-			WHERE t.id = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
+		where += ` AND EXISTS (SELECT 1 FROM tokens t JOIN grants g ON g.user_id = t.user_id JOIN users tu ON tu.id = t.user_id
+			WHERE t.id = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?) AND tu.deactivated_at IS NULL
 			AND g.role = ? AND (g.agency_id IS NULL OR g.agency_id = ?))`
 		args = append(args, w.Actor.TokenID, w.now, w.D.Role, w.R.AgencyID)
 	}

@@ -79,6 +79,11 @@ func (s *Store) EnsureUser(ctx context.Context, u *workflow.User, grant *workflo
 		if err != nil {
 			return err
 		}
+		if !created {
+			if err := userActive(ctx, tx, u.ID); err != nil {
+				return err
+			}
+		}
 		if u.Grants, err = loadGrants(ctx, tx, u.ID); err != nil {
 			return err
 		}
@@ -197,11 +202,9 @@ func (s *Store) CreateToken(ctx context.Context, actor *workflow.User, userID in
 	}
 	t := &Token{Token: secret, ExpiresAt: expiresAt}
 	err = s.withTx(ctx, func(tx *sqlx.Tx) error {
-		var n int
-		if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM users WHERE id = ?`), userID); err != nil {
+		// A deactivated user gets no token (deactivating revoked theirs).
+		if err := userActive(ctx, tx, userID); err != nil {
 			return err
-		} else if n == 0 {
-			return workflow.Errorf(workflow.ENOTFOUND, "Không tìm thấy người dùng %d.", userID)
 		}
 		t.ID, err = insertID(ctx, tx, `INSERT INTO tokens (user_id, hash, created_at, expires_at, issued_by) VALUES (?, ?, ?, ?, ?)`,
 			userID, hash, s.ts(now), s.tsPtr(expiresAt), issuedBy)
@@ -324,9 +327,10 @@ func (s *Store) authenticate(ctx context.Context, where string, arg any) (*workf
 		Title      string         `db:"title"`
 		Role       *workflow.Role `db:"role"`
 		AgencyID   *int64         `db:"agency_id"`
+		Inactive   *dbTime        `db:"deactivated_at"`
 	}{}
 	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT t.id AS token_id, t.user_id, t.issued_by, t.expires_at, t.revoked_at, t.last_used_at,
-		u.email, u.name, u.title, g.role, g.agency_id
+		u.email, u.name, u.title, g.role, g.agency_id, u.deactivated_at
 		FROM tokens t
 		JOIN users u ON u.id = t.user_id
 		LEFT JOIN grants g ON g.user_id = t.user_id
@@ -342,6 +346,8 @@ func (s *Store) authenticate(ctx context.Context, where string, arg any) (*workf
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "Mã truy cập đã bị thu hồi.")
 	case rows[0].ExpiresAt != nil && !now.Before(rows[0].ExpiresAt.Time):
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "Mã truy cập đã hết hạn.")
+	case rows[0].Inactive != nil:
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "Tài khoản của bạn đã bị vô hiệu hóa.")
 	}
 	r := rows[0]
 	u := &workflow.User{ID: r.UserID, Email: r.Email, Name: r.Name, Title: r.Title, Grants: []workflow.Grant{}, TokenID: r.TokenID}

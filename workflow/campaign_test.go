@@ -32,11 +32,11 @@ func TestCampaignValidate(t *testing.T) {
 		{"no year", func(c *Campaign) { c.Year = 0 }, []string{"year"}},
 		{"no sets", func(c *Campaign) { c.CriteriaSets = nil }, []string{"criteria_sets"}},
 		{"empty sets", func(c *Campaign) { c.CriteriaSets = map[AgencyKind]int64{} }, []string{"criteria_sets"}},
-		{"unknown kind", func(c *Campaign) { c.CriteriaSets["ward"] = 3 }, []string{"criteria_sets/ward"}},
+		{"unknown kind", func(c *Campaign) { c.CriteriaSets["Phường"] = 3 }, []string{"criteria_sets/Phường"}},
 		{"blank name", func(c *Campaign) { c.Name = " \n" }, []string{"name"}},
 		{"everything wrong", func(c *Campaign) {
-			*c = Campaign{Name: "", Year: 1, OpensAt: testCloses, ClosesAt: testOpens, CriteriaSets: map[AgencyKind]int64{"ward": 1}}
-		}, []string{"name", "year", "closes_at", "criteria_sets/ward"}},
+			*c = Campaign{Name: "", Year: 1, OpensAt: testCloses, ClosesAt: testOpens, CriteriaSets: map[AgencyKind]int64{"Phường": 1}}
+		}, []string{"name", "year", "closes_at", "criteria_sets/Phường"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

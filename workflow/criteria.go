@@ -250,7 +250,7 @@ func (c *setChecker) header(raw *rawSet) *CriteriaSet {
 	}
 	c.text("name", set.Name, LimitName)
 	if !set.AgencyKind.Valid() {
-		c.add("agency_kind", `Phải là "department" (sở, ban, ngành) hoặc "district" (UBND cấp huyện).`)
+		c.add("agency_kind", "Cần chọn một loại đơn vị đã có, ví dụ department hoặc district.")
 	}
 	if len(raw.Criteria) == 0 {
 		c.add("criteria", "Cần ít nhất một tiêu chí.")

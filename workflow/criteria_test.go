@@ -339,13 +339,13 @@ func TestParseCriteriaSetInvalid(t *testing.T) {
 			[]string{"name"}},
 		{"missing agency_kind", "code: C\nname: N\ncriteria:\n  - {code: \"1\", title: a, max_points: 1, method: self}\n",
 			[]string{"agency_kind"}},
-		{"unknown agency_kind", "code: C\nname: N\nagency_kind: ward\ncriteria:\n  - {code: \"1\", title: a, max_points: 1, method: self}\n",
+		{"unknown agency_kind", "code: C\nname: N\nagency_kind: Phường\ncriteria:\n  - {code: \"1\", title: a, max_points: 1, method: self}\n",
 			[]string{"agency_kind"}},
 		{"no criteria", "code: C\nname: N\nagency_kind: district\n", []string{"criteria"}},
 		{"empty criteria", "code: C\nname: N\nagency_kind: district\ncriteria: []\n", []string{"criteria"}},
 		{"blank header", "code: \"  \"\nname: \"\"\nagency_kind: \"\"\ncriteria: []\n", []string{"code", "name", "agency_kind", "criteria"}},
 		{"several problems", `code: T
-agency_kind: ward
+agency_kind: Phường
 criteria:
   - code: "1"
     title: F

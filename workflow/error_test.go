@@ -51,7 +51,7 @@ func TestAgencyValidate(t *testing.T) {
 		{"valid district", Agency{Code: " ALUOI ", Name: "UBND huyện A Lưới", Kind: KindDistrict}, nil},
 		{"all missing", Agency{}, []string{"code", "name", "kind"}},
 		{"code too long", Agency{Code: strings.Repeat("A", 65), Name: "n", Kind: KindDistrict}, []string{"code"}},
-		{"unknown kind", Agency{Code: "X", Name: "n", Kind: "ward"}, []string{"kind"}},
+		{"unknown kind", Agency{Code: "X", Name: "n", Kind: "Phường"}, []string{"kind"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,15 +68,6 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.err.Error() }
 
-// exitCode is the process's exit status for an error Run returned.
-func exitCode(err error) int {
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return 2
-}
-
 // blobFlags adds --blob-url and --data-dir as serve has them, and returns a
 // function giving the URL after parsing: --blob-url, or DATA-DIR/blobs.
 func blobFlags(f *flags) func() (string, error) {

@@ -23,10 +23,15 @@ const importUsage = "usage: parindex import officials --agency CODE [--db URL] F
 // "created N, updated M, unchanged K", or every bad row on standard error,
 // one per line, and fails.
 func (m *Main) runImport(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "officials" {
-		return errors.New(importUsage)
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(m.Stdout, importUsage)
+		return errHelp
 	}
-	f := m.newFlags("import officials")
+	if len(args) == 0 || args[0] != "officials" {
+		fmt.Fprintln(m.Stderr, importUsage)
+		return usageError{errors.New(importUsage)}
+	}
+	f := m.newCommand("import officials", "import officials --agency CODE [--db URL] FILE")
 	agency := f.String("agency", "", "the agency's code, e.g. STP")
 	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
 	if err := f.Parse(args[1:]); err != nil {
@@ -42,9 +47,9 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	}
 	switch {
 	case *agency == "":
-		return fmt.Errorf("--agency is required\n%s", importUsage)
+		return f.fail("--agency is required")
 	case len(rest) != 1:
-		return fmt.Errorf("name one file to import\n%s", importUsage)
+		return f.fail("name one file to import")
 	}
 	path := rest[0]
 

@@ -1,5 +1,6 @@
 // Command parindex serves the PAR Index self-assessment workflow and manages
-// its database: serve, migrate, token issue, import officials.
+// its database and administration at the server: the commands are the table
+// in commands.go.
 package main
 
 import (
@@ -32,7 +33,7 @@ func main() {
 	defer stop()
 	m := NewMain()
 	if err := m.Run(ctx, os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
+		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errHelp) {
 			fmt.Fprintln(os.Stderr, "parindex:", err)
 		}
 		os.Exit(exitCode(err))
@@ -80,71 +81,95 @@ func NewMain() *Main {
 	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Clock: workflow.SystemClock, Getenv: os.Getenv}
 }
 
-const usage = `parindex — PAR Index self-assessment workflow
+// usage is the program's usage: the command table, then the flags common
+// to every command.
+func usage(w io.Writer) {
+	fmt.Fprint(w, "parindex — PAR Index self-assessment workflow\n\nUsage:\n  parindex COMMAND [SUBCOMMAND] [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+--db takes sqlite:PATH or a bare path to an SQLite file (default sqlite:parindex.db),
+or a postgres:// URL (e.g. postgres://user@127.0.0.1:5432/parindex?sslmode=disable).
+Every flag has a PARINDEX_* environment equivalent: --db is PARINDEX_DB, --addr
+PARINDEX_ADDR. Run "parindex COMMAND --help" for a command's subcommands and flags.
+Exit status: 0 done, 1 failed, 2 wrongly called.
+`)
+}
 
-Usage:
-  parindex serve [--addr :8080] [--db URL] [--demo] [flags]
-  parindex migrate up|down|status [--db URL]
-  parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--expires-in 720h | --no-expiry] [--db URL]
-  parindex import officials --agency CODE [--db URL] FILE
-  parindex backup --to DIR [--db URL] [--blob-url URL]
-  parindex restore --from DIR --db URL [--blob-url URL]
-  parindex verify [--db URL] [--blob-url URL]
-  parindex copy --from sqlite:PATH --to postgres://... [--blob-url URL]
-
---db takes sqlite:PATH (default sqlite:parindex.db) or a postgres:// URL
-(e.g. postgres://user@127.0.0.1:5432/parindex?sslmode=disable). Every flag
-has a PARINDEX_* environment equivalent: --db is PARINDEX_DB, --addr PARINDEX_ADDR.
-Run "parindex COMMAND --help" for a command's flags.
-`
-
-// Run runs one command. serve returns once it is listening; the caller waits
-// and then calls Close. A domain error comes back as its message in the
-// command line's language (cliError).
+// Run runs one command of the table in commands.go. serve returns once it
+// is listening; the caller waits and then calls Close. A --help answered on
+// standard output returns errHelp. A domain error comes back as its message
+// in the command line's language (cliError).
 func (m *Main) Run(ctx context.Context, args []string) (err error) {
 	defer func() { err = m.cliError(err) }()
 	if len(args) == 0 {
-		fmt.Fprint(m.Stderr, usage)
+		usage(m.Stderr)
 		return flag.ErrHelp
 	}
-	switch args[0] {
-	case "serve":
-		return m.runServe(ctx, args[1:])
-	case "migrate":
-		return m.runMigrate(ctx, args[1:])
-	case "token":
-		if len(args) < 2 || args[1] != "issue" {
-			return fmt.Errorf("usage: parindex token issue --email EMAIL [--name NAME] [--role admin|council] [--expires-in 720h | --no-expiry]")
-		}
-		return m.runTokenIssue(ctx, args[2:])
-	case "import":
-		return m.runImport(ctx, args[1:])
-	case "backup":
-		return m.runBackup(ctx, args[1:])
-	case "restore":
-		return m.runRestore(ctx, args[1:])
-	case "verify":
-		return m.runVerify(ctx, args[1:])
-	case "copy":
-		return m.runCopy(ctx, args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprint(m.Stdout, usage)
-		return nil
+	if isHelp(args[0]) {
+		usage(m.Stdout)
+		return errHelp
 	}
-	fmt.Fprint(m.Stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	c, ok := lookup(args[0])
+	if !ok {
+		usage(m.Stderr)
+		return usageError{fmt.Errorf("unknown command %q", args[0])}
+	}
+	return c.run(m, ctx, args[1:])
 }
 
-// flags is a FlagSet whose defaults come from PARINDEX_* variables.
+// flags is a FlagSet whose defaults come from PARINDEX_* variables. Its
+// Parse answers --help with the usage on standard output (errHelp), and a
+// wrong flag with the error and the usage on standard error (a usageError,
+// exit status 2).
 type flags struct {
 	*flag.FlagSet
-	getenv func(string) string
+	getenv         func(string) string
+	stdout, stderr io.Writer
 }
 
 func (m *Main) newFlags(name string) *flags {
+	return m.newCommand(name, name+" [flags]")
+}
+
+// newCommand is newFlags with the usage line of the command.
+func (m *Main) newCommand(name, line string) *flags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	return &flags{FlagSet: fs, getenv: m.Getenv}
+	f := &flags{FlagSet: fs, getenv: m.Getenv, stdout: m.Stdout, stderr: m.Stderr}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: parindex %s\n\nFlags:\n", line)
+		fs.PrintDefaults()
+	}
+	return f
+}
+
+// Parse parses the flags, and reads a bare path in --db as an SQLite file.
+func (f *flags) Parse(args []string) error {
+	err := f.FlagSet.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		f.SetOutput(f.stdout)
+		f.Usage()
+		return errHelp
+	case err != nil:
+		f.SetOutput(f.stderr)
+		f.Usage()
+		return usageError{err}
+	}
+	if db := f.Lookup("db"); db != nil {
+		db.Value.Set(dbURL(db.Value.String()))
+	}
+	return nil
+}
+
+// fail refuses how the command was called: the message, then the usage, on
+// standard error (exit status 2).
+func (f *flags) fail(format string, args ...any) error {
+	f.SetOutput(f.stderr)
+	f.Usage()
+	return usageError{fmt.Errorf(format, args...)}
 }
 
 func envName(flagName string) string {
@@ -294,8 +319,14 @@ func startCPUProfile(file string) (func() error, error) {
 }
 
 func (m *Main) runMigrate(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "up" && args[0] != "down" && args[0] != "status") {
-		return fmt.Errorf("usage: parindex migrate up|down|status [--db URL]")
+	const line = "usage: parindex migrate up|down|status [--db URL]"
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
+		fmt.Fprintln(m.Stdout, line)
+		return errHelp
+	case len(args) == 0 || (args[0] != "up" && args[0] != "down" && args[0] != "status"):
+		fmt.Fprintln(m.Stderr, line)
+		return usageError{errors.New(line)}
 	}
 	f := m.newFlags("migrate " + args[0])
 	db := f.str("db", defaultDB, "database: sqlite:PATH or postgres://...")
@@ -336,7 +367,7 @@ func (m *Main) runMigrate(ctx context.Context, args []string) error {
 }
 
 func (m *Main) runTokenIssue(ctx context.Context, args []string) error {
-	f := m.newFlags("token issue")
+	f := m.newCommand("token issue", "token issue --email EMAIL [flags]")
 	email := f.String("email", "", "the user's email (created if new)")
 	name := f.String("name", "", "the user's name, for a new user")
 	role := f.String("role", "", "grant this province-wide role: admin or council")
@@ -348,7 +379,7 @@ func (m *Main) runTokenIssue(ctx context.Context, args []string) error {
 		return err
 	}
 	if *email == "" {
-		return fmt.Errorf("--email is required")
+		return f.fail("--email is required")
 	}
 	exp := store.TokenExpiry{Never: *noExpiry}
 	switch {
@@ -386,6 +417,16 @@ func (m *Main) runTokenIssue(ctx context.Context, args []string) error {
 		exp.At = &at
 	}
 	u := &workflow.User{Email: *email, Name: *name}
+	if grant == nil {
+		// Without a role only a known user gets a token: a new user with
+		// no grant could do nothing, and a typo would create one.
+		known, err := s.ListUsers(ctx, store.UserFilter{Email: *email, Limit: 1})
+		if err != nil {
+			return err
+		} else if len(known) == 0 {
+			return fmt.Errorf("no user has the email %s: give --role admin|council to create one, or create the user first (parindex user create)", workflow.NormalizeEmail(*email))
+		}
+	}
 	if err := s.EnsureUser(ctx, u, grant); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"parindex/internal/testkit"
+	"parindex/store"
 	"parindex/store/storetest"
 )
 
@@ -99,6 +100,8 @@ func issueToken(t *testing.T, clock *storetest.Clock, db, email string, extra ..
 func TestCommandErrors(t *testing.T) {
 	t.Parallel()
 	db := storetest.URL(t, "sqlite") // never migrated: commands that need a schema refuse it
+	migrated := storetest.URL(t, "sqlite")
+	mustRun(t, nil, nil, "migrate", "up", "--db", migrated)
 	cases := []struct {
 		name string
 		args []string
@@ -106,13 +109,14 @@ func TestCommandErrors(t *testing.T) {
 	}{
 		{"no command", nil, ""},
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
-		{"token without issue", []string{"token"}, "usage: parindex token issue"},
-		{"token other subcommand", []string{"token", "revoke"}, "usage: parindex token issue"},
+		{"token without subcommand", []string{"token"}, "token: name a subcommand"},
+		{"token other subcommand", []string{"token", "frobnicate"}, `token: unknown subcommand "frobnicate"`},
 		{"token issue without email", []string{"token", "issue", "--db", db}, "--email is required"},
 		{"token issue as updater", []string{"token", "issue", "--email", "a@b.example.vn", "--role", "updater", "--db", db}, "--role must be admin or council"},
 		{"token issue as approver", []string{"token", "issue", "--email", "a@b.example.vn", "--role", "approver", "--db", db}, "--role must be admin or council"},
 		{"token issue with a bad email", []string{"token", "issue", "--email", "not an email", "--db", db}, `--email "not an email" is not an email address`},
 		{"token issue on an unmigrated database", []string{"token", "issue", "--email", "a@b.example.vn", "--db", db}, "run parindex migrate up"},
+		{"token issue for an unknown email without a role", []string{"token", "issue", "--email", "moi@b.example.vn", "--db", migrated}, "no user has the email moi@b.example.vn"},
 		{"token issue unknown flag", []string{"token", "issue", "--emial", "a@b.example.vn"}, "flag provided but not defined"},
 		{"migrate without subcommand", []string{"migrate"}, "usage: parindex migrate up|down|status"},
 		{"migrate sideways", []string{"migrate", "sideways", "--db", db}, "usage: parindex migrate up|down|status"},
@@ -137,11 +141,15 @@ func TestCommandErrors(t *testing.T) {
 		})
 	}
 
-	// help is not an error and prints the usage on standard output.
-	out := mustRun(t, nil, nil, "help")
-	for _, cmd := range []string{"parindex serve", "parindex migrate up|down|status", "parindex token issue"} {
-		if !strings.Contains(out, cmd) {
-			t.Errorf("help does not mention %q:\n%s", cmd, out)
+	// help is not a failure (exit status 0) and prints the usage, every
+	// command of the table, on standard output.
+	out, err := run(t, nil, nil, "help")
+	if exitCode(err) != 0 {
+		t.Fatalf("help: %v (exit status %d)", err, exitCode(err))
+	}
+	for _, c := range commands {
+		if !strings.Contains(out, "  "+c.name+" ") {
+			t.Errorf("help does not list %q:\n%s", c.name, out)
 		}
 	}
 }
@@ -243,7 +251,11 @@ func TestTokenIssue(t *testing.T) {
 
 		first := issueToken(t, nil, db, "Admin@SNV.example.vn", "--name", "Nguyễn Thị Quản Trị", "--role", "admin")
 		second := issueToken(t, nil, db, "admin@snv.example.vn", "--role", "council")
-		plain := issueToken(t, nil, db, "khach@snv.example.vn")
+		plain := issueToken(t, nil, db, "admin@snv.example.vn") // a known user needs no --role
+		// An unknown address without --role is refused: no user without grants.
+		if _, err := run(t, nil, nil, "token", "issue", "--email", "khach@snv.example.vn", "--db", db); err == nil || !strings.Contains(err.Error(), "no user has the email") {
+			t.Fatalf("token issue for an unknown address without --role: %v", err)
+		}
 		if first == second {
 			t.Fatal("two issues printed the same token")
 		}
@@ -271,12 +283,12 @@ func TestTokenIssue(t *testing.T) {
 		if strings.Join(roles, ",") != "admin,council" && strings.Join(roles, ",") != "council,admin" {
 			t.Fatalf("grants after admin then council: %v", roles)
 		}
-		if c.Email != "khach@snv.example.vn" || c.Name != "khach@snv.example.vn" || len(c.Grants) != 0 {
-			t.Fatalf("a user issued without --role: %+v", c)
+		if c.ID != a.ID {
+			t.Fatalf("a token issued without --role went to %+v, not the known user %+v", c, a)
 		}
-		// A user without a role signs in but may administer nothing.
-		testkit.NewClient(m.URL(), plain).Do(t, "POST", "/api/v1/agencies", map[string]string{"code": "X", "name": "X", "kind": "department"}).
-			WantProblem(t, http.StatusForbidden)
+		if known, err := m.Store().ListUsers(context.Background(), store.UserFilter{Email: "khach@snv.example.vn"}); err != nil || len(known) != 0 {
+			t.Fatalf("the refused issue created %v (%v)", known, err)
+		}
 	})
 }
 

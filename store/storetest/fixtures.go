@@ -45,6 +45,8 @@ type World struct {
 	DeptSet  *workflow.CriteriaSet
 	DistSet  *workflow.CriteriaSet
 	Campaign *workflow.Campaign
+
+	campaigns map[string]int // names given to NewCampaign, which a year holds once
 }
 
 // NewWorld builds the world in s; the clock must be the store's.
@@ -74,6 +76,13 @@ func NewWorld(t testing.TB, s *store.Store, clock *Clock) *World {
 func (w *World) NewCampaign(t testing.TB, name string, opens, closes time.Time) (*workflow.Campaign, map[int64]int64) {
 	t.Helper()
 	ctx := context.Background()
+	// A year holds a name once: a name asked for again gets a number.
+	if w.campaigns == nil {
+		w.campaigns = map[string]int{}
+	}
+	if w.campaigns[name]++; w.campaigns[name] > 1 {
+		name = fmt.Sprintf("%s (%d)", name, w.campaigns[name])
+	}
 	c := &workflow.Campaign{Name: name, Year: 2026, OpensAt: opens, ClosesAt: closes,
 		CriteriaSets: map[workflow.AgencyKind]int64{workflow.KindDepartment: w.DeptSet.ID, workflow.KindDistrict: w.DistSet.ID}}
 	if err := w.Store.CreateCampaign(ctx, c, w.Admin, store.Meta{}); err != nil {
