@@ -27,10 +27,7 @@ func (s *Server) handleAgencyList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	for i := range agencies {
-		s.localAgency(&agencies[i])
-	}
-	writeJSON(w, http.StatusOK, agencies)
+	writeJSON(w, http.StatusOK, each(agencies, s.agencyOut))
 }
 
 func (s *Server) handleAgencyCreate(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +45,7 @@ func (s *Server) handleAgencyCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, a)
+	writeJSON(w, http.StatusCreated, s.agencyOut(store.AgencyRecord{Agency: *a, Active: true}))
 }
 
 // handleAgencyGet answers one agency by id.
@@ -62,16 +59,7 @@ func (s *Server) handleAgencyGet(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.localAgency(a))
-}
-
-// localAgency shows an agency's times in the province's zone.
-func (s *Server) localAgency(a *store.AgencyRecord) *store.AgencyRecord {
-	if a.DeactivatedAt != nil {
-		t := a.DeactivatedAt.In(s.zone)
-		a.DeactivatedAt = &t
-	}
-	return a
+	writeJSON(w, http.StatusOK, s.agencyOut(*a))
 }
 
 // handleAgencyPatch changes the fields sent of code, name and kind.
@@ -95,7 +83,7 @@ func (s *Server) handleAgencyPatch(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.localAgency(a))
+	writeJSON(w, http.StatusOK, s.agencyOut(*a))
 }
 
 // handleAgencyDeactivate stops an agency taking part in new campaigns.
@@ -118,7 +106,7 @@ func (s *Server) setAgencyActive(w http.ResponseWriter, r *http.Request, active 
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.localAgency(a))
+	writeJSON(w, http.StatusOK, s.agencyOut(*a))
 }
 
 // handleAgencyKindList answers the kinds of agency in display order.

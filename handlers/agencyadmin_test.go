@@ -2,10 +2,10 @@ package handlers_test
 
 import (
 	"fmt"
+	"parindex/handlers"
 	"strings"
 	"testing"
 
-	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -28,7 +28,7 @@ func TestAgencyKindsAreData(t *testing.T) {
 		if len(kinds) != 3 || kinds[0].Code != "department" || kinds[1].Code != "district" || kinds[2].Code != "commune" || kinds[2].Name != "UBND cấp xã" {
 			t.Fatalf("kinds: %+v", kinds)
 		}
-		var commune store.AgencyRecord
+		var commune handlers.AgencyJSON
 		decode(t, e.do(t, 201, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"XA1","name":"UBND xã A","kind":"commune"}`}), &commune)
 
 		set := strings.Replace(strings.Replace(sampleSet(t, "XA-2026"), "agency_kind: department", "agency_kind: commune", 1), "agency_kind: district", "agency_kind: commune", 1)
@@ -63,13 +63,13 @@ func TestAgencyKindsAreData(t *testing.T) {
 		})}), 422, "criteria_sets/ward")
 
 		// Listed by code and active; edited; code taken is 409.
-		var list []store.AgencyRecord
+		var list []handlers.AgencyJSON
 		decode(t, e.do(t, 200, req{method: "GET", path: "/api/v1/agencies?active=false", as: "updater"}), &list)
 		if len(list) != 1 || list[0].ID != e.Dept2.ID || list[0].Active {
 			t.Fatalf("inactive agencies: %+v", list)
 		}
 		wantProblem(t, e.do(t, 409, req{method: "PATCH", path: fmt.Sprintf("/api/v1/agencies/%d", commune.ID), as: "admin", body: `{"code":"STP"}`}), 409, "code")
-		var a store.AgencyRecord
+		var a handlers.AgencyJSON
 		decode(t, e.do(t, 200, req{method: "PATCH", path: fmt.Sprintf("/api/v1/agencies/%d", commune.ID), as: "admin", body: `{"code":"XAA","name":"UBND xã A Lưới"}`}), &a)
 		if a.Code != "XAA" || a.Name != "UBND xã A Lưới" || a.Kind != "commune" {
 			t.Fatalf("patched agency: %+v", a)

@@ -33,7 +33,7 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.deadlinesChanged()
-	writeJSON(w, http.StatusCreated, s.localCampaign(c))
+	writeJSON(w, http.StatusCreated, s.campaignOut(*c))
 }
 
 func (s *Server) handleCampaignList(w http.ResponseWriter, r *http.Request) {
@@ -42,10 +42,7 @@ func (s *Server) handleCampaignList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	for i := range campaigns {
-		s.localCampaign(&campaigns[i])
-	}
-	writeJSON(w, http.StatusOK, campaigns)
+	writeJSON(w, http.StatusOK, each(campaigns, s.campaignOut))
 }
 
 func (s *Server) handleCampaignGet(w http.ResponseWriter, r *http.Request) {
@@ -58,16 +55,7 @@ func (s *Server) handleCampaignGet(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.localCampaign(c))
-}
-
-// localCampaign shows a campaign's times in the province's zone.
-func (s *Server) localCampaign(c *workflow.Campaign) *workflow.Campaign {
-	c.OpensAt, c.ClosesAt = c.OpensAt.In(s.zone), c.ClosesAt.In(s.zone)
-	for i := range c.Rounds {
-		c.Rounds[i].OpensAt, c.Rounds[i].ClosesAt = c.Rounds[i].OpensAt.In(s.zone), c.Rounds[i].ClosesAt.In(s.zone)
-	}
-	return c
+	writeJSON(w, http.StatusOK, s.campaignOut(*c))
 }
 
 func (s *Server) handleRoundCreate(w http.ResponseWriter, r *http.Request) {
@@ -121,11 +109,7 @@ func (s *Server) handleCampaignProgress(w http.ResponseWriter, r *http.Request) 
 		s.problem(w, r, err)
 		return
 	}
-	p.Deadline = p.Deadline.In(s.zone)
-	for i := range p.Agencies {
-		p.Agencies[i].LastActivity = p.Agencies[i].LastActivity.In(s.zone)
-	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, s.progressOut(p))
 }
 
 // handleCampaignPatch changes the fields sent of name, opens_at and
@@ -167,7 +151,7 @@ func (s *Server) handleCampaignPatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.deadlinesChanged()
-	writeJSON(w, http.StatusOK, s.localCampaign(c))
+	writeJSON(w, http.StatusOK, s.campaignOut(*c))
 }
 
 // handleCampaignCancel removes a campaign in which no work was done.

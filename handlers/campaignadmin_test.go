@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"fmt"
+	"parindex/handlers"
 	"testing"
 
 	"parindex/store"
@@ -75,7 +76,7 @@ func TestCampaignAdministration(t *testing.T) {
 		e.do(t, 200, req{method: "PUT", path: fmt.Sprintf("/api/v1/reports/%d/entries/1.1.1", rep.ID), as: storetest.MustToken(t, e.Store, late.Updater),
 			body: `{"self_score":0.5,"explanation":"Đã ban hành"}`})
 
-		var p store.Progress
+		var p handlers.ProgressJSON
 		decode(t, e.do(t, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/campaigns/%d/progress", e.Campaign.ID), as: "council"}), &p)
 		codes := []string{}
 		for _, a := range p.Agencies {

@@ -13,14 +13,13 @@ import (
 
 	"parindex/i18n"
 	"parindex/sheet"
-	"parindex/store"
 	"parindex/workflow"
 )
 
 // officialsImportJSON is the answer to an import that succeeded; errors is
 // always empty then and is there because docs/api.md promises the member.
 type officialsImportJSON struct {
-	store.ImportResult
+	ImportResultJSON
 	Errors []rowErrorJSON `json:"errors"`
 }
 
@@ -59,7 +58,7 @@ func (s *Server) handleOfficialsImport(w http.ResponseWriter, r *http.Request) {
 		s.officialsProblem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, officialsImportJSON{ImportResult: res, Errors: []rowErrorJSON{}})
+	writeJSON(w, http.StatusOK, officialsImportJSON{ImportResultJSON: importResultOut(res), Errors: []rowErrorJSON{}})
 }
 
 // Media types a list may be sent as, besides multipart/form-data.

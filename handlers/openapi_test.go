@@ -22,7 +22,6 @@ import (
 	"parindex/internal/testkit"
 	"parindex/scheduler"
 	"parindex/signature/signtest"
-	"parindex/store"
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -410,7 +409,7 @@ func TestOpenAPIContract(t *testing.T) {
 			c.call(t, e, 201, req{method: "POST", path: "/api/v1/agency-kinds", as: "admin", body: `{"code":"commune","name":"UBND cấp xã","position":3}`})
 			c.call(t, e, 409, req{method: "POST", path: "/api/v1/agency-kinds", as: "admin", body: `{"code":"commune","name":"UBND cấp xã","position":3}`})
 			c.call(t, e, 201, req{method: "POST", path: "/api/v1/agencies", as: "admin", body: `{"code":"XAPHULOC","name":"UBND xã Phú Lộc","kind":"commune"}`})
-			var found []store.AgencyRecord
+			var found []handlers.AgencyJSON
 			decode(t, c.call(t, e, 200, req{method: "GET", path: "/api/v1/agencies?code=XAPHULOC", as: "admin"}), &found)
 			if len(found) != 1 || found[0].Kind != "commune" || !found[0].Active {
 				t.Fatalf("?code=XAPHULOC: %+v", found)

@@ -294,3 +294,146 @@ func each[T, U any](in []T, f func(T) U) []U {
 	}
 	return out
 }
+
+// AgencyJSON is an agency as the API writes it; Active and DeactivatedAt
+// are there for administrators' lists and answers (AgencyRecord).
+type AgencyJSON struct {
+	ID            int64               `json:"id"`
+	Code          string              `json:"code"`
+	Name          string              `json:"name"`
+	Kind          workflow.AgencyKind `json:"kind"`
+	Active        bool                `json:"active"`
+	DeactivatedAt *time.Time          `json:"deactivated_at"`
+}
+
+func (s *Server) agencyOut(a store.AgencyRecord) AgencyJSON {
+	return AgencyJSON{ID: a.ID, Code: a.Code, Name: a.Name, Kind: a.Kind, Active: a.Active, DeactivatedAt: s.localPtr(a.DeactivatedAt)}
+}
+
+// UserRecordJSON is a user as administrators see them: the user, their
+// grants, whether they may sign in, and when they were created.
+type UserRecordJSON struct {
+	ID            int64            `json:"id"`
+	Email         string           `json:"email"`
+	Name          string           `json:"name"`
+	Title         string           `json:"title"`
+	Grants        []workflow.Grant `json:"grants"`
+	Active        bool             `json:"active"`
+	DeactivatedAt *time.Time       `json:"deactivated_at"`
+	CreatedAt     time.Time        `json:"created_at"`
+}
+
+func (s *Server) userRecordOut(u store.UserRecord) UserRecordJSON {
+	grants := u.Grants
+	if grants == nil {
+		grants = []workflow.Grant{}
+	}
+	return UserRecordJSON{ID: u.ID, Email: u.Email, Name: u.Name, Title: u.Title, Grants: grants, Active: u.Active,
+		DeactivatedAt: s.localPtr(u.DeactivatedAt), CreatedAt: s.local(u.CreatedAt)}
+}
+
+// BlockProgressJSON is one block's (agency kind's) progress in a campaign.
+type BlockProgressJSON struct {
+	Total        int                    `json:"total"`
+	ByState      map[workflow.State]int `json:"by_state"`
+	NotSubmitted []int64                `json:"not_submitted"`
+}
+
+// ProgressAgencyJSON is one agency of a campaign's progress.
+type ProgressAgencyJSON struct {
+	ID           int64               `json:"id"`
+	Code         string              `json:"code"`
+	Name         string              `json:"name"`
+	Kind         workflow.AgencyKind `json:"kind"`
+	ReportID     int64               `json:"report_id"`
+	State        workflow.State      `json:"state"`
+	Round        int                 `json:"round"`
+	LastActivity time.Time           `json:"last_activity"`
+}
+
+// ProgressJSON is a campaign's progress as the API writes it.
+type ProgressJSON struct {
+	ByState      map[workflow.State]int                    `json:"by_state"`
+	NotSubmitted []int64                                   `json:"not_submitted"`
+	ByKind       map[workflow.AgencyKind]BlockProgressJSON `json:"by_kind"`
+	Agencies     []ProgressAgencyJSON                      `json:"agencies"`
+	Deadline     time.Time                                 `json:"deadline"`
+	SecondsLeft  int64                                     `json:"seconds_left"`
+}
+
+func (s *Server) progressOut(p *store.Progress) ProgressJSON {
+	out := ProgressJSON{ByState: p.ByState, NotSubmitted: p.NotSubmitted, ByKind: map[workflow.AgencyKind]BlockProgressJSON{},
+		Deadline: s.local(p.Deadline), SecondsLeft: p.SecondsLeft}
+	for k, b := range p.ByKind {
+		out.ByKind[k] = BlockProgressJSON{Total: b.Total, ByState: b.ByState, NotSubmitted: b.NotSubmitted}
+	}
+	out.Agencies = each(p.Agencies, func(a store.ProgressAgency) ProgressAgencyJSON {
+		return ProgressAgencyJSON{ID: a.ID, Code: a.Code, Name: a.Name, Kind: a.Kind, ReportID: a.ReportID, State: a.State, Round: a.Round,
+			LastActivity: s.local(a.LastActivity)}
+	})
+	return out
+}
+
+// ImportResultJSON is what an officials import did.
+type ImportResultJSON struct {
+	Created    int     `json:"created"`
+	Updated    int     `json:"updated"`
+	Unchanged  int     `json:"unchanged"`
+	CreatedIDs []int64 `json:"created_ids"`
+	UpdatedIDs []int64 `json:"updated_ids"`
+}
+
+func importResultOut(r store.ImportResult) ImportResultJSON {
+	nonNil := func(ids []int64) []int64 {
+		if ids == nil {
+			return []int64{}
+		}
+		return ids
+	}
+	return ImportResultJSON{Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, CreatedIDs: nonNil(r.CreatedIDs), UpdatedIDs: nonNil(r.UpdatedIDs)}
+}
+
+// CampaignRoundJSON is a campaign-wide supplementary round.
+type CampaignRoundJSON struct {
+	Number    int       `json:"number"`
+	OpensAt   time.Time `json:"opens_at"`
+	ClosesAt  time.Time `json:"closes_at"`
+	AgencyIDs []int64   `json:"agency_ids"`
+	Criteria  []string  `json:"criteria"`
+	Note      string    `json:"note"`
+}
+
+// CampaignJSON is a campaign as the API writes it.
+type CampaignJSON struct {
+	ID           int64                         `json:"id"`
+	Name         string                        `json:"name"`
+	Year         int                           `json:"year"`
+	OpensAt      time.Time                     `json:"opens_at"`
+	ClosesAt     time.Time                     `json:"closes_at"`
+	CriteriaSets map[workflow.AgencyKind]int64 `json:"criteria_sets"`
+	Rounds       []CampaignRoundJSON           `json:"rounds"`
+}
+
+func (s *Server) campaignOut(c workflow.Campaign) CampaignJSON {
+	return CampaignJSON{ID: c.ID, Name: c.Name, Year: c.Year, OpensAt: s.local(c.OpensAt), ClosesAt: s.local(c.ClosesAt), CriteriaSets: c.CriteriaSets,
+		Rounds: each(c.Rounds, func(r workflow.CampaignRound) CampaignRoundJSON {
+			return CampaignRoundJSON{Number: r.Number, OpensAt: s.local(r.OpensAt), ClosesAt: s.local(r.ClosesAt), AgencyIDs: r.AgencyIDs, Criteria: r.Criteria, Note: r.Note}
+		})}
+}
+
+// UserJSON is a user with their grants, as /me and user creation answer.
+type UserJSON struct {
+	ID     int64            `json:"id"`
+	Email  string           `json:"email"`
+	Name   string           `json:"name"`
+	Title  string           `json:"title"`
+	Grants []workflow.Grant `json:"grants"`
+}
+
+func userOut(u *workflow.User) UserJSON {
+	grants := u.Grants
+	if grants == nil {
+		grants = []workflow.Grant{}
+	}
+	return UserJSON{ID: u.ID, Email: u.Email, Name: u.Name, Title: u.Title, Grants: grants}
+}

@@ -8,15 +8,7 @@ import (
 )
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, userJSON(currentUser(r)))
-}
-
-// userJSON never sends a nil grant list.
-func userJSON(u *workflow.User) *workflow.User {
-	if u.Grants == nil {
-		u.Grants = []workflow.Grant{}
-	}
-	return u
+	writeJSON(w, http.StatusOK, userOut(currentUser(r)))
 }
 
 func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +26,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, userJSON(&in))
+	writeJSON(w, http.StatusCreated, userOut(&in))
 }
 
 // handleTokenCreate issues a token for a user, recording the caller as its

@@ -57,20 +57,7 @@ func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	for i := range list {
-		s.localUser(&list[i])
-	}
-	writeJSON(w, http.StatusOK, list)
-}
-
-// localUser shows a user's times in the province's zone.
-func (s *Server) localUser(u *store.UserRecord) *store.UserRecord {
-	u.CreatedAt = u.CreatedAt.In(s.zone)
-	if u.DeactivatedAt != nil {
-		t := u.DeactivatedAt.In(s.zone)
-		u.DeactivatedAt = &t
-	}
-	return u
+	writeJSON(w, http.StatusOK, each(list, s.userRecordOut))
 }
 
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +70,7 @@ func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.localUser(u))
+	writeJSON(w, http.StatusOK, s.userRecordOut(*u))
 }
 
 // handleUserPatch changes the fields sent of name, title and email.
@@ -107,7 +94,7 @@ func (s *Server) handleUserPatch(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.localUser(u))
+	writeJSON(w, http.StatusOK, s.userRecordOut(*u))
 }
 
 // handleUserDeactivate stops a user: their tokens are revoked at once.
@@ -130,7 +117,7 @@ func (s *Server) setUserActive(w http.ResponseWriter, r *http.Request, active bo
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.localUser(u))
+	writeJSON(w, http.StatusOK, s.userRecordOut(*u))
 }
 
 // handleGrantCreate gives a user a role: {"role", "agency_id"}.
@@ -150,7 +137,7 @@ func (s *Server) handleGrantCreate(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.localUser(u))
+	writeJSON(w, http.StatusCreated, s.userRecordOut(*u))
 }
 
 // handleGrantDelete takes a role from a user: ?role=…&agency_id=… (the
@@ -177,5 +164,5 @@ func (s *Server) handleGrantDelete(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.localUser(u))
+	writeJSON(w, http.StatusOK, s.userRecordOut(*u))
 }

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"parindex/handlers"
 	"testing"
 
 	"parindex/store"
@@ -18,7 +19,7 @@ func TestUserAdministration(t *testing.T) {
 		e := newEnv(t, dialect)
 		ctx := context.Background()
 
-		var list []store.UserRecord
+		var list []handlers.UserRecordJSON
 		decode(t, e.do(t, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/users?agency_id=%d&role=updater", e.Dept.ID), as: "admin"}), &list)
 		if len(list) != 1 || list[0].ID != e.Dept.Updater.ID || !list[0].Active || len(list[0].Grants) != 1 {
 			t.Fatalf("updaters of Dept: %+v", list)
@@ -27,7 +28,7 @@ func TestUserAdministration(t *testing.T) {
 		if len(list) != 1 {
 			t.Fatalf("q=APPROVER.ST limit=1 found %d users", len(list))
 		}
-		var next []store.UserRecord
+		var next []handlers.UserRecordJSON
 		decode(t, e.do(t, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/users?q=approver.st&after=%d", list[0].ID), as: "admin"}), &next)
 		if len(next) != 1 || next[0].ID <= list[0].ID {
 			t.Fatalf("the second page of approver.st: %+v after %d", next, list[0].ID)
@@ -35,7 +36,7 @@ func TestUserAdministration(t *testing.T) {
 		res := e.do(t, 400, req{method: "GET", path: "/api/v1/users?role=chief&limit=0&active=maybe", as: "admin"})
 		wantProblem(t, res, 400, "role", "limit", "active")
 
-		var u store.UserRecord
+		var u handlers.UserRecordJSON
 		path := fmt.Sprintf("/api/v1/users/%d", e.Dept.Updater.ID)
 		decode(t, e.do(t, 200, req{method: "PATCH", path: path, as: "admin", body: `{"title":"Phó Chánh Văn phòng"}`}), &u)
 		if u.Title != "Phó Chánh Văn phòng" || u.Name != e.Dept.Updater.Name || u.Email != e.Dept.Updater.Email {
@@ -84,14 +85,14 @@ func TestUserAdministration(t *testing.T) {
 		gpath := fmt.Sprintf("/api/v1/users/%d/grants", e.Dept2.Updater.ID)
 		body := fmt.Sprintf(`{"role":"updater","agency_id":%d}`, e.Dept.ID)
 		decode(t, e.do(t, 201, req{method: "POST", path: gpath, as: "admin", body: body}), &u)
-		if !u.Has(workflow.RoleUpdater, e.Dept.ID) || !u.Has(workflow.RoleUpdater, e.Dept2.ID) {
+		if !has(u, workflow.RoleUpdater, e.Dept.ID) || !has(u, workflow.RoleUpdater, e.Dept2.ID) {
 			t.Fatalf("after the grant: %+v", u.Grants)
 		}
 		e.do(t, 409, req{method: "POST", path: gpath, as: "admin", body: body})
 		wantProblem(t, e.do(t, 422, req{method: "POST", path: gpath, as: "admin", body: `{"role":"updater"}`}), 422, "agency_id")
 		e.do(t, 200, req{method: "GET", path: fmt.Sprintf("/api/v1/reports/%d", e.Dept.ReportID), as: "other-updater"})
 		decode(t, e.do(t, 200, req{method: "DELETE", path: fmt.Sprintf("%s?role=updater&agency_id=%d", gpath, e.Dept.ID), as: "admin"}), &u)
-		if u.Has(workflow.RoleUpdater, e.Dept.ID) || !u.Has(workflow.RoleUpdater, e.Dept2.ID) {
+		if has(u, workflow.RoleUpdater, e.Dept.ID) || !has(u, workflow.RoleUpdater, e.Dept2.ID) {
 			t.Fatalf("after the revocation: %+v", u.Grants)
 		}
 		e.do(t, 404, req{method: "GET", path: fmt.Sprintf("/api/v1/reports/%d", e.Dept.ReportID), as: "other-updater"})
@@ -116,4 +117,9 @@ func TestUserAdministration(t *testing.T) {
 			}
 		}
 	})
+}
+
+// has reports whether an answered user holds the role for the agency.
+func has(u handlers.UserRecordJSON, role workflow.Role, agencyID int64) bool {
+	return (&workflow.User{Grants: u.Grants}).Has(role, agencyID)
 }

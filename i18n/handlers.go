@@ -72,8 +72,6 @@ func init() {
 		"Tham số %s phải là một số nguyên.": {"Tham số %s phải là một số nguyên.", "%s must be an integer."},
 		"Phải là một số nguyên.":            {"Phải là một số nguyên.", "Must be an integer."},
 		"Không có trạng thái «%s».":         {"Không có trạng thái «%s».", "Unknown state \"%s\"."},
-		"Tham số limit phải là một số nguyên từ 1 đến 500.": {
-			"Tham số limit phải là một số nguyên từ 1 đến 500.", "limit must be an integer between 1 and 500."},
 		"Phải là một số nguyên từ 1 đến 500.": {"Phải là một số nguyên từ 1 đến 500.", "Must be an integer between 1 and 500."},
 		"Tham số unread phải là true hoặc false.": {
 			"Tham số unread phải là true hoặc false.", "unread must be true or false."},

@@ -56,8 +56,8 @@ func (s *Store) CreateAgencyKind(ctx context.Context, actor *workflow.User, k *w
 // (a deactivated agency gets no report in a new campaign).
 type AgencyRecord struct {
 	workflow.Agency
-	Active        bool       `json:"active"`
-	DeactivatedAt *time.Time `json:"deactivated_at"`
+	Active        bool
+	DeactivatedAt *time.Time
 }
 
 // AgencyFilter narrows FindAgencies; zero fields match everything.

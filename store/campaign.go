@@ -195,23 +195,23 @@ func (s *Store) loadCampaigns(ctx context.Context, only *int64) ([]workflow.Camp
 // agencies (departments, districts), lists the agencies that have not
 // submitted, and says how long is left until the deadline in force.
 type Progress struct {
-	ByState      map[workflow.State]int                 `json:"by_state"`
-	NotSubmitted []int64                                `json:"not_submitted"`
-	ByKind       map[workflow.AgencyKind]*BlockProgress `json:"by_kind"`
+	ByState      map[workflow.State]int
+	NotSubmitted []int64
+	ByKind       map[workflow.AgencyKind]*BlockProgress
 	// Agencies names every agency of the campaign with its report's state,
 	// round and last activity, in the kinds' display order and by code.
-	Agencies []ProgressAgency `json:"agencies"`
+	Agencies []ProgressAgency
 	// Deadline is the campaign's closes_at or, once that has passed, the
 	// latest supplementary round's if it is still ahead.
-	Deadline    time.Time `json:"deadline"`
-	SecondsLeft int64     `json:"seconds_left"`
+	Deadline    time.Time
+	SecondsLeft int64
 }
 
 // BlockProgress is Progress for one kind of agency.
 type BlockProgress struct {
-	Total        int                    `json:"total"`
-	ByState      map[workflow.State]int `json:"by_state"`
-	NotSubmitted []int64                `json:"not_submitted"`
+	Total        int
+	ByState      map[workflow.State]int
+	NotSubmitted []int64
 }
 
 func newCounts() map[workflow.State]int {
@@ -274,16 +274,16 @@ func (s *Store) CampaignProgress(ctx context.Context, id int64) (*Progress, erro
 // ProgressAgency is one agency of a campaign's progress: who it is, its
 // report and where the report stands.
 type ProgressAgency struct {
-	ID       int64               `json:"id" db:"id"`
-	Code     string              `json:"code" db:"code"`
-	Name     string              `json:"name" db:"name"`
-	Kind     workflow.AgencyKind `json:"kind" db:"kind"`
-	ReportID int64               `json:"report_id" db:"report_id"`
-	State    workflow.State      `json:"state" db:"state"`
-	Round    int                 `json:"round" db:"round"`
+	ID       int64               `db:"id"`
+	Code     string              `db:"code"`
+	Name     string              `db:"name"`
+	Kind     workflow.AgencyKind `db:"kind"`
+	ReportID int64               `db:"report_id"`
+	State    workflow.State      `db:"state"`
+	Round    int                 `db:"round"`
 	// LastActivity is the latest of the report's last step, last entry
 	// edit and creation.
-	LastActivity time.Time `json:"last_activity"`
+	LastActivity time.Time
 }
 
 // progressAgencies lists a campaign's agencies with their reports.

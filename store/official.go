@@ -15,13 +15,13 @@ import (
 // only when it changed something (the name, the title or a new grant); a row
 // that matches what is stored counts as Unchanged.
 type ImportResult struct {
-	Created   int `json:"created"`
-	Updated   int `json:"updated"`
-	Unchanged int `json:"unchanged"`
+	Created   int
+	Updated   int
+	Unchanged int
 	// CreatedIDs and UpdatedIDs are the users created and updated, in the
 	// list's order.
-	CreatedIDs []int64 `json:"created_ids"`
-	UpdatedIDs []int64 `json:"updated_ids"`
+	CreatedIDs []int64
+	UpdatedIDs []int64
 }
 
 // ImportOfficials applies an agency's list of officials in one transaction:

@@ -17,9 +17,9 @@ import (
 // grants, whether they may sign in, and when they were created.
 type UserRecord struct {
 	workflow.User
-	Active        bool       `json:"active"`
-	DeactivatedAt *time.Time `json:"deactivated_at"`
-	CreatedAt     time.Time  `json:"created_at"`
+	Active        bool
+	DeactivatedAt *time.Time
+	CreatedAt     time.Time
 }
 
 // UserFilter narrows ListUsers; zero fields match everything. Query matches
