@@ -69,9 +69,9 @@ func init() {
 			"Cần một thời điểm đầy đủ, ví dụ 2026-11-25T17:00:00+07:00.", "A full date-time such as 2026-11-25T17:00:00+07:00."},
 
 		// query parameters
-		"Tham số %s phải là một số nguyên.": {"Tham số %s phải là một số nguyên.", "%s must be an integer."},
-		"Phải là một số nguyên.":            {"Phải là một số nguyên.", "Must be an integer."},
-		"Không có trạng thái «%s».":         {"Không có trạng thái «%s».", "Unknown state \"%s\"."},
+		"Tham số %s phải là một số nguyên.":   {"Tham số %s phải là một số nguyên.", "%s must be an integer."},
+		"Phải là một số nguyên.":              {"Phải là một số nguyên.", "Must be an integer."},
+		"Không có trạng thái «%s».":           {"Không có trạng thái «%s».", "Unknown state \"%s\"."},
 		"Phải là một số nguyên từ 1 đến 500.": {"Phải là một số nguyên từ 1 đến 500.", "Must be an integer between 1 and 500."},
 		"Tham số unread phải là true hoặc false.": {
 			"Tham số unread phải là true hoặc false.", "unread must be true or false."},
