@@ -49,7 +49,7 @@ func TestProblemsSpeakTheCallersLanguage(t *testing.T) {
 				r:      req{method: http.MethodGet, path: "/api/v1/notifications?limit=0", as: "updater"},
 				status: 422, field: "limit",
 				vi: [3]string{"Dữ liệu không hợp lệ", "Tham số limit phải là một số nguyên từ 1 đến 500.", "Phải là một số nguyên từ 1 đến 500."},
-				en: [3]string{"Unprocessable Entity", "limit must be an integer between 1 and 500.", "Must be an integer between 1 and 500."},
+				en: [3]string{"Unprocessable Entity", "The limit parameter must be an integer from 1 to 500.", "Must be an integer between 1 and 500."},
 			},
 		}
 		for _, c := range cases {

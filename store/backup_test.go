@@ -193,7 +193,7 @@ func TestCopyOverMigrationSeeds(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		w := newWorld(t, dialect)
 		dst := storetest.Open(t, dialect, w.Clock)
-		restore := store.SetMigrationSeeds(map[string][]string{"agencies": {fmt.Sprint(w.Dept.ID)}})
+		restore := store.SetMigrationSeeds(map[string][]string{"agencies": {fmt.Sprint(w.Dept.ID)}, "agency_kinds": {"department", "district"}})
 		defer restore()
 		seed := dst.DB().Rebind(`INSERT INTO agencies (id, code, name, kind, created_at) VALUES (?, ?, 'Dữ liệu gốc', 'department', '2026-01-01T00:00:00.000000Z')`)
 		if _, err := dst.DB().Exec(seed, w.Dept.ID, "SEED"); err != nil {

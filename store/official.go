@@ -71,9 +71,13 @@ func (s *Store) ImportOfficials(ctx context.Context, actor *workflow.User, agenc
 		}
 		return s.insertAudit(ctx, tx, auditRow{Actor: actor, Kind: AuditImport, Action: "officials", Target: strconv.FormatInt(agencyID, 10),
 			Detail: struct {
-				AgencyID int64 `json:"agency_id"`
-				ImportResult
-			}{agencyID, res}, Meta: meta})
+				AgencyID   int64   `json:"agency_id"`
+				Created    int     `json:"created"`
+				Updated    int     `json:"updated"`
+				Unchanged  int     `json:"unchanged"`
+				CreatedIDs []int64 `json:"created_ids"`
+				UpdatedIDs []int64 `json:"updated_ids"`
+			}{agencyID, res.Created, res.Updated, res.Unchanged, res.CreatedIDs, res.UpdatedIDs}, Meta: meta})
 	})
 	if err != nil {
 		return ImportResult{}, err

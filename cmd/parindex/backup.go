@@ -225,7 +225,7 @@ func emptyDir(dir string) error {
 		return err
 	}
 	if len(entries) > 0 {
-		return fmt.Errorf("thư mục %s không trống: mỗi bản sao lưu cần một thư mục mới", dir)
+		return usageError{fmt.Errorf("thư mục %s không trống: mỗi bản sao lưu cần một thư mục mới", dir)}
 	}
 	return nil
 }
@@ -395,7 +395,7 @@ func (m *Main) runRestore(ctx context.Context, args []string) error {
 	if full, err := target.NotEmpty(ctx); err != nil {
 		return err
 	} else if len(full) > 0 {
-		return fmt.Errorf("cơ sở dữ liệu đích không trống (%s): chỉ khôi phục vào một cơ sở dữ liệu trống", strings.Join(full, ", "))
+		return usageError{fmt.Errorf("cơ sở dữ liệu đích không trống (%s): chỉ khôi phục vào một cơ sở dữ liệu trống", strings.Join(full, ", "))}
 	}
 	b, err := evidence.Open(ctx, blobURL)
 	if err != nil {
@@ -528,7 +528,7 @@ func blobStoreEmpty(ctx context.Context, rawURL string, b *evidence.Bucket, file
 			return err
 		}
 		if found != "" {
-			return fmt.Errorf("kho tệp chứng cứ %s không trống (có %s): chỉ khôi phục vào một kho trống", dir, found)
+			return usageError{fmt.Errorf("kho tệp chứng cứ %s không trống (có %s): chỉ khôi phục vào một kho trống", dir, found)}
 		}
 		return nil
 	}
