@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"parindex/internal/testkit"
 	"strings"
 	"testing"
 	"time"
@@ -163,7 +164,7 @@ func TestExpiredIDTokenByTheRPClock(t *testing.T) {
 	// minutes after the login began (the attempt itself lives 10).
 	m := startMock(t)
 	m.AccessTTL = time.Minute
-	c := &clock{now: time.Now()}
+	c := testkit.NewClock(time.Now())
 	rp := mockRP(t, m, c.Now)
 	m.QueueUser(keycloakLikeUser())
 	authURL, state := rp.Begin("/")

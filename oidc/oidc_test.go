@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"parindex/internal/testkit"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,23 +20,6 @@ import (
 )
 
 // clock is a moving test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 var demoAccounts = []devprovider.Account{
 	{Subject: "u-updater", Name: "Nguyễn Văn An", Email: "an.nv@stp.example.gov.vn", Username: "an.nv", Role: "Người cập nhật", Agency: "Sở Tư pháp"},
 	{Subject: "u-approver", Name: "Trần Thị <script>Bình</script>", Email: "binh.tt@stp.example.gov.vn", Username: "binh.tt", Role: "Người duyệt", Agency: "Sở Tư pháp"},
@@ -47,7 +31,7 @@ var demoAccounts = []devprovider.Account{
 type devSetup struct {
 	provider *devprovider.Provider
 	rp       *oidc.RP
-	clock    *clock
+	clock    *testkit.Clock
 	rpURL    string
 
 	mu      sync.Mutex
@@ -57,7 +41,7 @@ type devSetup struct {
 
 func newDevSetup(t *testing.T) *devSetup {
 	t.Helper()
-	s := &devSetup{clock: &clock{now: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}}
+	s := &devSetup{clock: testkit.NewClock(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC))}
 	var providerHandler http.Handler
 	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { providerHandler.ServeHTTP(w, r) }))
 	t.Cleanup(idp.Close)

@@ -8,8 +8,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"parindex/internal/testkit"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,36 +18,19 @@ import (
 	"parindex/store/storetest"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // app is a test service: a migrated database of the dialect, a session
 // manager on it and a few routes on a real HTTP server.
 type app struct {
 	m     *session.Manager
 	st    *store.Store
-	clock *clock
+	clock *testkit.Clock
 	url   string
 }
 
 func newApp(t *testing.T, dialect string) *app {
 	t.Helper()
 	ctx := context.Background()
-	c := &clock{now: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC))
 	st, err := store.Open(ctx, storetest.URL(t, dialect), c.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptrace"
 	"os"
 	"strings"
 	"syscall"
@@ -43,27 +41,7 @@ func TestDrainThenClose(t *testing.T) {
 	}
 
 	// The slow request: its handler reads the body, which comes later.
-	bodyR, bodyW := io.Pipe()
-	t.Cleanup(func() { bodyW.Close() })
-	reading := make(chan struct{})
-	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{Got100Continue: func() { close(reading) }})
-	req, _ := http.NewRequestWithContext(ctx, "PUT", fmt.Sprintf("%s/api/v1/reports/%d/entries/1.1.1", m.URL(), w.Dept.ReportID), bodyR)
-	req.Header.Set("Authorization", "Bearer "+updater.Token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Expect", "100-continue")
-	tr := &http.Transport{ExpectContinueTimeout: time.Minute}
-	defer tr.CloseIdleConnections()
-	answered := make(chan int, 1)
-	go func() {
-		res, err := (&http.Client{Transport: tr}).Do(req)
-		if err != nil {
-			answered <- 0
-			return
-		}
-		res.Body.Close()
-		answered <- res.StatusCode
-	}()
-	testkit.Await(t, reading, 10*time.Second, "the handler to read the body")
+	flight := startInFlight(t, m.URL(), w.Dept.ReportID, updater.Token)
 
 	signals := make(chan os.Signal, 1)
 	drained := make(chan struct{})
@@ -95,14 +73,13 @@ func TestDrainThenClose(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	select {
-	case s := <-answered:
-		t.Fatalf("the in-flight request was answered %d before its body came", s)
+	case r := <-flight.answered:
+		t.Fatalf("the in-flight request was answered %d before its body came", r.status)
 	default:
 	}
-	io.WriteString(bodyW, `{"self_score": 1, "explanation": "Kế hoạch ban hành đúng hạn"}`)
-	bodyW.Close()
-	if s := testkit.Await(t, answered, 10*time.Second, "the in-flight request's answer"); s != http.StatusOK {
-		t.Fatalf("in-flight request: %d", s)
+	flight.finish(t)
+	if r := testkit.Await(t, flight.answered, 10*time.Second, "the in-flight request's answer"); r.status != http.StatusOK {
+		t.Fatalf("in-flight request: %d %v %s", r.status, r.err, r.body)
 	}
 	if err := testkit.Await(t, closed, 10*time.Second, "Close"); err != nil {
 		t.Fatalf("Close: %v", err)

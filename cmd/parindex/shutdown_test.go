@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"testing"
 	"time"
 
@@ -38,33 +36,7 @@ func TestGracefulShutdown(t *testing.T) {
 		// arrives only once the listener is closed. It must still be answered.
 		shuttingDown := make(chan struct{})
 		m.server.RegisterOnShutdown(func() { close(shuttingDown) })
-		bodyR, bodyW := io.Pipe()
-		t.Cleanup(func() { bodyW.Close() }) // a failed test must not leave the request hanging
-		reading := make(chan struct{})
-		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{Got100Continue: func() { close(reading) }})
-		req, _ := http.NewRequestWithContext(ctx, "PUT", fmt.Sprintf("%s/api/v1/reports/%d/entries/1.1.1", m.URL(), w.Dept.ReportID), bodyR)
-		req.Header.Set("Authorization", "Bearer "+updater.Token)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Expect", "100-continue")
-		tr := &http.Transport{ExpectContinueTimeout: time.Minute}
-		defer tr.CloseIdleConnections()
-		type result struct {
-			status int
-			body   string
-			err    error
-		}
-		answered := make(chan result, 1)
-		go func() {
-			res, err := (&http.Client{Transport: tr}).Do(req)
-			if err != nil {
-				answered <- result{err: err}
-				return
-			}
-			defer res.Body.Close()
-			b, err := io.ReadAll(res.Body)
-			answered <- result{status: res.StatusCode, body: string(b), err: err}
-		}()
-		testkit.Await(t, reading, 10*time.Second, "the handler to read the body")
+		flight := startInFlight(t, m.URL(), w.Dept.ReportID, updater.Token)
 
 		closed := make(chan error, 1)
 		go func() { closed <- m.Close() }()
@@ -73,11 +45,8 @@ func TestGracefulShutdown(t *testing.T) {
 			c.Close()
 			t.Fatal("the port accepts connections while shutting down")
 		}
-		if _, err := io.WriteString(bodyW, `{"self_score": 1, "explanation": "Kế hoạch ban hành đúng hạn"}`); err != nil {
-			t.Fatalf("write body: %v", err)
-		}
-		bodyW.Close()
-		res := testkit.Await(t, answered, 10*time.Second, "the answer to the in-flight request")
+		flight.finish(t)
+		res := testkit.Await(t, flight.answered, 10*time.Second, "the answer to the in-flight request")
 		if res.err != nil || res.status != http.StatusOK {
 			t.Fatalf("in-flight request: status %d, %v, %s", res.status, res.err, res.body)
 		}

@@ -9,8 +9,8 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"parindex/internal/testkit"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -111,32 +111,8 @@ func OpenURL(t testing.TB, dbURL string, clock *Clock) *store.Store {
 	return s
 }
 
-// Clock is a clock tests set and move; safe for concurrent use.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// Clock is a clock tests set and move (testkit.Clock).
+type Clock = testkit.Clock
 
 // NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-// Add moves the clock by d.
-func (c *Clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func NewClock(t time.Time) *Clock { return testkit.NewClock(t) }
