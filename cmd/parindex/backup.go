@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -402,7 +401,7 @@ func (m *Main) runRestore(ctx context.Context, args []string) error {
 		return err
 	}
 	defer b.Close()
-	if err := blobStoreEmpty(ctx, blobURL, b, man.Files); err != nil {
+	if err := blobStoreEmpty(ctx, blobURL, b); err != nil {
 		return err
 	}
 
@@ -506,60 +505,16 @@ func restoreBlob(ctx context.Context, b *evidence.Bucket, path string, file mani
 	return b.Store(ctx, u)
 }
 
-// blobStoreEmpty refuses a blob store that holds files already. A directory
-// (file://) is looked at whole; an S3 bucket, for want of a listing in
-// evidence.Bucket, is refused when any of the backup's blobs is there.
-func blobStoreEmpty(ctx context.Context, rawURL string, b *evidence.Bucket, files []manifestFile) error {
-	if dir, ok := bucketDir(rawURL); ok {
-		found := ""
-		err := filepath.WalkDir(filepath.Join(dir, "sha256"), func(path string, d fs.DirEntry, err error) error {
-			if errors.Is(err, fs.ErrNotExist) {
-				return filepath.SkipDir
-			} else if err != nil {
-				return err
-			}
-			if d.Type().IsRegular() {
-				found = path
-				return filepath.SkipAll
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if found != "" {
-			return usageError{fmt.Errorf("kho tệp chứng cứ %s không trống (có %s): chỉ khôi phục vào một kho trống", dir, found)}
-		}
-		return nil
+// blobStoreEmpty refuses a blob store that holds files already, file:// or
+// s3:// (evidence.Bucket.AnyBlob).
+func blobStoreEmpty(ctx context.Context, rawURL string, b *evidence.Bucket) error {
+	found, err := b.AnyBlob(ctx)
+	if err != nil {
+		return err
 	}
-	for _, f := range files {
-		if f.MediaType == "" {
-			continue
-		}
-		rc, _, err := b.Open(ctx, f.SHA256)
-		if err == nil {
-			rc.Close()
-			return fmt.Errorf("kho tệp chứng cứ %s đã có tệp %s: chỉ khôi phục vào một kho trống", rawURL, f.SHA256)
-		} else if workflow.ErrorCode(err) != workflow.ENOTFOUND {
-			return err
-		}
+	if found != "" {
+		return usageError{fmt.Errorf("kho tệp chứng cứ %s không trống (có %s): chỉ khôi phục vào một kho trống", rawURL, found)}
 	}
 	return nil
 }
 
-// bucketDir is the directory of a file:// (or bare path) blob URL, as
-// evidence.Open reads it.
-func bucketDir(rawURL string) (string, bool) {
-	if !strings.Contains(rawURL, "://") {
-		dir, err := filepath.Abs(rawURL)
-		return dir, err == nil
-	}
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme != "file" {
-		return "", false
-	}
-	if u.Host == "." {
-		return strings.TrimPrefix(u.Path, "/"), true
-	}
-	return u.Path, true
-}

@@ -307,9 +307,9 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 
 // TestBackupRestoreS3: the same round trip with the evidence in S3, backed up
 // from one bucket and restored into another; a bucket that already holds
-// the backup's files is refused.
+// any file (the backup's, or another) is refused.
 func TestBackupRestoreS3(t *testing.T) {
-	urls := fakeS3(t, "evidence", "restored")
+	urls := fakeS3(t, "evidence", "restored", "other")
 	w, dbURL, bs := filledWorldIn(t, store.SQLite, openBlobStore(t, urls["evidence"]))
 	dir := filepath.Join(t.TempDir(), "b")
 	mustRun(t, nil, nil, "backup", "--to", dir, "--db", dbURL, "--blob-url", bs.url)
@@ -320,8 +320,14 @@ func TestBackupRestoreS3(t *testing.T) {
 	}
 	storetest.SameRows(t, w.Store, storetest.OpenURL(t, db2, nil))
 	_, err := run(t, nil, nil, "restore", "--from", dir, "--db", storetest.URL(t, store.SQLite), "--blob-url", urls["evidence"])
-	if err == nil || !strings.Contains(err.Error(), "đã có tệp") {
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "không trống") {
 		t.Errorf("restore into a bucket holding the files: %v", err)
+	}
+	other := openBlobStore(t, urls["other"])
+	other.blob(t, []byte("một tệp không thuộc bản sao lưu"))
+	_, err = run(t, nil, nil, "restore", "--from", dir, "--db", storetest.URL(t, store.SQLite), "--blob-url", urls["other"])
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "không trống") {
+		t.Errorf("restore into a bucket holding another file: %v", err)
 	}
 }
 
