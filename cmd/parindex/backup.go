@@ -517,4 +517,3 @@ func blobStoreEmpty(ctx context.Context, rawURL string, b *evidence.Bucket) erro
 	}
 	return nil
 }
-

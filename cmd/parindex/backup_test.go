@@ -324,7 +324,7 @@ func TestBackupRestoreS3(t *testing.T) {
 		t.Errorf("restore into a bucket holding the files: %v", err)
 	}
 	other := openBlobStore(t, urls["other"])
-	other.blob(t, []byte("một tệp không thuộc bản sao lưu"))
+	other.blob(t, storetest.PNG(99)) // a file no backup refers to
 	_, err = run(t, nil, nil, "restore", "--from", dir, "--db", storetest.URL(t, store.SQLite), "--blob-url", urls["other"])
 	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "không trống") {
 		t.Errorf("restore into a bucket holding another file: %v", err)
