@@ -58,3 +58,14 @@ func init() {
 		"Địa chỉ cơ sở dữ liệu %q không hợp lệ: dùng sqlite:ĐƯỜNG_DẪN hoặc postgres://...": {"Địa chỉ cơ sở dữ liệu %q không hợp lệ: dùng sqlite:ĐƯỜNG_DẪN hoặc postgres://...", "Database URL %q: want sqlite:PATH or postgres://..."},
 	})
 }
+
+// Single sign-on identities (store/identity.go).
+func init() {
+	add(map[string]Pair{
+		"Tài khoản đăng nhập một lần này chưa được cấp quyền trong hệ thống; hãy liên hệ quản trị viên hoặc cán bộ phụ trách cải cách hành chính của đơn vị.": {
+			"Tài khoản đăng nhập một lần này chưa được cấp quyền trong hệ thống; hãy liên hệ quản trị viên hoặc cán bộ phụ trách cải cách hành chính của đơn vị.",
+			"This single sign-on account has no access to the service yet; ask the administrator or your agency's administrative reform officer."},
+		"Danh tính đăng nhập thiếu nhà cung cấp hoặc mã định danh.": {
+			"Danh tính đăng nhập thiếu nhà cung cấp hoặc mã định danh.", "The login identity lacks its issuer or subject."},
+	})
+}

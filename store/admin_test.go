@@ -23,6 +23,7 @@ func init() {
 		"UpdateCampaign":    "a campaign's window: moves every report's version on, the guard of a cached decision",
 		"CancelCampaign":    "deletes untouched reports: a cached decision's guarded write finds no row",
 		"AddCampaignReport": "a new report, not cached yet",
+		"LoginIdentity":     "links a login to a user: no decision reads it",
 	} {
 		notReportWrites[name] = why
 	}

@@ -109,10 +109,8 @@ func (w *World) FillEveryTable(t testing.TB, blob Blob) {
 	})
 	must("fan out", err)
 
-	// An identity from the province's single sign-on (no store method writes
-	// one yet: the login pages will).
-	_, err = s.DB().ExecContext(ctx, s.DB().Rebind(`INSERT INTO identities (iss, sub, user_id, created_at) VALUES (?, ?, ?, ?)`),
-		"https://sso.example.vn/realms/tinh", "3f6c2a", w.Dept.Updater.ID, now.UTC().Format("2006-01-02T15:04:05.000000Z"))
+	// An identity from the province's single sign-on, linked at its first login.
+	_, err = s.LoginIdentity(ctx, store.Identity{Issuer: "https://sso.example.vn/realms/tinh", Subject: "3f6c2a", Email: w.Dept.Updater.Email, EmailVerified: true})
 	must("identity", err)
 }
 
