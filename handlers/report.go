@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -29,17 +28,10 @@ func (s *Server) visibleReport(r *http.Request) (int64, store.ReportRef, error) 
 	return id, ref, nil
 }
 
-// reportJSON is a report as the API shows it.
+// reportJSON is a report as the API shows it: its list fields, then its
+// lock, exemptions and entries.
 type reportJSON struct {
-	ID         int64            `json:"id"`
-	CampaignID int64            `json:"campaign_id"`
-	AgencyID   int64            `json:"agency_id"`
-	State      workflow.State   `json:"state"`
-	Round      int              `json:"round"`
-	Version    int64            `json:"version"`
-	Deadline   time.Time        `json:"deadline"`
-	SelfTotal  workflow.Points  `json:"self_total"`
-	MaxTotal   workflow.Points  `json:"max_total"`
+	ReportSummaryJSON
 	LockedFrom *workflow.State  `json:"locked_from,omitempty"`
 	Exemptions []string         `json:"exemptions"`
 	Entries    []workflow.Entry `json:"entries"`
@@ -47,8 +39,8 @@ type reportJSON struct {
 
 func (s *Server) reportJSON(rep *workflow.Report) reportJSON {
 	out := reportJSON{
-		ID: rep.ID, CampaignID: rep.CampaignID, AgencyID: rep.AgencyID, State: rep.State, Round: rep.Round,
-		Version: rep.Version, Deadline: rep.ClosesAt.In(s.zone), SelfTotal: rep.SelfTotal, MaxTotal: rep.MaxTotal,
+		ReportSummaryJSON: ReportSummaryJSON{ID: rep.ID, CampaignID: rep.CampaignID, AgencyID: rep.AgencyID, State: rep.State, Round: rep.Round,
+			Version: rep.Version, Deadline: s.local(rep.ClosesAt), SelfTotal: rep.SelfTotal, MaxTotal: rep.MaxTotal},
 		Exemptions: rep.Exemptions, Entries: rep.Entries,
 	}
 	if rep.State == workflow.StateLocked && rep.LockedFrom != "" {

@@ -52,6 +52,20 @@ func findUser(ctx context.Context, s *store.Store, ref string) (*store.UserRecor
 	return &list[0], nil
 }
 
+// idArg reads the single positional argument as the id of a kind of thing
+// ("token", "campaign"); anything else is a usage error (exit 2).
+func idArg(f *flags, args []string, kind string) (int64, error) {
+	ref, err := oneArg(f, args, "one "+kind+" id")
+	if err != nil {
+		return 0, err
+	}
+	id, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, f.fail("%q is not a %s id (see parindex %s list)", ref, kind, kind)
+	}
+	return id, nil
+}
+
 // oneArg reads the single positional argument a subcommand takes (flags
 // may come before or after it).
 func oneArg(f *flags, args []string, what string) (string, error) {
@@ -337,13 +351,9 @@ func (m *Main) runTokenList(ctx context.Context, args []string) error {
 func (m *Main) runTokenRevoke(ctx context.Context, args []string) error {
 	f := m.newCommand("token revoke", "token revoke TOKEN_ID [--db URL]")
 	db := f.str("db", defaultDB, "database: sqlite:PATH, a bare path, or postgres://...")
-	ref, err := oneArg(f, args, "one token id")
+	id, err := idArg(f, args, "token")
 	if err != nil {
 		return err
-	}
-	id, err := strconv.ParseInt(ref, 10, 64)
-	if err != nil {
-		return f.fail("%q is not a token id (see parindex token list)", ref)
 	}
 	return m.withStore(ctx, *db, func(s *store.Store) error {
 		if err := s.RevokeToken(ctx, nil, id, store.Meta{}); err != nil {
@@ -608,13 +618,9 @@ func (m *Main) runCampaignCreate(ctx context.Context, args []string) error {
 func (m *Main) runCampaignCancel(ctx context.Context, args []string) error {
 	f := m.newCommand("campaign cancel", "campaign cancel ID [--db URL]")
 	db := f.str("db", defaultDB, "database: sqlite:PATH, a bare path, or postgres://...")
-	ref, err := oneArg(f, args, "one campaign id")
+	id, err := idArg(f, args, "campaign")
 	if err != nil {
 		return err
-	}
-	id, err := strconv.ParseInt(ref, 10, 64)
-	if err != nil {
-		return f.fail("%q is not a campaign id (see parindex campaign list)", ref)
 	}
 	return m.withStore(ctx, *db, func(s *store.Store) error {
 		if err := s.CancelCampaign(ctx, nil, id, store.Meta{}); err != nil {

@@ -100,7 +100,7 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		return err
 	}
 	if *to == "" || f.NArg() > 0 {
-		return errors.New("cần --to DIR\n" + backupUsage)
+		return usageError{errors.New("cần --to DIR\n" + backupUsage)}
 	}
 	blobURL, err := blobs()
 	if err != nil {
@@ -109,19 +109,16 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	if err := emptyDir(*to); err != nil {
 		return err
 	}
-	s, err := m.openCurrent(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	b, err := evidence.Open(ctx, blobURL)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
+	return m.withStoreAndBlobs(ctx, *db, blobURL, func(s *store.Store, b *evidence.Bucket) error {
+		return m.backup(ctx, s, b, *to)
+	})
+}
 
+// backup writes the snapshot, the blobs and the manifest into the empty
+// directory to.
+func (m *Main) backup(ctx context.Context, s *store.Store, b *evidence.Bucket, to string) error {
 	started := time.Now()
-	dbPath := filepath.Join(*to, snapshotName)
+	dbPath := filepath.Join(to, snapshotName)
 	if err := s.Snapshot(ctx, dbPath); err != nil {
 		return fmt.Errorf("chụp cơ sở dữ liệu: %w", err)
 	}
@@ -141,7 +138,7 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 			continue
 		}
 		seen[r.SHA256] = true
-		file, err := copyBlobOut(ctx, b, r, *to)
+		file, err := copyBlobOut(ctx, b, r, to)
 		if workflow.ErrorCode(err) == workflow.ENOTFOUND || errors.Is(err, evidence.ErrCorrupt) || errors.As(err, new(*sizeMismatch)) {
 			problems = append(problems, blobProblem(r, err))
 			continue
@@ -155,14 +152,14 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		for _, p := range problems {
 			fmt.Fprintln(m.Stdout, p)
 		}
-		return &exitError{1, fmt.Errorf("sao lưu không đầy đủ: %d tệp thiếu hoặc hỏng (xem danh sách); thư mục %s không có manifest nên không dùng để khôi phục được", len(problems), *to)}
+		return &exitError{1, fmt.Errorf("sao lưu không đầy đủ: %d tệp thiếu hoặc hỏng (xem danh sách); thư mục %s không có manifest nên không dùng để khôi phục được", len(problems), to)}
 	}
-	dbFile, err := hashFile(*to, snapshotName)
+	dbFile, err := hashFile(to, snapshotName)
 	if err != nil {
 		return err
 	}
 	man.Files = append([]manifestFile{dbFile}, man.Files...)
-	if err := writeManifest(*to, &man); err != nil {
+	if err := writeManifest(to, &man); err != nil {
 		return err
 	}
 	var rows int64
@@ -170,7 +167,7 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		rows += c.Rows
 	}
 	fmt.Fprintf(m.Stdout, "Đã sao lưu vào %s: cơ sở dữ liệu %s (lược đồ %d, %d dòng, %s) và %d tệp chứng cứ (%s) trong %s.\n",
-		*to, man.Dialect, man.SchemaVersion, rows, humanBytes(dbFile.Size), len(man.Files)-1, humanBytes(size), time.Since(started).Round(time.Millisecond))
+		to, man.Dialect, man.SchemaVersion, rows, humanBytes(dbFile.Size), len(man.Files)-1, humanBytes(size), time.Since(started).Round(time.Millisecond))
 	return nil
 }
 
@@ -369,7 +366,7 @@ func (m *Main) runRestore(ctx context.Context, args []string) error {
 		return err
 	}
 	if *from == "" || f.NArg() > 0 {
-		return errors.New("cần --from DIR\n" + restoreUsage)
+		return usageError{errors.New("cần --from DIR\n" + restoreUsage)}
 	}
 	blobURL, err := blobs()
 	if err != nil {

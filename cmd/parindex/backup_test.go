@@ -454,3 +454,21 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	m, _ := serve(t, nil, nil, "--addr", "127.0.0.1:0", "--db", target, "--blob-url", bs.url, "--scheduler=false")
 	testkit.NewClient(m.URL(), tok).Do(t, "GET", fmt.Sprintf("/api/v1/reports/%d/history", w.Dept.ReportID), nil).Want(t, 200, nil)
 }
+
+// TestBackupCommandsWronglyCalled: a missing required flag or a stray
+// argument is a usage error (exit 2) that touches nothing.
+func TestBackupCommandsWronglyCalled(t *testing.T) {
+	for _, args := range [][]string{
+		{"backup"},
+		{"restore"},
+		{"verify", "extra"},
+		{"copy", "--from", "sqlite:" + filepath.Join(t.TempDir(), "a.db")},
+		{"token", "revoke", "abc"},
+		{"campaign", "cancel", "0"},
+	} {
+		_, err := run(t, nil, nil, args...)
+		if err == nil || exitCode(err) != 2 {
+			t.Errorf("parindex %v: %v (exit %d), want a usage error", args, err, exitCode(err))
+		}
+	}
+}

@@ -26,13 +26,21 @@ func (m *Main) runVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	if f.NArg() > 0 {
-		return errors.New(verifyUsage)
+		return usageError{errors.New(verifyUsage)}
 	}
 	blobURL, err := blobs()
 	if err != nil {
 		return err
 	}
-	s, err := m.openCurrent(ctx, *db)
+	return m.withStoreAndBlobs(ctx, *db, blobURL, func(s *store.Store, b *evidence.Bucket) error {
+		return m.verifyAndReport(ctx, s, b)
+	})
+}
+
+// withStoreAndBlobs opens the current database and the blob store for one
+// command and closes both after it.
+func (m *Main) withStoreAndBlobs(ctx context.Context, db, blobURL string, fn func(*store.Store, *evidence.Bucket) error) error {
+	s, err := m.openCurrent(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -42,7 +50,7 @@ func (m *Main) runVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	defer b.Close()
-	return m.verifyAndReport(ctx, s, b)
+	return fn(s, b)
 }
 
 // verifyAndReport runs verify and prints its answer; problems are an
@@ -203,7 +211,7 @@ func (m *Main) runCopy(ctx context.Context, args []string) error {
 		return err
 	}
 	if *from == "" || *to == "" || f.NArg() > 0 {
-		return errors.New("cần --from và --to\n" + copyUsage)
+		return usageError{errors.New("cần --from và --to\n" + copyUsage)}
 	}
 	blobURL, err := blobs()
 	if err != nil {
