@@ -46,12 +46,10 @@ func TestDrainThenClose(t *testing.T) {
 	signals := make(chan os.Signal, 1)
 	drained := make(chan struct{})
 	go func() { m.Drain(true, signals); close(drained) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for ready() != http.StatusServiceUnavailable {
-		if time.Now().After(deadline) {
-			t.Fatal("/readyz never answered 503 after Drain")
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Drain logs once /readyz has turned.
+	stderr.WaitLine(t, 10*time.Second, "saying /readyz answers 503", func(l string) bool { return strings.Contains(l, "shutdown: /readyz answers 503") })
+	if s := ready(); s != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz while draining: %d, want 503", s)
 	}
 	// Still serving everything else during the delay.
 	updater.Do(t, "GET", fmt.Sprintf("/api/v1/reports/%d", w.Dept.ReportID), nil).Want(t, http.StatusOK, nil)
@@ -65,13 +63,7 @@ func TestDrainThenClose(t *testing.T) {
 
 	closed := make(chan error, 1)
 	go func() { closed <- m.Close() }()
-	deadline = time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "shutdown: closing the listener") {
-		if time.Now().After(deadline) {
-			t.Fatal("Close never logged that it closes the listener")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	stderr.WaitLine(t, 10*time.Second, "saying Close closes the listener", func(l string) bool { return strings.Contains(l, "shutdown: closing the listener") })
 	select {
 	case r := <-flight.answered:
 		t.Fatalf("the in-flight request was answered %d before its body came", r.status)
