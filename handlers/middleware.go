@@ -198,6 +198,9 @@ var errMetricsForbidden = workflow.Errorf(workflow.EFORBIDDEN, "Địa chỉ nà
 // every replica.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.bySession(w, r, next) {
+			return
+		}
 		token, err := bearer(r)
 		var u *workflow.User
 		if err == nil {
@@ -222,6 +225,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // write refuses it.
 func (s *Server) authenticateCached(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.bySession(w, r, next) {
+			return
+		}
 		token, err := bearer(r)
 		if err != nil {
 			s.problem(w, r, err)
@@ -256,6 +262,37 @@ func (s *Server) refreshCaller(r *http.Request) (*http.Request, error) {
 	}
 	s.users.put(token, u)
 	return r.WithContext(context.WithValue(r.Context(), userKey, u)), nil
+}
+
+// SessionAuth lets the pages' script call the API with the page session's
+// cookie instead of a token (package web implements it).
+type SessionAuth interface {
+	// HasSession reports whether the request carries a session cookie.
+	HasSession(r *http.Request) bool
+	// Authenticate loads the session, refuses an unsafe method another
+	// site's page sent (cross-origin protection), and calls next with the
+	// session's user read fresh, or with why there is none.
+	Authenticate(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter, *http.Request, *workflow.User, error))
+	// EndSessions ends every session of a user at once (deactivation).
+	EndSessions(ctx context.Context, userID int64) error
+}
+
+// bySession authenticates a request that carries no Authorization header
+// but the page session's cookie, and reports whether it did (answering a
+// refusal itself). A request with a token is the token's: a tool never
+// rides on a browser's cookie.
+func (s *Server) bySession(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	if s.sessions == nil || r.Header.Get("Authorization") != "" || !s.sessions.HasSession(r) {
+		return false
+	}
+	s.sessions.Authenticate(w, r, func(w http.ResponseWriter, r *http.Request, u *workflow.User, err error) {
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+	})
+	return true
 }
 
 // bearer is the request's bearer token, or EUNAUTHORIZED.

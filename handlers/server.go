@@ -57,6 +57,12 @@ type Config struct {
 	// judged on the TCP peer's address, never on X-Forwarded-For; empty is
 	// DefaultMetricsAllow. Others are answered 403.
 	MetricsAllow []string
+	// Pages serves every path outside the API and the health checks (the
+	// web pages); nil: those paths are 404 problems.
+	Pages http.Handler
+	// Sessions, when set, lets a page's script call the API with its
+	// session cookie (nil: tokens only).
+	Sessions SessionAuth
 }
 
 // DefaultMetricsAllow is who may read /metrics unless configured: this host.
@@ -83,6 +89,8 @@ type Server struct {
 	routes           map[string]bool // every registered route pattern
 	metricsAllow     []netip.Prefix
 	draining         atomic.Bool // set by Drain: /readyz answers 503
+	pages            http.Handler
+	sessions         SessionAuth
 }
 
 // New builds the server and its routes.
@@ -98,6 +106,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{store: cfg.Store, log: cfg.Log, zone: cfg.Zone, maxBody: cfg.MaxBody, openapi: doc, deadlinesChanged: cfg.DeadlinesChanged}
 	s.bucket, s.trust, s.maxUpload, s.province = cfg.Bucket, cfg.Trust, cfg.MaxUpload, cfg.Province
 	s.pdfTimeout = cfg.PDFTimeout
+	s.pages, s.sessions = cfg.Pages, cfg.Sessions
 	s.metrics, s.metricsAllow = cfg.Metrics, metricsAllow
 	s.renders = make(chan struct{}, runtime.GOMAXPROCS(0))
 	if s.maxUpload <= 0 {
@@ -163,12 +172,22 @@ func (s *Server) routesOf(trustedProxies []string) chi.Router {
 	}
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, errNoRoute) })
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		if s.pages != nil && !apiPath(r) {
+			s.pages.ServeHTTP(w, r)
+			return
+		}
+		s.problem(w, r, errNoRoute)
+	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		// chi sends here a method it does not know (PROPFIND) whatever the
 		// path: under /api/v1 that too is 401 before 404 and 405.
 		if apiPath(r) {
 			s.authenticate(http.HandlerFunc(s.handleNoMethod)).ServeHTTP(w, r)
+			return
+		}
+		if s.pages != nil && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" && r.URL.Path != "/metrics" && r.URL.Path != "/api/openapi.yaml" {
+			s.pages.ServeHTTP(w, r)
 			return
 		}
 		s.handleNoMethod(w, r)

@@ -113,6 +113,11 @@ func (s *Server) setUserActive(w http.ResponseWriter, r *http.Request, active bo
 	if err == nil {
 		u, err = s.store.SetUserActive(r.Context(), currentUser(r), id, active, meta(r))
 	}
+	if err == nil && !active && s.sessions != nil {
+		// Their page sessions end now too (each page also reads the user
+		// afresh, so a request already in flight is the last one).
+		err = s.sessions.EndSessions(r.Context(), id)
+	}
 	if err != nil {
 		s.problem(w, r, err)
 		return

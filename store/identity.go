@@ -112,3 +112,36 @@ func (s *Store) linkedUser(ctx context.Context, tx *sqlx.Tx, id Identity) (int64
 	}
 	return 0, errNoLocalUser
 }
+
+// SessionUser is the user a page session belongs to, with their grants, read
+// fresh on every request (one query): a deactivated user is EUNAUTHORIZED at
+// once, on every replica, whatever sessions they still hold; a deleted one
+// too. Roles come from here, never from the login.
+func (s *Store) SessionUser(ctx context.Context, userID int64) (*workflow.User, error) {
+	rows := []struct {
+		Email    string         `db:"email"`
+		Name     string         `db:"name"`
+		Title    string         `db:"title"`
+		Role     *workflow.Role `db:"role"`
+		AgencyID *int64         `db:"agency_id"`
+		Inactive *dbTime        `db:"deactivated_at"`
+	}{}
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT u.email, u.name, u.title, g.role, g.agency_id, u.deactivated_at
+		FROM users u LEFT JOIN grants g ON g.user_id = u.id
+		WHERE u.id = ? ORDER BY g.id`), userID)
+	switch {
+	case err != nil:
+		return nil, s.dbError(err)
+	case len(rows) == 0:
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "Phiên đăng nhập không còn hiệu lực; hãy đăng nhập lại.")
+	case rows[0].Inactive != nil:
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "Tài khoản của bạn đã bị vô hiệu hóa.")
+	}
+	u := &workflow.User{ID: userID, Email: rows[0].Email, Name: rows[0].Name, Title: rows[0].Title, Grants: []workflow.Grant{}}
+	for _, g := range rows {
+		if g.Role != nil {
+			u.Grants = append(u.Grants, workflow.Grant{Role: *g.Role, AgencyID: g.AgencyID})
+		}
+	}
+	return u, nil
+}

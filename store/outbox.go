@@ -434,3 +434,11 @@ func (s *Store) MarkNotificationRead(ctx context.Context, userID, id int64) erro
 		return nil
 	})
 }
+
+// CountUnread is how many of the user's notifications are unread (the
+// pages' menu shows it).
+func (s *Store) CountUnread(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`), userID)
+	return n, s.dbError(err)
+}

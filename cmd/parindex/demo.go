@@ -50,6 +50,19 @@ const (
 	demoCouncil = "hoidong@demo.example.vn"
 )
 
+// The demo's people, as the database and the development provider name them.
+const (
+	demoAdminName   = "Nguyễn Thị Quản Trị"
+	demoCouncilName = "Trần Văn Thẩm Định"
+)
+
+func demoUserName(role workflow.Role, agency string) string {
+	if role == workflow.RoleApprover {
+		return "Phó Thủ trưởng " + agency
+	}
+	return "Chuyên viên " + agency
+}
+
 func demoEmail(role, agencyCode string) string {
 	return role + "." + strings.ToLower(agencyCode) + "@demo.example.vn"
 }
@@ -99,11 +112,11 @@ func createDemo(ctx context.Context, s *store.Store, closesIn time.Duration) err
 		}
 		sets[set.AgencyKind] = set.ID
 	}
-	admin := &workflow.User{Email: demoAdmin, Name: "Nguyễn Thị Quản Trị", Title: "Chuyên viên Sở Nội vụ"}
+	admin := &workflow.User{Email: demoAdmin, Name: demoAdminName, Title: "Chuyên viên Sở Nội vụ"}
 	if err := s.EnsureUser(ctx, admin, &workflow.Grant{Role: workflow.RoleAdmin}); err != nil {
 		return err
 	}
-	council := &workflow.User{Email: demoCouncil, Name: "Trần Văn Thẩm Định", Title: "Thành viên Hội đồng thẩm định"}
+	council := &workflow.User{Email: demoCouncil, Name: demoCouncilName, Title: "Thành viên Hội đồng thẩm định"}
 	if err := s.EnsureUser(ctx, council, &workflow.Grant{Role: workflow.RoleCouncil}); err != nil {
 		return err
 	}
@@ -117,7 +130,7 @@ func createDemo(ctx context.Context, s *store.Store, closesIn time.Duration) err
 			if role == workflow.RoleApprover {
 				title = "Phó Thủ trưởng"
 			}
-			u := &workflow.User{Email: demoEmail(string(role), d.code), Name: title + " " + d.name, Title: title,
+			u := &workflow.User{Email: demoEmail(string(role), d.code), Name: demoUserName(role, d.name), Title: title,
 				Grants: []workflow.Grant{{Role: role, AgencyID: &a.ID}}}
 			if err := s.CreateUser(ctx, nil, u, store.Meta{}); err != nil {
 				return err

@@ -24,6 +24,7 @@ import (
 	"parindex/evidence"
 	"parindex/handlers"
 	"parindex/scheduler"
+	"parindex/session"
 	"parindex/store"
 	"parindex/workflow"
 )
@@ -69,8 +70,11 @@ type Main struct {
 	done      chan error
 	profile   func() error // ends the CPU profile, if one runs
 	handler   *handlers.Server
-	log       zerolog.Logger // serve's, for the shutdown
-	drainFor  time.Duration  // --shutdown-delay
+	sessions  *session.Manager
+	// demoSecret is the demo client's secret at the development provider.
+	demoSecret string
+	log        zerolog.Logger // serve's, for the shutdown
+	drainFor   time.Duration  // --shutdown-delay
 	// ioGrace is the time any body may take beyond its size at
 	// --min-throughput; 0 is defaultIOGrace (tests shorten it).
 	ioGrace time.Duration
@@ -288,6 +292,10 @@ func (m *Main) closeParts() error {
 	if m.scheduler != nil {
 		m.scheduler.Stop()
 		m.scheduler = nil
+	}
+	if m.sessions != nil {
+		m.sessions.Close()
+		m.sessions = nil
 	}
 	if m.bucket != nil {
 		errs = append(errs, m.bucket.Close())

@@ -36,6 +36,7 @@ type serveConfig struct {
 	logText                                           bool
 	reminders                                         []time.Duration
 	smtp                                              notify.Config
+	login                                             loginConfig
 }
 
 // parseServeFlags reads serve's flags (and their PARINDEX_* defaults).
@@ -71,6 +72,15 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	shutdownDelay := f.duration("shutdown-delay", 5*time.Second, "after SIGTERM, how long /readyz answers 503 while every request is still served, so that a load balancer stops sending new ones; then the listener closes and requests in flight finish")
 	logLevel := f.str("log-level", "info", "least severe log entries written: debug, info, warn or error")
 	logFormat := f.str("log-format", "json", "json (one object a line, for a log collector) or text (plain lines, for a person)")
+	oidcIssuer := f.str("oidc-issuer", "", "the single sign-on's OpenID Connect issuer URL, e.g. https://sso.example.gov.vn/realms/tinh (with --demo and none, a development provider is served at /dev-sso)")
+	oidcClient := f.str("oidc-client-id", "parindex", "parindex's client id at the provider; its secret comes from PARINDEX_OIDC_CLIENT_SECRET or --oidc-client-secret-file")
+	oidcSecretFile := f.str("oidc-client-secret-file", "", "a file holding the client secret (instead of PARINDEX_OIDC_CLIENT_SECRET)")
+	oidcCA := f.str("oidc-ca-bundle", "", "PEM file of extra CA roots for a provider behind a private CA (added to the system's; TLS is always verified)")
+	oidcEmail := f.str("oidc-email-claim", "email", "the claim holding a person's email, matched with a provisioned user at the first login")
+	oidcUsername := f.str("oidc-username-claim", "preferred_username", "a claim matched with a provisioned user's email when the email is not verified")
+	oidcAuth := f.str("oidc-client-auth", "", "client_secret_basic or client_secret_post (default: what the provider's discovery lists)")
+	sessionIdle := f.duration("session-idle", 45*time.Minute, "a page session unused this long ends")
+	sessionMax := f.duration("session-max", 8*time.Hour, "a page session ends this long after login, used or not")
 	cpuProfile := f.str("cpuprofile", "", "write a CPU profile of the whole run to this file at shutdown (for profiling)")
 	if err := f.Parse(args); err != nil {
 		return nil, err
@@ -99,6 +109,17 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	if *minThroughput <= 0 {
 		return nil, fmt.Errorf("--min-throughput %d: want a positive number of bytes per second such as 65536", *minThroughput)
 	}
+	if *sessionIdle <= 0 || *sessionMax <= 0 {
+		return nil, fmt.Errorf("--session-idle %s, --session-max %s: want positive durations such as 45m and 8h", *sessionIdle, *sessionMax)
+	}
+	secret := m.Getenv("PARINDEX_OIDC_CLIENT_SECRET")
+	if *oidcSecretFile != "" {
+		b, err := os.ReadFile(*oidcSecretFile)
+		if err != nil {
+			return nil, fmt.Errorf("--oidc-client-secret-file: %w", err)
+		}
+		secret = strings.TrimSpace(string(b))
+	}
 	if *blobURL == "" {
 		abs, err := filepath.Abs(filepath.Join(*dataDir, "blobs"))
 		if err != nil {
@@ -113,6 +134,8 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 		maxBody: *maxBody, maxUpload: *maxUpload, tokenTTL: *tokenTTL, demoCloses: *demoCloses, pdfTimeout: *pdfTimeout,
 		migrate: *migrate, demo: *demo, schedule: *schedule, reminders: offsets,
 		minThroughput: *minThroughput, shutdownDelay: *shutdownDelay, logLevel: level, logText: *logFormat == "text",
+		login: loginConfig{issuer: *oidcIssuer, clientID: *oidcClient, clientSecret: secret, caBundle: *oidcCA,
+			emailClaim: *oidcEmail, usernameClaim: *oidcUsername, clientAuth: *oidcAuth, idle: *sessionIdle, absolute: *sessionMax},
 		smtp: notify.Config{Host: *smtpHost, Port: int(*smtpPort), Username: *smtpUser, Password: *smtpPassword, TLS: *smtpTLS, From: *smtpFrom},
 	}, nil
 }
@@ -148,7 +171,7 @@ func (m *Main) runServe(ctx context.Context, args []string) (err error) {
 	if err := m.startScheduler(ctx, c, met, log); err != nil {
 		return err
 	}
-	return m.listen(c, trust, met, log)
+	return m.listen(ctx, c, trust, met, log)
 }
 
 // openDatabase opens the store, applies migrations and fills the demo.
@@ -219,18 +242,25 @@ func (m *Main) startScheduler(ctx context.Context, c *serveConfig, met *metrics.
 }
 
 // listen builds the HTTP handler and starts serving in the background.
-func (m *Main) listen(c *serveConfig, trust *signature.Trust, met *metrics.Metrics, log zerolog.Logger) error {
+func (m *Main) listen(ctx context.Context, c *serveConfig, trust *signature.Trust, met *metrics.Metrics, log zerolog.Logger) error {
 	replan := func() {}
 	if m.scheduler != nil {
 		replan = m.scheduler.Replan
 	}
-	h, err := handlers.New(handlers.Config{Store: m.store, Log: log, Zone: c.zone, TrustedProxies: c.trustedProxies, MaxBody: c.maxBody, DeadlinesChanged: replan,
-		Bucket: m.bucket, Trust: trust, PDFTimeout: c.pdfTimeout, MaxUpload: c.maxUpload, Province: c.province, Metrics: met,
-		MetricsAllow: c.metricsAllow})
-	if err != nil {
+	var err error
+	if m.listener, err = net.Listen("tcp", c.addr); err != nil {
 		return err
 	}
-	if m.listener, err = net.Listen("tcp", c.addr); err != nil {
+	pages, err := m.openPages(ctx, c, baseURLOf(c, m.listener), log)
+	if err != nil {
+		m.listener.Close()
+		return err
+	}
+	h, err := handlers.New(handlers.Config{Store: m.store, Log: log, Zone: c.zone, TrustedProxies: c.trustedProxies, MaxBody: c.maxBody, DeadlinesChanged: replan,
+		Bucket: m.bucket, Trust: trust, PDFTimeout: c.pdfTimeout, MaxUpload: c.maxUpload, Province: c.province, Metrics: met,
+		MetricsAllow: c.metricsAllow, Pages: pages, Sessions: pages})
+	if err != nil {
+		m.listener.Close()
 		return err
 	}
 	m.handler, m.log, m.drainFor = h, log, c.shutdownDelay
@@ -305,7 +335,7 @@ func (m *Main) printListening(c *serveConfig) {
 	}
 	line := fmt.Sprintf("parindex đang phục vụ tại %s (%s)", url, describeDB(m.store.Dialect(), c.db))
 	if c.demo {
-		line += fmt.Sprintf("; đăng nhập bằng một mã ở trên, ví dụ: curl -H \"Authorization: Bearer $ADMIN\" %s/api/v1/me", url)
+		line += fmt.Sprintf("; mở %s trong trình duyệt và chọn một tài khoản demo, ví dụ cán bộ cập nhật của Sở Tư pháp (công cụ dùng mã ở trên: curl -H \"Authorization: Bearer $ADMIN\" %s/api/v1/me)", url, url)
 	}
 	fmt.Fprintln(m.Stdout, line)
 }
