@@ -366,7 +366,6 @@ func (tab *Tab) Viewport(width, height int64) {
 	tab.Do("viewport", chromedp.EmulateViewport(width, height))
 }
 
-
 // Shot saves a screenshot of the whole page as NAME.png in the directory
 // PARINDEX_SCREENSHOTS names (make screenshots: docs/screenshots), or in
 // the test's temporary directory: the pictures in docs are made by the tests.
