@@ -280,6 +280,7 @@ type benchResult struct {
 	baseline summary
 	surge    *surgeResult
 	rss      int64
+	pages    *pagesResult // --pages: the pages phase, and nothing else
 }
 
 // runLoad drives the whole run: the reports' lives phase by phase, the

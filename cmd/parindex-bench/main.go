@@ -38,9 +38,11 @@ type benchConfig struct {
 	Keep     bool          // keep the SQLite file or the PostgreSQL schema
 	Profile  string        // a file for a CPU profile of the started service
 	Parindex string        // the parindex binary to start; empty finds or builds one
+	Pages    time.Duration // with a duration: the pages phase alone, each page loaded this long
 }
 
 const benchUsage = `Usage: parindex-bench [--db URL] [--agencies 1000] [--clients 32] [--surge 20s] [--url URL] [--parindex PATH]
+       parindex-bench --pages 20s [--db URL] [--agencies 1000] [--clients 32] [--parindex PATH]
 
 Provisions agencies with the sample criteria sets on a fresh database (a new
 SQLite file by default; with --db postgres://... a new schema that is dropped
@@ -50,6 +52,19 @@ over HTTP: entry saves, complete, return, approve, export + signed summary,
 sign, submit. Then, in the same run, a raw-SQL baseline issues the writes of
 each transition directly with as many clients, and a deadline surge has every
 agency work against a campaign that closes after --surge.
+
+With --pages DURATION the bench measures the web pages instead (issue 13): the
+districts take a criteria set of 40 self-assessed leaves, one district's report
+is filled (40 entries, four evidence files) and a quarter of the other reports
+are moved on so that the board shows a mix of states. The service is started
+with a development OpenID provider served by the bench itself, and every
+client logs in through it as a browser does (login, the provider's page,
+callback, session cookie): half as that report's updater, half as a council
+member. Then each client loads the report page for DURATION, then the council
+board of the campaign for DURATION, each answer checked (200, HTML, whole);
+each page between two halves of its raw-SQL baseline, the same reads issued
+directly by as many clients: the report, its criteria, entries and evidence;
+the campaign and its reports with their agencies.
 
 The service started is --parindex; without it, one built from the parindex
 module the bench runs in (go run ./cmd/parindex-bench from the repository),
@@ -70,6 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Surge, "surge", 20*time.Second, "window of the deadline surge (0 skips it)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the database afterwards")
 	fs.StringVar(&cfg.Profile, "cpuprofile", "", "write a CPU profile of the started service, over its whole run, to this file")
+	fs.DurationVar(&cfg.Pages, "pages", 0, "measure the report page and the council board, each loaded this long (e.g. 20s), instead of the reports' lives and the surge")
 	fs.StringVar(&cfg.Parindex, "parindex", "", "the parindex binary to start; empty builds ./cmd/parindex when run inside the repository, else takes parindex beside this executable or on PATH")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -82,6 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.URL != "" && cfg.DB == "" {
 		return fmt.Errorf("--url needs --db, the database that service runs on (the bench provisions it directly)")
+	}
+	if cfg.Pages < 0 || (cfg.Pages > 0 && cfg.URL != "") {
+		return fmt.Errorf("--pages wants a positive duration, and a service the bench starts (not --url): it logs in through the bench's own provider")
 	}
 	_, err := runBenchWith(ctx, cfg, stdout)
 	return err
@@ -111,16 +130,24 @@ func runBenchWith(ctx context.Context, cfg benchConfig, out io.Writer) (*benchRe
 	defer cleanup()
 
 	start := time.Now()
-	w, err := provision(ctx, db, cfg.Agencies)
+	w, err := provision(ctx, db, cfg.Agencies, cfg.Pages > 0)
 	if err != nil {
 		return nil, fmt.Errorf("provision: %w", err)
 	}
 	fmt.Fprintf(out, "parindex-bench: %s, %d agencies, %d clients, GOMAXPROCS %d; provisioned in %s\n",
 		w.describe(), cfg.Agencies, cfg.Clients, runtime.GOMAXPROCS(0), time.Since(start).Round(time.Millisecond))
 
+	if cfg.Pages > 0 {
+		pages, err := runPagesBench(ctx, cfg, exe, tmp, w, out)
+		if err != nil {
+			return nil, fmt.Errorf("pages: %w", err)
+		}
+		pages.print(out, cfg, w)
+		return &benchResult{pages: pages}, nil
+	}
 	svc := &benchService{url: strings.TrimRight(cfg.URL, "/")}
 	if svc.url == "" {
-		if svc, err = startService(ctx, exe, db, tmp, cfg.Profile); err != nil {
+		if svc, err = startService(ctx, exe, db, tmp, cfg.Profile, serviceOptions{}); err != nil {
 			return nil, err
 		}
 		defer svc.stop()

@@ -33,13 +33,15 @@ type benchWorld struct {
 	leaves   map[int64][]*workflow.Criterion // self leaves by criteria set
 	agencies []*benchAgency
 	campaign int64
+	campName string
+	council  *workflow.User // provisioned with --pages: the council member who reads the board
 }
 
 // benchAgency is one agency with its officials' tokens and its report in the
 // campaign being driven.
 type benchAgency struct {
 	ID, SetID          int64
-	Code               string
+	Code, Name         string
 	Updater, Approver  string // tokens
 	ApproverID, Report int64
 }
@@ -53,8 +55,10 @@ func (w *benchWorld) describe() string {
 
 // provision migrates db and fills it: both sample criteria sets, n agencies
 // alternating department and district, an updater and an approver for each
-// with a token, an admin, and a campaign open for a day.
-func provision(ctx context.Context, db string, n int) (*benchWorld, error) {
+// with a token, an admin, and a campaign open for a day. For the pages
+// (pages true) the districts take criteria-pages-40.yaml, whose 40 leaves
+// are all self-assessed, and a council member is provisioned.
+func provision(ctx context.Context, db string, n int, pages bool) (*benchWorld, error) {
 	s, err := store.Open(ctx, db, nil)
 	if err != nil {
 		return nil, err
@@ -64,7 +68,11 @@ func provision(ctx context.Context, db string, n int) (*benchWorld, error) {
 		return nil, err
 	}
 	w := &benchWorld{db: db, dialect: s.Dialect(), sets: map[workflow.AgencyKind]int64{}, leaves: map[int64][]*workflow.Criterion{}}
-	for _, name := range []string{"criteria/criteria-department.yaml", "criteria/criteria-district.yaml"} {
+	files := []string{"criteria/criteria-department.yaml", "criteria/criteria-district.yaml"}
+	if pages {
+		files[1] = "criteria/criteria-pages-40.yaml"
+	}
+	for _, name := range files {
 		data, err := criteriaFiles.ReadFile(name)
 		if err != nil {
 			return nil, err
@@ -91,6 +99,13 @@ func provision(ctx context.Context, db string, n int) (*benchWorld, error) {
 	if w.admin, err = token(ctx, s, admin.ID); err != nil {
 		return nil, err
 	}
+	if pages {
+		w.council = &workflow.User{Email: "bench-council@parindex.test", Name: "Thành viên Hội đồng thử tải",
+			Grants: []workflow.Grant{{Role: workflow.RoleCouncil}}}
+		if err := s.CreateUser(ctx, nil, w.council, store.Meta{}); err != nil {
+			return nil, err
+		}
+	}
 	for i := range n {
 		kind := workflow.KindDepartment
 		if i%2 == 1 {
@@ -100,9 +115,9 @@ func provision(ctx context.Context, db string, n int) (*benchWorld, error) {
 		if err := s.CreateAgency(ctx, nil, a, store.Meta{}); err != nil {
 			return nil, err
 		}
-		ba := &benchAgency{ID: a.ID, Code: a.Code, SetID: w.sets[kind]}
+		ba := &benchAgency{ID: a.ID, Code: a.Code, Name: a.Name, SetID: w.sets[kind]}
 		for _, role := range []workflow.Role{workflow.RoleUpdater, workflow.RoleApprover} {
-			u := &workflow.User{Email: fmt.Sprintf("%s-%s@parindex.test", role, a.Code), Name: "Cán bộ " + a.Name,
+			u := &workflow.User{Email: officialEmail(role, a.Code), Name: "Cán bộ " + a.Name,
 				Grants: []workflow.Grant{{Role: role, AgencyID: &a.ID}}}
 			if err := s.CreateUser(ctx, nil, u, store.Meta{}); err != nil {
 				return nil, err
@@ -125,7 +140,7 @@ func provision(ctx context.Context, db string, n int) (*benchWorld, error) {
 	if err := s.CreateCampaign(ctx, c, admin, store.Meta{}); err != nil {
 		return nil, err
 	}
-	w.campaign = c.ID
+	w.campaign, w.campName = c.ID, c.Name
 	if err := w.attachReports(ctx, s, c.ID); err != nil {
 		return nil, err
 	}
@@ -149,6 +164,11 @@ func (w *benchWorld) attachReports(ctx context.Context, s *store.Store, campaign
 		}
 	}
 	return nil
+}
+
+// officialEmail is the address of an agency's updater or approver.
+func officialEmail(role workflow.Role, agencyCode string) string {
+	return fmt.Sprintf("%s-%s@parindex.test", role, agencyCode)
 }
 
 func token(ctx context.Context, s *store.Store, userID int64) (string, error) {

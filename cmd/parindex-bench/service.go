@@ -79,12 +79,23 @@ type benchService struct {
 	exited chan struct{}
 }
 
+// serviceOptions are what a phase adds to the child's command line: a port
+// chosen beforehand (0 picks one), extra flags and environment variables.
+type serviceOptions struct {
+	port int
+	args []string
+	env  []string
+}
+
 // startService runs `exe serve` on db as a child process, so that its memory
 // and CPU are its own and measurable, and waits until it is ready.
-func startService(ctx context.Context, exe, db, dir, profile string) (*benchService, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+func startService(ctx context.Context, exe, db, dir, profile string, opt serviceOptions) (*benchService, error) {
+	port := opt.port
+	if port == 0 {
+		var err error
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
 	}
 	s := &benchService{url: "http://127.0.0.1:" + strconv.Itoa(port),
 		logs: filepath.Join(dir, "service.log"), exited: make(chan struct{})}
@@ -101,8 +112,8 @@ func startService(ctx context.Context, exe, db, dir, profile string) (*benchServ
 		}
 		args = append(args, "--cpuprofile", abs)
 	}
-	s.cmd = exec.Command(exe, args...)
-	s.cmd.Env = benchEnv()
+	s.cmd = exec.Command(exe, append(args, opt.args...)...)
+	s.cmd.Env = append(benchEnv(), opt.env...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the service: %w", err)
