@@ -142,7 +142,8 @@ func runPagesBench(ctx context.Context, cfg benchConfig, exe, tmp string, w *ben
 	if err := preparePages(ctx, cfg, w, target, api); err != nil {
 		return nil, fmt.Errorf("prepare the report and the board: %w", err)
 	}
-	fmt.Fprintf(out, "parindex-bench: report %d filled (40 entries, evidence), board states set, in %s\n", target.Report, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "parindex-bench: report %d filled (40 entries, evidence), board states set, in %s; load average %s\n",
+		target.Report, time.Since(start).Round(time.Millisecond), loadAverage())
 
 	reportPath := fmt.Sprintf("/reports/%d", target.Report)
 	boardPath := fmt.Sprintf("/council/campaigns/%d", w.campaign)
@@ -553,7 +554,7 @@ func (p *pageReads) board(ctx context.Context, id int64) error {
 // print writes the pages' figures beside their baselines and the targets.
 func (r *pagesResult) print(out io.Writer, cfg benchConfig, w *benchWorld) {
 	line := func(name string, s summary) string {
-		return fmt.Sprintf("%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t\n", name, s.N, s.Errors, s.PerSecond, ms(s.P50), ms(s.P95), ms(s.P99))
+		return fmt.Sprintf("%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t\n", name, s.N, s.Errors, s.PerSecond, msFine(s.P50), msFine(s.P95), msFine(s.P99))
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "page\tcount\terrors\tper second\tp50\tp95\tp99\t\n")
@@ -570,7 +571,7 @@ func (r *pagesResult) print(out io.Writer, cfg benchConfig, w *benchWorld) {
 	ratio("report page", r.report, r.reportSQL, targetReportP95)
 	ratio("council board", r.board, r.boardSQL, targetBoardP95)
 	fmt.Fprintf(out, "page sizes: report %d bytes, board %d bytes naming %d of %d agencies\n", r.reportBytes, r.boardBytes, r.boardAgencies, len(w.agencies))
-	fmt.Fprintf(out, "logins through the provider: %d, p50 %s, p95 %s\n", r.login.N, ms(r.login.P50), ms(r.login.P95))
+	fmt.Fprintf(out, "logins through the provider (concurrent, %d clients): %d, p50 %s, p95 %s\n", cfg.Clients, r.login.N, ms(r.login.P50), ms(r.login.P95))
 	for _, op := range []string{"report page", "council board"} {
 		if c := r.rec.merged(op).summary(); c.CPU.perOp(c.N) != "" {
 			fmt.Fprintf(out, "CPU µs per %s: %s\n", op, c.CPU.perOp(c.N))
@@ -579,7 +580,23 @@ func (r *pagesResult) print(out io.Writer, cfg benchConfig, w *benchWorld) {
 	if r.rss > 0 {
 		fmt.Fprintf(out, "service peak RSS: %.1f MB\n", float64(r.rss)/(1<<20))
 	}
-	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Fprintf(out, "load average at the end: %s\n", strings.Join(strings.Fields(string(la))[:3], " "))
+	fmt.Fprintf(out, "load average at the end: %s\n", loadAverage())
+}
+
+// loadAverage is the machine's 1, 5 and 15-minute load averages (Linux).
+func loadAverage() string {
+	la, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(la)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
 	}
+	return "unknown"
+}
+
+// msFine is a latency in milliseconds with the precision it needs: raw SQL
+// reads take tens of microseconds.
+func msFine(d time.Duration) string {
+	if d < time.Millisecond {
+		return fmt.Sprintf("%.3fms", float64(d)/float64(time.Millisecond))
+	}
+	return ms(d)
 }
