@@ -110,8 +110,8 @@ type reportAction struct {
 // fileView is an evidence file with its signature verdict.
 type fileView struct {
 	store.Evidence
-	Verdict  verdict
-	Uploader string
+	Verdict   verdict
+	Uploader  string
 	Deletable bool
 }
 
