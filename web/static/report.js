@@ -19,8 +19,7 @@
     }
     var out = form.querySelector("output.saved");
     if (out) {
-      var d = new Date();
-      out.textContent = "Đã lưu lúc " + ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2) + ".";
+      out.textContent = "Đã lưu" + (answer.version !== undefined ? " (phiên bản " + answer.version + ")." : ".");
     }
-  });
+  }, true); // app.js's event does not bubble: listen as it goes down to the form
 })();
