@@ -48,17 +48,17 @@ type reportPage struct {
 	LockedAt time.Time
 	// Closed: the window is not open (before or after it); Before says
 	// which.
-	Closed  bool
-	Before  bool
-	Missing []missingLeaf
-	Actions []reportAction
-	// Approver: the agency's approver reads the review part (export,
-	// signed summary).
-	Approver      bool
+	Closed        bool
+	Before        bool
+	Missing       []missingLeaf
+	Actions       []reportAction
 	UploadSummary bool // the approver may upload the signed summary now
 	Summary       *summaryView
 	Supplementary bool // round > 0: earlier values are shown beside reopened criteria
-	Leaves        []*workflow.Criterion
+	// Waiting: the reader is the agency's updater and the report has moved
+	// on from draft within its window: nothing to edit for now.
+	Waiting bool
+	Leaves  []*workflow.Criterion
 }
 
 // reportRow is one line of the criteria tree: a group (field, criterion
@@ -148,7 +148,8 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	p.Closed = !rep.WindowOpen(now) && rep.State != workflow.StateSubmitted
 	p.Before = now.Before(rep.OpensAt)
 	p.Editing = !p.Closed && !p.Locked && rep.State == workflow.StateDraft && workflow.Allows(u, workflow.ActEntryEdit, target)
-	p.Approver = u.Has(workflow.RoleApprover, rep.AgencyID)
+	p.Waiting = !p.Closed && !p.Locked && rep.State != workflow.StateDraft && rep.State != workflow.StateSubmitted &&
+		workflow.Allows(u, workflow.ActEntryEdit, target)
 	p.UploadSummary = !p.Closed && !p.Locked && rep.State == workflow.StateReviewed && workflow.Allows(u, workflow.ActSignedSummaryUpload, target)
 	canDelete := p.Editing && workflow.Allows(u, workflow.ActEvidenceDelete, target)
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"parindex/store/storetest"
 	"parindex/workflow"
@@ -130,4 +131,50 @@ func TestBrowserReportApprover(t *testing.T) {
 	tab.WaitText("main", "Thiếu tài liệu cho tiêu chí 1.2")
 	tab.Viewport(390, 844)
 	tab.Shot("lich-su-dien-thoai")
+}
+
+// TestBrowserReportRound: the council opens a supplementary round on a
+// submitted report from its page, choosing one criterion and a deadline;
+// the updater can change only that criterion, with its earlier value
+// beside it; once the round's deadline passes the page shows the lock.
+func TestBrowserReportRound(t *testing.T) {
+	s := newSite(t, "sqlite")
+	s.Submit(t, s.Dept)
+	c := s.reportReader(t, s.Council)
+	c.Go(reportPath(s.Dept))
+	c.WaitText("main h1", "Sở Tư pháp")
+	c.CheckLabels()
+	closes := s.Clock.Now().In(zone).Add(48 * time.Hour).Format("2006-01-02T15:04")
+	chrome.Eval[bool](c, fmt.Sprintf(`(document.getElementById("han-open_round").value = %q, true)`, closes))
+	c.Click(`input[name="criteria"][value="1.1.2"]`)
+	c.Click(`form.action:has(input[value="open_round"]) button[type=submit]`)
+	c.WaitPath(reportPath(s.Dept) + "?xong=bc-open_round")
+	c.WaitText(".flash", "Đã mở đợt bổ sung")
+	c.WaitText(".report-head", "Bổ sung 1")
+
+	u := s.reportReader(t, s.Dept.Updater)
+	u.Go(reportPath(s.Dept))
+	u.WaitText(".report-head", "chỉ sửa được 1 tiêu chí")
+	if u.Has(`[id="s-1.1.1"]`) || !u.Has(`[id="s-1.1.2"]`) {
+		t.Error("in the round only 1.1.2 should take a score")
+	}
+	u.WaitText(`[id="c-1.1.2"] .earlier`, "Đợt trước:")
+	typeInto(u, `[id="s-1.1.2"]`, "0,5")
+	u.WaitText(`[data-total="1.1"]`, "1,5")
+	u.Click(`[id="c-1.1.2"] form.entry button[type=submit]`)
+	u.WaitText(`[id="c-1.1.2"] output.saved`, "Đã lưu (phiên bản")
+	u.CheckLabels()
+	u.Shot("bao-cao-dot-bo-sung")
+
+	s.Clock.Add(49 * time.Hour)
+	if _, err := s.Store.LockDue(storeCtx); err != nil {
+		t.Fatal(err)
+	}
+	l := s.reportReader(t, s.Dept.Updater)
+	l.Go(reportPath(s.Dept))
+	l.WaitText(".lock-note", "Đã khóa lúc")
+	if l.Has(`input[name="self_score"]`) || l.Has("form[data-upload]") {
+		t.Error("a locked report still has forms")
+	}
+	l.Shot("bao-cao-da-khoa")
 }

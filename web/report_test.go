@@ -239,3 +239,61 @@ func TestReportHistory(t *testing.T) {
 		p.has(t, "kể cả tài liệu đã xoá", "Báo cáo quý.png", "Đã xoá lúc", "Không có chữ ký số")
 	})
 }
+
+// TestReportEvidence: the updater's files are listed with their verdict, a
+// download link and a delete form that works; a file name with markup is
+// text; once the report is entered the updater is told why nothing is
+// editable.
+func TestReportEvidence(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		sha, size, media := storetest.HashOnly(t, storetest.PNG(3))
+		e := &store.Evidence{Code: "1.2", Filename: `<script>alert(1)</script>.png`, Size: size, SHA256: sha, MediaType: media,
+			Signature: []byte(storetest.ValidSignature)}
+		if err := s.Store.AddEvidence(storeCtx, s.Dept.Updater, s.Dept.ReportID, e, store.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		b := s.login(t, s.Dept.Updater)
+		p := b.open(reportPath(s.Dept))
+		p.has(t, fmt.Sprintf(`href="/api/v1/evidence/%d"`, e.ID), "&lt;script&gt;alert(1)&lt;/script&gt;.png", "Chữ ký số hợp lệ",
+			fmt.Sprintf(`data-api="/api/v1/evidence/%d" data-method="DELETE" data-confirm="xac-nhan-xoa"`, e.ID), `<dialog id="xac-nhan-xoa"`)
+		p.lacks(t, "<script>alert(1)</script>")
+		// The approver sees the file and no delete form.
+		a := s.login(t, s.Dept.Approver)
+		ap := a.open(reportPath(s.Dept))
+		ap.has(t, fmt.Sprintf(`href="/api/v1/evidence/%d"`, e.ID))
+		ap.lacks(t, `data-method="DELETE"`)
+
+		if res := b.call(http.MethodDelete, fmt.Sprintf("/api/v1/evidence/%d", e.ID), ""); res.Status != http.StatusNoContent {
+			t.Fatalf("DELETE: %s %s", res, res.Body)
+		}
+		p = b.open(reportPath(s.Dept) + "?xong=bc-deleted")
+		p.has(t, "Đã xoá tài liệu kiểm chứng.")
+		p.lacks(t, fmt.Sprintf(`href="/api/v1/evidence/%d"`, e.ID))
+
+		s.FillEntries(t, s.Dept)
+		s.Fire(t, s.Dept.Updater, s.Dept, workflow.EventComplete, "")
+		p = b.open(reportPath(s.Dept))
+		p.has(t, "không sửa được điểm lúc này, trừ khi mở lại để sửa", eventButton(workflow.EventReopen))
+		p.lacks(t, `name="self_score"`, "data-upload=", `data-method="DELETE"`)
+	})
+}
+
+// TestReportCouncilRound: on a submitted report the council finds the
+// supplementary round's form: a deadline, the criteria to reopen, labelled.
+func TestReportCouncilRound(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		s.Submit(t, s.Dept)
+		c := s.login(t, s.Council)
+		p := c.open(reportPath(s.Dept))
+		p.has(t, eventButton(workflow.EventOpenRound), `id="han-open_round" name="closes_at" data-kind="datetime" required`,
+			`<input type="checkbox" name="criteria" data-kind="list" value="1.1.1"> 1.1.1.`, "Mở đợt bổ sung")
+		p.lacks(t, `value="1.5"> 1.5.`) // council-scored leaves are not the agency's to reopen
+		// The updater and approver of a submitted report have nothing to do.
+		for _, u := range []*workflow.User{s.Dept.Updater, s.Dept.Approver} {
+			p := s.login(t, u).open(reportPath(s.Dept))
+			p.lacks(t, "data-api=", "data-upload=")
+		}
+	})
+}
