@@ -86,8 +86,11 @@ func TestBrowserReportUpdater(t *testing.T) {
 		t.Errorf("after the reload the group total reads %q, want 1,5", v)
 	}
 	tab.CheckLabels()
+	// On a phone nothing runs off the side of the page.
 	tab.Viewport(390, 844)
-	tab.Shot("bao-cao-cap-nhat-dien-thoai")
+	if !chrome.Eval[bool](tab, `document.documentElement.scrollWidth <= window.innerWidth`) {
+		t.Errorf("at 390px the report page is %v px wide", chrome.Eval[float64](tab, `document.documentElement.scrollWidth`))
+	}
 }
 
 // TestBrowserReportApprover: the approver returns a report with a reason,
@@ -130,6 +133,9 @@ func TestBrowserReportApprover(t *testing.T) {
 	tab.Go(reportPath(s.Dept) + "/history")
 	tab.WaitText("main", "Thiếu tài liệu cho tiêu chí 1.2")
 	tab.Viewport(390, 844)
+	if !chrome.Eval[bool](tab, `document.documentElement.scrollWidth <= window.innerWidth`) {
+		t.Errorf("at 390px the history page is %v px wide", chrome.Eval[float64](tab, `document.documentElement.scrollWidth`))
+	}
 	tab.Shot("lich-su-dien-thoai")
 }
 

@@ -297,3 +297,18 @@ func TestReportCouncilRound(t *testing.T) {
 		}
 	})
 }
+
+// TestReportNextStep: someone with nothing to do is told who acts next.
+func TestReportNextStep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		p := s.login(t, s.Dept.Approver).open(reportPath(s.Dept))
+		p.has(t, "Bước tiếp theo:", "chờ cán bộ cập nhật nhập đủ điểm")
+		s.FillEntries(t, s.Dept)
+		s.Fire(t, s.Dept.Updater, s.Dept, workflow.EventComplete, "")
+		p = s.login(t, s.Council).open(reportPath(s.Dept))
+		p.has(t, "chờ lãnh đạo phê duyệt hoặc trả lại")
+		p = s.login(t, s.Dept.Approver).open(reportPath(s.Dept))
+		p.lacks(t, "Bước tiếp theo:")
+	})
+}
