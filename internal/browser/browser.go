@@ -243,7 +243,8 @@ func (tab *Tab) Click(sel string) {
 // page's input handlers run).
 func (tab *Tab) Type(sel, text string) {
 	tab.t.Helper()
-	tab.Do("type into "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SetValue(chromedp.CSS(sel), ""), chromedp.SendKeys(chromedp.CSS(sel), text))
+	clear := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ""`, sel))
+	tab.Do("type into "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), clear, chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
 // Select chooses an option of a <select> by its value.
