@@ -257,3 +257,29 @@ func TestLoginFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIDisableEndsSessions: `parindex user disable` ends the person's page
+// sessions as the API's deactivate does; enabled again, the old cookie stays
+// dead.
+func TestCLIDisableEndsSessions(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		db := storetest.URL(t, dialect)
+		m, _ := serve(t, nil, nil, "--addr", "127.0.0.1:0", "--db", db, "--demo")
+		email := demoEmail(string(workflow.RoleApprover), "STC")
+		p := newPerson(t, m.URL())
+		if a := p.pick(p.do(http.MethodGet, "/", nil, true), "demo-"+email); a.status != http.StatusOK || a.url.Path != "/" {
+			t.Fatalf("login as %s: %d at %s", email, a.status, a.url)
+		}
+		if a := p.me(); a.status != http.StatusOK {
+			t.Fatalf("/api/v1/me: %d", a.status)
+		}
+		if out := mustRun(t, nil, nil, "user", "disable", email, "--db", db); !strings.Contains(out, "sessions ended") {
+			t.Errorf("user disable printed %q", out)
+		}
+		mustRun(t, nil, nil, "user", "enable", email, "--db", db)
+		if a := p.me(); a.status != http.StatusUnauthorized {
+			t.Fatalf("the session from before `user disable`, after `user enable`: %d", a.status)
+		}
+	})
+}
