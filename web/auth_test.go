@@ -371,7 +371,8 @@ func TestLogout(t *testing.T) {
 		if b.loggedIn() {
 			t.Error("logged in after logout")
 		}
-		// Another browser's login (another provider session) is untouched.
+		// Another browser's login (another provider session of the same
+		// person) is untouched: the back-channel ended the sid, not the subject.
 		if !other.loggedIn() {
 			t.Error("logging out one browser ended another's session")
 		}
