@@ -186,6 +186,17 @@ func (tab *Tab) CheckConsole() {
 	}
 }
 
+// TakeConsole returns the console errors seen so far and forgets them, for
+// a test that provokes some on purpose (a refused request shows as "Failed
+// to load resource"); it checks them itself.
+func (tab *Tab) TakeConsole() []string {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	problems := tab.problems
+	tab.problems = nil
+	return problems
+}
+
 // Do runs actions in the tab, each step bounded by Timeout; a failure fails
 // the test, naming what was being done.
 func (tab *Tab) Do(what string, steps ...chromedp.Action[chromedp.Void]) {
