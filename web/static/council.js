@@ -3,6 +3,7 @@
 // sent: no criteria named reopens every self-scored one); a container with
 // data-need-one="message" refuses, through the browser's own form
 // validation, a submission with none of its enabled boxes checked.
+// Loaded on Việc của tôi too, for its filter form.
 "use strict";
 (function () {
   function $$(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
@@ -30,6 +31,16 @@
     if (el.dataset && el.dataset.choose) { choose(el); return; }
     var group = el.closest ? el.closest("[data-need-one]") : null;
     if (group) check(group);
+  });
+  // A filter form (GET, data-clean-query) leaves its empty fields out of the
+  // URL: the address stays short enough to read and bookmark.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-clean-query")) return;
+    $$("select, input", form).forEach(function (el) { if (el.name && el.value === "") el.disabled = true; });
+  });
+  window.addEventListener("pageshow", function () {
+    $$("form[data-clean-query] [disabled]").forEach(function (el) { el.disabled = false; });
   });
   document.addEventListener("DOMContentLoaded", function () {
     $$("[data-choose]").forEach(choose);
