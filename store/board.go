@@ -32,14 +32,13 @@ type BoardReport struct {
 	// Returned: a draft whose last step was return; ReturnReason is why.
 	Returned     bool   `db:"-"`
 	ReturnReason string `db:"-"`
-	// Scored and Applicable (only with BoardFilter.Completion): the
-	// applicable self-scored leaves that have a score, of how many.
+	// Scored and Applicable (filled by BoardCompletion): the applicable
+	// self-scored leaves that have a score, of how many.
 	Scored, Applicable int `db:"-"`
 
 	RawDeadline dbTime         `db:"closes_at"`
 	RawUpdated  dbTime         `db:"updated_at"`
-	LastEvent   sql.NullString `db:"last_event"`
-	LastReason  sql.NullString `db:"last_reason"`
+	LastStep    sql.NullString `db:"last_step"`
 }
 
 // BoardFilter narrows BoardReports; zero fields match everything.
@@ -47,9 +46,11 @@ type BoardFilter struct {
 	CampaignID int64
 	AgencyID   int64
 	IDs        []int64
+	Kind       workflow.AgencyKind
 	States     []workflow.State
-	// Completion also counts each report's scored leaves (campaign boards).
-	Completion bool
+	NotStates  []workflow.State
+	// Limit and Offset take a page of the ordered list (Limit 0: all).
+	Limit, Offset int
 }
 
 // transitionEvents lists the events that move a report, as SQL text: the
@@ -64,7 +65,7 @@ var transitionEvents = func() string {
 
 // BoardReports returns the reports u may see that match f, with their
 // agency's and campaign's names, ordered by block (the kinds' display
-// order) and agency code, in one query (and two more with Completion).
+// order) and agency code, in one query.
 func (s *Store) BoardReports(ctx context.Context, u *workflow.User, f BoardFilter) ([]BoardReport, error) {
 	var where []string
 	var args []any
@@ -87,6 +88,15 @@ func (s *Store) BoardReports(ctx context.Context, u *workflow.User, f BoardFilte
 			args = append(args, st)
 		}
 	}
+	if f.Kind != "" {
+		where, args = append(where, "a.kind = ?"), append(args, f.Kind)
+	}
+	if len(f.NotStates) > 0 {
+		where = append(where, "NOT "+in("r.state", len(f.NotStates)))
+		for _, st := range f.NotStates {
+			args = append(args, st)
+		}
+	}
 	if !u.SeesAll() {
 		ids := u.AgencyIDs()
 		if len(ids) == 0 {
@@ -97,13 +107,14 @@ func (s *Store) BoardReports(ctx context.Context, u *workflow.User, f BoardFilte
 			args = append(args, id)
 		}
 	}
-	// The last step is read only for drafts, from the history's index.
-	lastStep := `(SELECT h.%s FROM history h WHERE h.report_id = r.id AND h.event IN ` + transitionEvents + ` ORDER BY h.id DESC LIMIT 1)`
+	// A draft's last step, "event:reason" (an event is a word without a
+	// colon), read through the history's index in one probe; other states
+	// need none.
 	query := `SELECT r.id, r.campaign_id, c.name AS campaign_name, r.agency_id, a.code AS agency_code, a.name AS agency_name,
 		a.kind, r.criteria_set_id, r.state, COALESCE(r.locked_from, '') AS locked_from, r.round, r.version,
 		` + deadlineExpr + ` AS closes_at, r.updated_at,
-		CASE WHEN r.state = 'draft' THEN ` + strings.Replace(lastStep, "%s", "event", 1) + ` END AS last_event,
-		CASE WHEN r.state = 'draft' THEN ` + strings.Replace(lastStep, "%s", "reason", 1) + ` END AS last_reason
+		CASE WHEN r.state = 'draft' THEN (SELECT h.event || ':' || h.reason FROM history h
+			WHERE h.report_id = r.id AND h.event IN ` + transitionEvents + ` ORDER BY h.id DESC LIMIT 1) END AS last_step
 		FROM reports r
 		JOIN campaigns c ON c.id = r.campaign_id
 		JOIN agencies a ON a.id = r.agency_id
@@ -113,48 +124,68 @@ func (s *Store) BoardReports(ctx context.Context, u *workflow.User, f BoardFilte
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY COALESCE(k.position, 0), a.kind, a.code, r.campaign_id DESC"
+	if f.Limit > 0 {
+		query += " LIMIT ? OFFSET ?"
+		args = append(args, f.Limit, f.Offset)
+	}
+	// Scanned by hand: a board reads a thousand rows, and sqlx's mapping
+	// by reflection was most of its time.
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(query), args...)
+	if err != nil {
+		return nil, s.dbError(err)
+	}
+	defer rows.Close()
 	out := []BoardReport{}
-	if err := s.db.SelectContext(ctx, &out, s.db.Rebind(query), args...); err != nil {
+	for rows.Next() {
+		var b BoardReport
+		if err := rows.Scan(&b.ID, &b.CampaignID, &b.CampaignName, &b.AgencyID, &b.AgencyCode, &b.AgencyName, &b.Kind, &b.CriteriaSetID,
+			&b.State, &b.LockedFrom, &b.Round, &b.Version, &b.RawDeadline, &b.RawUpdated, &b.LastStep); err != nil {
+			return nil, s.dbError(err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, s.dbError(err)
 	}
 	for i := range out {
 		b := &out[i]
 		b.Deadline, b.UpdatedAt = b.RawDeadline.Time, b.RawUpdated.Time
-		b.Returned = b.LastEvent.String == string(workflow.EventReturn)
-		if b.Returned {
-			b.ReturnReason = b.LastReason.String
-		}
-	}
-	if f.Completion && f.CampaignID != 0 {
-		if err := s.boardCompletion(ctx, f.CampaignID, out); err != nil {
-			return nil, s.dbError(err)
+		event, reason, _ := strings.Cut(b.LastStep.String, ":")
+		if b.Returned = event == string(workflow.EventReturn); b.Returned {
+			b.ReturnReason = reason
 		}
 	}
 	return out, nil
 }
 
-// boardCompletion counts, for a campaign's reports, the applicable
-// self-scored leaves and those with a score: two queries for the whole
-// campaign, the leaves from the (cached) criteria sets.
-func (s *Store) boardCompletion(ctx context.Context, campaignID int64, out []BoardReport) error {
+// BoardCompletion fills, for the listed reports (a board's page), Scored
+// and Applicable: the applicable self-scored leaves and those with a score.
+// Two queries for them all; the leaves come from the (cached) criteria sets.
+func (s *Store) BoardCompletion(ctx context.Context, out []BoardReport) error {
+	if len(out) == 0 {
+		return nil
+	}
+	ids := make([]any, len(out))
+	for i := range out {
+		ids[i] = out[i].ID
+	}
+	in := "(?" + strings.Repeat(", ?", len(ids)-1) + ")"
 	scored := []struct {
 		ReportID int64 `db:"report_id"`
 		N        int   `db:"n"`
 	}{}
-	if err := s.db.SelectContext(ctx, &scored, s.db.Rebind(`SELECT e.report_id, COUNT(*) AS n
-		FROM entries e JOIN reports r ON r.id = e.report_id
-		WHERE r.campaign_id = ? AND e.self_score IS NOT NULL
+	if err := s.db.SelectContext(ctx, &scored, s.db.Rebind(`SELECT e.report_id, COUNT(*) AS n FROM entries e
+		WHERE e.report_id IN `+in+` AND e.self_score IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM exemptions x WHERE x.report_id = e.report_id AND x.code = e.code)
-		GROUP BY e.report_id`), campaignID); err != nil {
-		return err
+		GROUP BY e.report_id`), ids...); err != nil {
+		return s.dbError(err)
 	}
 	exempt := []struct {
 		ReportID int64  `db:"report_id"`
 		Code     string `db:"code"`
 	}{}
-	if err := s.db.SelectContext(ctx, &exempt, s.db.Rebind(`SELECT x.report_id, x.code
-		FROM exemptions x JOIN reports r ON r.id = x.report_id WHERE r.campaign_id = ?`), campaignID); err != nil {
-		return err
+	if err := s.db.SelectContext(ctx, &exempt, s.db.Rebind(`SELECT report_id, code FROM exemptions WHERE report_id IN `+in), ids...); err != nil {
+		return s.dbError(err)
 	}
 	nScored := make(map[int64]int, len(scored))
 	for _, r := range scored {
@@ -171,7 +202,7 @@ func (s *Store) boardCompletion(ctx context.Context, campaignID int64, out []Boa
 		if !ok {
 			set, err := s.criteriaSet(ctx, s.db, b.CriteriaSetID)
 			if err != nil {
-				return err
+				return s.dbError(err)
 			}
 			leaves = map[string]bool{}
 			for _, l := range set.LeafList() {
@@ -190,6 +221,35 @@ func (s *Store) boardCompletion(ctx context.Context, campaignID int64, out []Boa
 		b.Scored = min(nScored[b.ID], b.Applicable)
 	}
 	return nil
+}
+
+// BoardCount is how many of a campaign's reports of a kind are in a state.
+type BoardCount struct {
+	Kind  workflow.AgencyKind
+	State workflow.State
+	N     int
+}
+
+// BoardCounts counts a campaign's reports by kind (in the kinds' display
+// order) and state, in one query: the board's summary, for those who follow
+// progress (it does not narrow by agency).
+func (s *Store) BoardCounts(ctx context.Context, campaignID int64) ([]BoardCount, error) {
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT a.kind, r.state, COUNT(*)
+		FROM reports r JOIN agencies a ON a.id = r.agency_id LEFT JOIN agency_kinds k ON k.code = a.kind
+		WHERE r.campaign_id = ? GROUP BY COALESCE(k.position, 0), a.kind, r.state ORDER BY COALESCE(k.position, 0), a.kind, r.state`), campaignID)
+	if err != nil {
+		return nil, s.dbError(err)
+	}
+	defer rows.Close()
+	out := []BoardCount{}
+	for rows.Next() {
+		var c BoardCount
+		if err := rows.Scan(&c.Kind, &c.State, &c.N); err != nil {
+			return nil, s.dbError(err)
+		}
+		out = append(out, c)
+	}
+	return out, s.dbError(rows.Err())
 }
 
 // CampaignStateCounts counts every campaign's reports by state, in one query.

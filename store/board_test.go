@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"slices"
 	"testing"
 
 	"parindex/store"
@@ -26,8 +27,11 @@ func TestBoardReports(t *testing.T) {
 		w.Fire(t, w.District.Approver, w.District, workflow.EventReturn, "Thiếu <b>tài liệu</b>")
 		w.Submit(t, w.Dept)
 
-		all, err := s.BoardReports(ctx, w.Council, store.BoardFilter{CampaignID: w.Campaign.ID, Completion: true})
+		all, err := s.BoardReports(ctx, w.Council, store.BoardFilter{CampaignID: w.Campaign.ID})
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.BoardCompletion(ctx, all); err != nil {
 			t.Fatal(err)
 		}
 		if len(all) != 3 {
@@ -83,6 +87,32 @@ func TestBoardReports(t *testing.T) {
 		nobody := storetest.MustUser(t, s, "nobody@x.vn")
 		if got, err := s.BoardReports(ctx, nobody, store.BoardFilter{}); err != nil || len(got) != 0 {
 			t.Errorf("no grants: %v %+v", err, got)
+		}
+
+		// A page of a block's agencies not submitted, and the counts.
+		got, err = s.BoardReports(ctx, w.Council, store.BoardFilter{CampaignID: w.Campaign.ID, Kind: workflow.KindDepartment,
+			NotStates: []workflow.State{workflow.StateSubmitted}, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].ID != w.Dept2.ReportID {
+			t.Errorf("first not submitted department: %+v", got)
+		}
+		got, err = s.BoardReports(ctx, w.Council, store.BoardFilter{CampaignID: w.Campaign.ID, Limit: 2, Offset: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].ID != w.District.ReportID {
+			t.Errorf("second page: %+v", got)
+		}
+		bc, err := s.BoardCounts(ctx, w.Campaign.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.BoardCount{{workflow.KindDepartment, workflow.StateDraft, 1}, {workflow.KindDepartment, workflow.StateSubmitted, 1},
+			{workflow.KindDistrict, workflow.StateDraft, 1}}
+		if !slices.Equal(bc, want) {
+			t.Errorf("board counts %v, want %v", bc, want)
 		}
 
 		counts, err := s.CampaignStateCounts(ctx)

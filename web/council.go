@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -101,6 +102,7 @@ type stateCount struct {
 	Key     string
 	Label   string
 	N       int
+	Href    string
 	Current bool
 }
 
@@ -112,9 +114,90 @@ type block struct {
 	Submitted    int
 	Percent      int
 	Counts       []stateCount
-	NotSubmitted []store.BoardReport
-	Rows         []store.BoardReport // the agencies the board's filter keeps
+	NotSubmitted []store.BoardReport // listed when they are few (notSubmittedNames)
+	// NotSubmittedN counts them all; NotSubmittedHref lists them.
+	NotSubmittedN    int
+	NotSubmittedHref string
+	Rows             []boardRow // the page's agencies the board's filter keeps
 }
+
+// boardRow is one agency of the board, its texts made once in Go: a board
+// of a thousand agencies is rendered in a few template actions per row.
+type boardRow struct {
+	ID           int64
+	Name, Code   string
+	State        workflow.State
+	StateText    string
+	Returned     bool
+	LockedFrom   string // the state it was locked in, in words
+	Round        string
+	Due          dueText
+	ActivityISO  string
+	ActivityText string
+	Done         string // "12/20"
+	CanOpen      bool
+	CanExtend    bool
+}
+
+// dueText is a deadline as the board shows it.
+type dueText struct {
+	ISO, Text, Left string
+	Mark, MarkText  string // the mark's class and words, "" for none
+}
+
+// texts formats times once per distinct instant: most reports of a
+// campaign share their deadline.
+type texts struct {
+	s    *Server
+	due  map[time.Time]dueText
+	when map[time.Time][2]string
+}
+
+func (tx *texts) time(t time.Time) (string, string) {
+	if v, ok := tx.when[t]; ok {
+		return v[0], v[1]
+	}
+	v := [2]string{tx.s.isoTime(t), tx.s.timeText(t)}
+	tx.when[t] = v
+	return v[0], v[1]
+}
+
+// deadline is the report-due partial's content: the time, and while the
+// report is worked on the time left and a mark; locked and submitted say so.
+func (tx *texts) deadline(t time.Time, st workflow.State) dueText {
+	key := t
+	if st == workflow.StateLocked || st == workflow.StateSubmitted {
+		iso, text := tx.time(t)
+		if st == workflow.StateLocked {
+			return dueText{ISO: iso, Text: text, Mark: "locked", MarkText: "Đã khóa"}
+		}
+		return dueText{ISO: iso, Text: text, Mark: "ok", MarkText: "Đã gửi"}
+	}
+	if d, ok := tx.due[key]; ok {
+		return d
+	}
+	d := dueText{Left: tx.s.countdown(t), Mark: tx.s.due(t)}
+	d.ISO, d.Text = tx.time(t)
+	switch d.Mark {
+	case "over":
+		d.MarkText = "Quá hạn"
+	case "soon":
+		d.MarkText = "Sắp hết hạn"
+	}
+	tx.due[key] = d
+	return d
+}
+
+func roundText(n int) string {
+	if n == 0 {
+		return "Chính thức"
+	}
+	return "Bổ sung lần " + strconv.Itoa(n)
+}
+
+// notSubmittedNames is how many names a block lists of those who have not
+// submitted; beyond it the board links to them.
+const notSubmittedNames = 50
 
 type boardPage struct {
 	Campaign  *workflow.Campaign
@@ -122,26 +205,57 @@ type boardPage struct {
 	Blocks    []*block
 	Total     int
 	Submitted int
-	Filter    string // "", "not-submitted" or a state
-	Shown     int
+	Filter    string              // ?state=: "", "not-submitted" or a state
+	Kind      workflow.AgencyKind // ?kind=: one block's agencies, "" for all
+	Matched   int                 // agencies the filter keeps, on every page
+	Page      int                 // ?page=, from 1
+	Pages     int
+	PrevHref  string
+	NextHref  string
 	CanRound  bool // a round for the whole campaign (or a block)
 	CanOpen   bool // open_round on a report
 	CanExtend bool
-	Kinds     map[workflow.AgencyKind]string
 }
 
 // boardFilters are the board's ?state= values besides the states.
 const notSubmitted = "not-submitted"
 
+// boardPageSize is how many agencies one page of the board lists: a
+// province of a thousand agencies is read a page, or a filter, at a time;
+// the counts above the list cover them all.
+const boardPageSize = 100
+
+// href is the board's address with its filter, at a page.
+func (p *boardPage) href(state string, kind workflow.AgencyKind, page int) string {
+	q := url.Values{}
+	if state != "" {
+		q.Set("state", state)
+	}
+	if kind != "" {
+		q.Set("kind", string(kind))
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	h := "/council/campaigns/" + strconv.FormatInt(p.Campaign.ID, 10)
+	if len(q) > 0 {
+		h += "?" + q.Encode()
+	}
+	return h
+}
+
 // handleCouncilBoard is the campaign board: per block, agencies by state,
-// last activity, who has not submitted, time left and completion.
+// who has not submitted, then the agencies the filter keeps, a page at a
+// time, with their last activity, time left and completion. It reads the
+// counts in one query, the page in one, its completion in two, and the
+// names of who has not submitted in one per block that has few.
 func (s *Server) handleCouncilBoard(w http.ResponseWriter, r *http.Request) {
 	ctx, u := r.Context(), user(r)
 	c, ok := s.councilCampaign(w, r)
 	if !ok {
 		return
 	}
-	reports, err := s.store.BoardReports(ctx, u, store.BoardFilter{CampaignID: c.ID, Completion: true})
+	counts, err := s.store.BoardCounts(ctx, c.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -151,47 +265,104 @@ func (s *Server) handleCouncilBoard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p := boardPage{Campaign: c, Deadline: s.campaignDeadline(c), Kinds: kinds, Filter: r.URL.Query().Get("state"),
+	q := r.URL.Query()
+	p := &boardPage{Campaign: c, Deadline: s.campaignDeadline(c), Filter: q.Get("state"), Kind: workflow.AgencyKind(q.Get("kind")),
 		CanRound:  workflow.Allows(u, workflow.ActRoundOpen, workflow.Target{}),
 		CanOpen:   workflow.CanFire(u, workflow.EventOpenRound, 0) == nil,
 		CanExtend: workflow.CanFire(u, workflow.EventExtend, 0) == nil}
 	if p.Filter != notSubmitted && !slices.Contains(workflow.States, workflow.State(p.Filter)) {
 		p.Filter = ""
 	}
+	keeps := func(kind workflow.AgencyKind, st workflow.State) bool {
+		return (p.Kind == "" || kind == p.Kind) &&
+			(p.Filter == "" || string(st) == p.Filter || (p.Filter == notSubmitted && st != workflow.StateSubmitted))
+	}
 	byKind := map[workflow.AgencyKind]*block{}
-	for _, rep := range reports {
-		b := byKind[rep.Kind]
+	n := map[workflow.AgencyKind]map[workflow.State]int{}
+	for _, bc := range counts {
+		b := byKind[bc.Kind]
 		if b == nil {
-			b = &block{Kind: rep.Kind, Name: kindName(kinds, rep.Kind)}
-			byKind[rep.Kind] = b
+			b = &block{Kind: bc.Kind, Name: kindName(kinds, bc.Kind)}
+			byKind[bc.Kind] = b
 			p.Blocks = append(p.Blocks, b)
+			n[bc.Kind] = map[workflow.State]int{}
 		}
-		b.Total++
-		if rep.State == workflow.StateSubmitted {
-			b.Submitted++
-		} else {
-			b.NotSubmitted = append(b.NotSubmitted, rep)
+		b.Total += bc.N
+		n[bc.Kind][bc.State] = bc.N
+		if bc.State == workflow.StateSubmitted {
+			b.Submitted += bc.N
 		}
-		if p.Filter == "" || string(rep.State) == p.Filter || (p.Filter == notSubmitted && rep.State != workflow.StateSubmitted) {
-			b.Rows = append(b.Rows, rep)
-			p.Shown++
+		if keeps(bc.Kind, bc.State) {
+			p.Matched += bc.N
 		}
 	}
 	for _, b := range p.Blocks {
-		n := map[workflow.State]int{}
-		for _, rep := range reports {
-			if rep.Kind == b.Kind {
-				n[rep.State]++
-			}
-		}
 		for _, st := range workflow.States {
-			b.Counts = append(b.Counts, stateCount{Key: string(st), Label: upperFirst(i18n.Term(i18n.VI, string(st))), N: n[st], Current: p.Filter == string(st)})
+			b.Counts = append(b.Counts, stateCount{Key: string(st), Label: upperFirst(i18n.Term(i18n.VI, string(st))), N: n[b.Kind][st],
+				Href: p.href(string(st), b.Kind, 1), Current: p.Filter == string(st) && p.Kind == b.Kind})
 		}
+		b.NotSubmittedN = b.Total - b.Submitted
+		b.NotSubmittedHref = p.href(notSubmitted, b.Kind, 1)
 		b.Percent = b.Submitted * 100 / b.Total
 		p.Total += b.Total
 		p.Submitted += b.Submitted
+		if b.NotSubmittedN > 0 && b.NotSubmittedN <= notSubmittedNames {
+			if b.NotSubmitted, err = s.store.BoardReports(ctx, u, store.BoardFilter{CampaignID: c.ID, Kind: b.Kind,
+				NotStates: []workflow.State{workflow.StateSubmitted}}); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+	}
+	// The page: its agencies, their completion and their rows.
+	p.Page, _ = strconv.Atoi(q.Get("page"))
+	p.Pages = max(1, (p.Matched+boardPageSize-1)/boardPageSize)
+	p.Page = min(max(p.Page, 1), p.Pages)
+	if p.Page > 1 {
+		p.PrevHref = p.href(p.Filter, p.Kind, p.Page-1)
+	}
+	if p.Page < p.Pages {
+		p.NextHref = p.href(p.Filter, p.Kind, p.Page+1)
+	}
+	f := store.BoardFilter{CampaignID: c.ID, Kind: p.Kind, Limit: boardPageSize, Offset: (p.Page - 1) * boardPageSize}
+	switch p.Filter {
+	case "":
+	case notSubmitted:
+		f.NotStates = []workflow.State{workflow.StateSubmitted}
+	default:
+		f.States = []workflow.State{workflow.State(p.Filter)}
+	}
+	var rows []store.BoardReport
+	if p.Matched > 0 {
+		if rows, err = s.store.BoardReports(ctx, u, f); err == nil {
+			err = s.store.BoardCompletion(ctx, rows)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	tx := &texts{s: s, due: map[time.Time]dueText{}, when: map[time.Time][2]string{}}
+	for i := range rows {
+		if b := byKind[rows[i].Kind]; b != nil {
+			b.Rows = append(b.Rows, tx.row(&rows[i], p.CanOpen, p.CanExtend))
+		}
 	}
 	s.render(w, r, http.StatusOK, "council-board", page{Title: c.Name, Nav: "council", Data: p})
+}
+
+// row makes a report's board row.
+func (tx *texts) row(rep *store.BoardReport, canOpen, canExtend bool) boardRow {
+	r := boardRow{ID: rep.ID, Name: rep.AgencyName, Code: rep.AgencyCode, State: rep.State,
+		StateText: upperFirst(i18n.Term(i18n.VI, string(rep.State))), Returned: rep.Returned, Round: roundText(rep.Round),
+		Due:     tx.deadline(rep.Deadline, rep.State),
+		Done:    numText(rep.Scored) + "/" + numText(rep.Applicable),
+		CanOpen: canOpen && (rep.State == workflow.StateSubmitted || rep.State == workflow.StateLocked), CanExtend: canExtend && rep.State == workflow.StateLocked}
+	if rep.State == workflow.StateLocked && rep.LockedFrom != "" {
+		r.LockedFrom = i18n.Term(i18n.VI, string(rep.LockedFrom))
+	}
+	r.ActivityISO, r.ActivityText = tx.time(rep.UpdatedAt)
+	return r
 }
 
 // councilCampaign reads the campaign the path names, or shows why not.
