@@ -2,9 +2,10 @@ package web_test
 
 import (
 	"slices"
+	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
-	"testing"
 
 	"parindex/store/storetest"
 	"parindex/workflow"
@@ -97,4 +98,34 @@ func TestBrowserHome(t *testing.T) {
 	tab.Go("/")
 	tab.WaitText("main h1", "Việc của tôi")
 	tab.Shot("viec-cua-toi-dien-thoai")
+}
+
+// TestBrowserCouncilExtend: the deadline passes and the report locks; in
+// Chromium the council follows "Gia hạn" from the board, gives a reason and
+// a new deadline, and the report is back in the state it was locked from.
+func TestBrowserCouncilExtend(t *testing.T) {
+	s := newSite(t, "sqlite")
+	s.Clock.Add(36 * time.Hour)
+	if _, err := s.Store.LockDue(storeCtx); err != nil {
+		t.Fatal(err)
+	}
+	board := "/council/campaigns/" + itoa(s.Campaign.ID)
+	tab := s.person(t, s.Council)
+	tab.WaitText("main h1", "Việc của tôi")
+	tab.Go(board + "?state=locked")
+	tab.WaitText("main h1", s.Campaign.Name)
+	tab.Shot("hoi-dong-bao-cao-da-khoa")
+	tab.Click(`a[href="/council/reports/` + itoa(s.Dept.ReportID) + `/extend"]`)
+	tab.WaitPath("/council/reports/" + itoa(s.Dept.ReportID) + "/extend")
+	tab.CheckLabels()
+	tab.Click(`#ly-do`)
+	tab.Do("type the reason", chromedp.SendKeys(chromedp.CSS(`#ly-do`), "Đơn vị gặp sự cố <mạng>"))
+	tab.Viewport(390, 844)
+	tab.Shot("hoi-dong-gia-han-dien-thoai")
+	tab.Click(`form[data-api] button[type=submit]`)
+	tab.WaitPath(board + "?xong=hd-gia-han")
+	tab.WaitText(".flash", "Đã gia hạn báo cáo")
+	if r := s.Report(t, s.Dept); r.State != workflow.StateDraft || r.ClosesAt.Before(s.Clock.Now()) {
+		t.Errorf("after the extension: %s until %v", r.State, r.ClosesAt)
+	}
 }
