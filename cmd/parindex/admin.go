@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"parindex/session"
 	"parindex/store"
 	"parindex/workflow"
 )
@@ -259,9 +260,13 @@ func (m *Main) runUserActive(ctx context.Context, args []string, active bool) er
 		}
 		if active {
 			fmt.Fprintf(m.Stdout, "user %d (%s) enabled: issue a new token\n", u.ID, u.Email)
-		} else {
-			fmt.Fprintf(m.Stdout, "user %d (%s) disabled: their tokens are revoked\n", u.ID, u.Email)
+			return nil
 		}
+		ended, err := endSessions(ctx, s, u.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "user %d (%s) disabled: their tokens are revoked, %d page session(s) ended\n", u.ID, u.Email, ended)
 		return nil
 	})
 }
@@ -668,4 +673,16 @@ func (m *Main) runCriteriaImport(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "imported criteria set %d (%s, %s)\n", set.ID, set.Code, set.AgencyKind)
 		return nil
 	})
+}
+
+// endSessions ends a deactivated user's page sessions at once, as the API's
+// deactivation does: the sessions live in the same database, so the command
+// line reaches them without the server.
+func endSessions(ctx context.Context, s *store.Store, userID int64) (int, error) {
+	sm, err := session.New(s.DB().DB, s.Dialect(), session.Config{CleanupInterval: -1})
+	if err != nil {
+		return 0, err
+	}
+	defer sm.Close()
+	return sm.DestroyUser(ctx, userID)
 }
