@@ -174,7 +174,7 @@ func (p usersPage) Grant(g workflow.Grant) string { return grantText(g, p.Agency
 func (p userPage) Grant(g workflow.Grant) string { return grantText(g, p.AgencyNames) }
 
 func grantText(g workflow.Grant, names map[int64]string) string {
-	text := i18n.Term(i18n.VI, string(g.Role))
+	text := upperFirst(i18n.Term(i18n.VI, string(g.Role)))
 	if g.AgencyID != nil {
 		name, ok := names[*g.AgencyID]
 		if !ok {
