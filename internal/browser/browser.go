@@ -186,6 +186,29 @@ func (tab *Tab) CheckConsole() {
 	}
 }
 
+// ForgetConsole forgets the console errors seen so far that hold every one
+// of texts, and says how many: Chromium logs an API answer of 4xx as a
+// failed resource even when the page shows it on purpose (a 422 listed in
+// a form's alert box).
+func (tab *Tab) ForgetConsole(texts ...string) int {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	kept, n := tab.problems[:0], 0
+	for _, p := range tab.problems {
+		match := true
+		for _, s := range texts {
+			match = match && strings.Contains(p, s)
+		}
+		if match {
+			n++
+			continue
+		}
+		kept = append(kept, p)
+	}
+	tab.problems = kept
+	return n
+}
+
 // Do runs actions in the tab, each step bounded by Timeout; a failure fails
 // the test, naming what was being done.
 func (tab *Tab) Do(what string, steps ...chromedp.Action[chromedp.Void]) {

@@ -29,7 +29,7 @@
     box.hidden = false;
     form.hidden = true;
     $("output", box).focus();
-  });
+  }, true); // capture: app.js's event does not bubble
 
   // when writes an RFC 3339 time as "17:00 25/11/2026", as the pages do
   // (the API already answers in the province's zone).
@@ -114,6 +114,7 @@
     var xhr = new XMLHttpRequest();
     xhr.open("POST", url);
     xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Accept-Language", "vi"); // the pages are Vietnamese, whatever the browser's language
     if (type) xhr.setRequestHeader("Content-Type", type);
     var bar = $("progress", form);
     if (bar) {
