@@ -124,6 +124,13 @@ type auditKind struct{ Code, Name string }
 type auditRow struct {
 	store.AuditEntry
 	KindName, ActionName, DetailText string
+	Link                             string // the admin page of the target, when it has one
+}
+
+// auditLinks are the admin pages of each kind's target (an id).
+var auditLinks = map[string]string{
+	store.AuditUser: "/admin/users/", store.AuditGrant: "/admin/users/", store.AuditAgency: "/admin/agencies/",
+	store.AuditImport: "/admin/agencies/", store.AuditCampaign: "/admin/campaigns/", store.AuditCriteriaSet: "/admin/criteria/",
 }
 
 // auditKindNames are the audit log's kinds in Vietnamese.
@@ -194,6 +201,11 @@ func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) {
 		}
 		if row.ActionName == "" {
 			row.ActionName = e.Action
+		}
+		if prefix, ok := auditLinks[e.Kind]; ok && e.Action != "cancel" {
+			if id, err := strconv.ParseInt(e.Target, 10, 64); err == nil && id > 0 {
+				row.Link = prefix + e.Target
+			}
 		}
 		var buf bytes.Buffer
 		if json.Indent(&buf, e.Detail, "", "  ") == nil && buf.String() != "{}" {
