@@ -16,16 +16,16 @@ import (
 // adminPaths are the administrator's pages, with the form each must offer.
 func adminPaths(s *site) map[string][]string {
 	return map[string][]string{
-		"/admin":                                         {`href="/admin/agencies"`, `href="/admin/users"`, `href="/admin/criteria"`, `href="/admin/campaigns"`, `href="/admin/audit"`},
-		"/admin/agencies":                                {`data-api="/api/v1/agencies"`, "Sở Tư pháp", "UBND huyện A Lưới", "UBND cấp huyện", `for="dv-code"`},
-		fmt.Sprintf("/admin/agencies/%d", s.Dept.ID):     {fmt.Sprintf(`data-admin-upload="/api/v1/agencies/%d/officials"`, s.Dept.ID), fmt.Sprintf(`data-api="/api/v1/agencies/%d/deactivate"`, s.Dept.ID), s.Dept.Updater.Email, "Cán bộ cập nhật", `data-api="/api/v1/agencies/` + fmt.Sprint(s.Dept.ID) + `/signers"`},
-		"/admin/users":                                   {`data-api="/api/v1/users"`, `name="q"`, s.Council.Email, "Hội đồng thẩm định"},
+		"/admin":          {`href="/admin/agencies"`, `href="/admin/users"`, `href="/admin/criteria"`, `href="/admin/campaigns"`, `href="/admin/audit"`},
+		"/admin/agencies": {`data-api="/api/v1/agencies"`, "Sở Tư pháp", "UBND huyện A Lưới", "UBND cấp huyện", `for="dv-code"`},
+		fmt.Sprintf("/admin/agencies/%d", s.Dept.ID): {fmt.Sprintf(`data-admin-upload="/api/v1/agencies/%d/officials"`, s.Dept.ID), fmt.Sprintf(`data-api="/api/v1/agencies/%d/deactivate"`, s.Dept.ID), s.Dept.Updater.Email, "Cán bộ cập nhật", `data-api="/api/v1/agencies/` + fmt.Sprint(s.Dept.ID) + `/signers"`},
+		"/admin/users": {`data-api="/api/v1/users"`, `name="q"`, s.Council.Email, "Hội đồng thẩm định"},
 		fmt.Sprintf("/admin/users/%d", s.Dept.Updater.ID): {fmt.Sprintf(`data-api="/api/v1/users/%d/grants"`, s.Dept.Updater.ID), `data-api="/api/v1/tokens" data-show="1"`, "Cán bộ cập nhật · Sở Tư pháp", "role=updater"},
-		"/admin/criteria":                                {`data-admin-file="/api/v1/criteria-sets"`, s.DeptSet.Name, "Đang dùng trong kỳ đánh giá"},
-		fmt.Sprintf("/admin/criteria/%d", s.DeptSet.ID):  {s.DeptSet.Criteria[0].Title, "Cây tiêu chí"},
-		"/admin/campaigns":                               {`data-admin-json="/api/v1/campaigns"`, s.Campaign.Name, `name="criteria_sets.district"`, "Đang diễn ra"},
+		"/admin/criteria": {`data-admin-file="/api/v1/criteria-sets"`, s.DeptSet.Name, "Đang dùng trong kỳ đánh giá"},
+		fmt.Sprintf("/admin/criteria/%d", s.DeptSet.ID): {s.DeptSet.Criteria[0].Title, "Cây tiêu chí"},
+		"/admin/campaigns": {`data-admin-json="/api/v1/campaigns"`, s.Campaign.Name, `name="criteria_sets.district"`, "Đang diễn ra"},
 		fmt.Sprintf("/admin/campaigns/%d", s.Campaign.ID): {fmt.Sprintf(`data-api="/api/v1/campaigns/%d/cancel"`, s.Campaign.ID), `data-confirm="xn-huy-ky"`},
-		"/admin/audit":                                   {`name="kind"`, `type="date"`},
+		"/admin/audit": {`name="kind"`, `type="date"`},
 	}
 }
 
