@@ -253,3 +253,30 @@ func TestAdminCampaignAndAudit(t *testing.T) {
 		b.open("/admin/audit?from=hôm-qua&kind=x").has(t, "Từ ngày phải là một ngày", "Loại thay đổi không hợp lệ", "Kỳ đánh giá: tạo")
 	})
 }
+
+// The page's deactivation of a user logs them out at once; of an agency,
+// marks it; each comes back with its activation.
+func TestAdminDeactivates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		b := s.login(t, s.Admin)
+		updater := s.login(t, s.Dept.Updater)
+		updater.open("/")
+		if res := b.call("POST", fmt.Sprintf("/api/v1/users/%d/deactivate", s.Dept.Updater.ID), "{}"); res.Status != http.StatusOK {
+			t.Fatalf("deactivate: %s\n%s", res, res.Body)
+		}
+		if p := updater.get("/"); !strings.Contains(p.URL.Path, "/dev-sso/authorize") {
+			t.Errorf("a deactivated user's page: %s, want the login", p)
+		}
+		p := b.open(fmt.Sprintf("/admin/users/%d?xong=nd-ngung", s.Dept.Updater.ID))
+		p.has(t, "Đã ngừng từ 10:00 20/11/2026", "các phiên đăng nhập đã kết thúc", fmt.Sprintf(`data-api="/api/v1/users/%d/activate"`, s.Dept.Updater.ID))
+		p.lacks(t, `data-token class="issue"`, "data-show=")
+
+		if res := b.call("POST", fmt.Sprintf("/api/v1/agencies/%d/deactivate", s.Dept2.ID), "{}"); res.Status != http.StatusOK {
+			t.Fatalf("deactivate agency: %s\n%s", res, res.Body)
+		}
+		b.open(fmt.Sprintf("/admin/agencies/%d", s.Dept2.ID)).has(t, "Ngừng hoạt động từ 10:00 20/11/2026", fmt.Sprintf(`data-api="/api/v1/agencies/%d/activate"`, s.Dept2.ID))
+		b.open("/admin/agencies").has(t, "Ngừng hoạt động")
+		b.open("/admin/audit?kind=agency").has(t, "Đơn vị: ngừng hoạt động", fmt.Sprintf(`href="/admin/agencies/%d"`, s.Dept2.ID))
+	})
+}
