@@ -53,6 +53,8 @@ func init() {
 		"ky-tao":     "Đã tạo kỳ đánh giá, với một báo cáo cho mỗi đơn vị.",
 		"ky-sua":     "Đã lưu kỳ đánh giá.",
 		"ky-huy":     "Đã huỷ kỳ đánh giá.",
+		"ky-them-bc": "Đã thêm báo cáo cho đơn vị.",
+		"khoi-tao":   "Đã thêm khối. Hãy nhập bộ tiêu chí cho khối này.",
 	})
 }
 

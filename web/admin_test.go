@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -279,4 +282,50 @@ func TestAdminDeactivates(t *testing.T) {
 		b.open("/admin/agencies").has(t, "Ngừng hoạt động")
 		b.open("/admin/audit?kind=agency").has(t, "Đơn vị: ngừng hoạt động", fmt.Sprintf(`href="/admin/agencies/%d"`, s.Dept2.ID))
 	})
+}
+
+// A new kind of agency from the agencies page's form, then an agency of it
+// given a report in the running campaign from the campaign's page.
+func TestAdminKindAndLateReport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		b := s.login(t, s.Admin)
+		if res := b.call("POST", "/api/v1/agency-kinds", `{"code":"commune","name":"UBND cấp xã","position":3}`); res.Status != http.StatusCreated {
+			t.Fatalf("kind: %s\n%s", res, res.Body)
+		}
+		b.open("/admin/agencies?xong=khoi-tao").has(t, "Đã thêm khối", `<option value="commune">UBND cấp xã</option>`)
+		res := b.call("POST", "/api/v1/agencies", `{"code":"sxd","name":"Sở Xây dựng","kind":"department"}`)
+		var a struct{ ID int64 }
+		json.Unmarshal([]byte(res.Body), &a)
+		p := b.open(fmt.Sprintf("/admin/campaigns/%d", s.Campaign.ID))
+		p.has(t, fmt.Sprintf(`data-api="/api/v1/campaigns/%d/reports"`, s.Campaign.ID), fmt.Sprintf(`<option value="%d">Sở Xây dựng</option>`, a.ID))
+		if res := b.call("POST", fmt.Sprintf("/api/v1/campaigns/%d/reports", s.Campaign.ID), fmt.Sprintf(`{"agency_id":%d}`, a.ID)); res.Status != http.StatusCreated {
+			t.Fatalf("late report: %s\n%s", res, res.Body)
+		}
+	})
+}
+
+// Every data-done key of the admin pages' forms has its message.
+func TestAdminFlashesKnown(t *testing.T) {
+	s := newSite(t, "sqlite")
+	b := s.login(t, s.Admin)
+	files, err := filepath.Glob("templates/pages/admin*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	keys := map[string]bool{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`data-done="([^"]+)"`).FindAllStringSubmatch(string(data), -1) {
+			keys[m[1]] = true
+		}
+	}
+	for k := range keys {
+		if p := b.open("/admin?xong=" + k); !strings.Contains(p.Body, `<p class="flash" role="status">`) {
+			t.Errorf("no message for data-done=%q", k)
+		}
+	}
 }

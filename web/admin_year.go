@@ -161,6 +161,7 @@ const localLayout = "2006-01-02T15:04"
 type campaignPage struct {
 	Campaign      campaignInfo
 	Opens, Closes string
+	Agencies      []agencyInfo
 }
 
 func (s *Server) handleAdminCampaign(w http.ResponseWriter, r *http.Request) {
@@ -183,6 +184,11 @@ func (s *Server) handleAdminCampaign(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.adminPage(w, r, "admin-campaign", c.Name, campaignPage{Campaign: s.campaignInfo(*c, kinds, sets),
+	agencies, _, err := s.agencies(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.adminPage(w, r, "admin-campaign", c.Name, campaignPage{Campaign: s.campaignInfo(*c, kinds, sets), Agencies: agencies,
 		Opens: c.OpensAt.In(s.cfg.Zone).Format(localLayout), Closes: c.ClosesAt.In(s.cfg.Zone).Format(localLayout)})
 }
