@@ -258,15 +258,18 @@ func (m *Main) runUserActive(ctx context.Context, args []string, active bool) er
 		if _, err := s.SetUserActive(ctx, nil, u.ID, active, store.Meta{}); err != nil {
 			return err
 		}
+		if !active {
+			// Their page sessions end now too, as with the API's deactivate:
+			// enabled again later, an old cookie must not come back to life.
+			if err := endSessions(ctx, s, u.ID); err != nil {
+				return err
+			}
+		}
 		if active {
 			fmt.Fprintf(m.Stdout, "user %d (%s) enabled: issue a new token\n", u.ID, u.Email)
-			return nil
+		} else {
+			fmt.Fprintf(m.Stdout, "user %d (%s) disabled: their tokens are revoked and their sessions ended\n", u.ID, u.Email)
 		}
-		ended, err := endSessions(ctx, s, u.ID)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(m.Stdout, "user %d (%s) disabled: their tokens are revoked, %d page session(s) ended\n", u.ID, u.Email, ended)
 		return nil
 	})
 }
@@ -675,14 +678,13 @@ func (m *Main) runCriteriaImport(ctx context.Context, args []string) error {
 	})
 }
 
-// endSessions ends a deactivated user's page sessions at once, as the API's
-// deactivation does: the sessions live in the same database, so the command
-// line reaches them without the server.
-func endSessions(ctx context.Context, s *store.Store, userID int64) (int, error) {
-	sm, err := session.New(s.DB().DB, s.Dialect(), session.Config{CleanupInterval: -1})
+// endSessions ends every page session of a user, from the command line.
+func endSessions(ctx context.Context, s *store.Store, userID int64) error {
+	sessions, err := session.New(s.DB().DB, s.Dialect(), session.Config{CleanupInterval: -1})
 	if err != nil {
-		return 0, err
+		return err
 	}
-	defer sm.Close()
-	return sm.DestroyUser(ctx, userID)
+	defer sessions.Close()
+	_, err = sessions.DestroyUser(ctx, userID)
+	return err
 }
