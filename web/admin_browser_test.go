@@ -21,9 +21,9 @@ func TestBrowserAdmin(t *testing.T) {
 	chrome.Available(t)
 	s := newSite(t, "sqlite")
 	tab := s.person(t, s.Admin)
-	// fill sets a field's value as a person would leave it (tab.Type and
-	// tab.Select refuse to clear a field: chromedp's SetValue reads back
-	// "" as a failure).
+	// fill sets a field's value by script: tab.Select cannot choose an
+	// option whose value is "" (chromedp's SetValue reads back "" as a
+	// failure).
 	fill := func(sel, value string) {
 		t.Helper()
 		chrome.Eval[bool](tab, fmt.Sprintf(`(function(){var e=document.querySelector(%q);e.value=%q;e.dispatchEvent(new Event("input",{bubbles:true}));e.dispatchEvent(new Event("change",{bubbles:true}));return e.value===%q;})()`, sel, value, value))
@@ -69,9 +69,9 @@ func TestBrowserAdmin(t *testing.T) {
 	// A user, from the page's form.
 	tab.Go("/admin/users")
 	tab.WaitText("main h1", "Người dùng")
-	fill("#nd-name", "Ngô <script>x</script> Thị Mai")
-	fill("#nd-email", "mai.nt@stp.example.vn")
-	fill("#nd-title", "Chuyên viên")
+	tab.Type("#nd-name", "Ngô <script>x</script> Thị Mai")
+	tab.Type("#nd-email", "mai.nt@stp.example.vn")
+	tab.Type("#nd-title", "Chuyên viên")
 	tab.Click(`form[data-api="/api/v1/users"] button[type=submit]`)
 	tab.WaitPath("/admin/users/")
 	tab.WaitText(".flash", "Đã tạo người dùng")
@@ -79,14 +79,14 @@ func TestBrowserAdmin(t *testing.T) {
 	userPath := tab.Path()
 
 	// A role: the approver of Sở Tư pháp.
-	fill("#cap-role", "approver")
-	fill("#cap-dv", fmt.Sprint(s.Dept.ID))
+	tab.Select("#cap-role", "approver")
+	tab.Select("#cap-dv", fmt.Sprint(s.Dept.ID))
 	tab.Click(fmt.Sprintf(`form[data-api$="/grants"] button[type=submit]`))
 	tab.WaitText(".flash", "Đã cấp vai trò")
 	tab.WaitText(".grants", "Lãnh đạo phê duyệt · Sở Tư pháp")
 
 	// A role that needs an agency, without one: the API's message shows.
-	fill("#cap-role", "updater")
+	tab.Select("#cap-role", "updater")
 	fill("#cap-dv", "")
 	tab.Click(`form[data-api$="/grants"] button[type=submit]`)
 	tab.WaitFor(`document.querySelector('form[data-api$="/grants"] .problem').textContent.length > 0`)
@@ -134,9 +134,9 @@ func TestBrowserAdmin(t *testing.T) {
 
 	// A campaign from the page, then cancelled through its confirmation.
 	tab.Go("/admin/campaigns")
-	fill("#ky-name", "Kỳ thử từ trang")
-	fill("#ky-year", "2027")
-	fill("#ky-set-department", fmt.Sprint(s.DeptSet.ID))
+	tab.Type("#ky-name", "Kỳ thử từ trang")
+	tab.Type("#ky-year", "2027")
+	tab.Select("#ky-set-department", fmt.Sprint(s.DeptSet.ID))
 	look("ky-danh-gia")
 	tab.Click(`form[data-admin-json] button[type=submit]`)
 	tab.WaitPath("/admin/campaigns/")

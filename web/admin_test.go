@@ -329,3 +329,25 @@ func TestAdminFlashesKnown(t *testing.T) {
 		}
 	}
 }
+
+// A registered signer from the agency page's form is listed, with a button
+// that removes it.
+func TestAdminSigners(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dialect string) {
+		s := newSite(t, dialect)
+		b := s.login(t, s.Admin)
+		res := b.call("POST", fmt.Sprintf("/api/v1/agencies/%d/signers", s.Dept.ID), `{"organization":"SỞ TƯ PHÁP <b>TỈNH</b>","note":"Giám đốc"}`)
+		if res.Status != http.StatusCreated {
+			t.Fatalf("add signer: %s\n%s", res, res.Body)
+		}
+		var sg struct{ ID int64 }
+		json.Unmarshal([]byte(res.Body), &sg)
+		path := fmt.Sprintf("/admin/agencies/%d", s.Dept.ID)
+		del := fmt.Sprintf(`data-api="/api/v1/agencies/%d/signers/%d" data-method="DELETE"`, s.Dept.ID, sg.ID)
+		b.open(path).has(t, "SỞ TƯ PHÁP &lt;b&gt;TỈNH&lt;/b&gt;", "Giám đốc", del)
+		if res := b.call("DELETE", fmt.Sprintf("/api/v1/agencies/%d/signers/%d", s.Dept.ID, sg.ID), "{}"); res.Status/100 != 2 {
+			t.Fatalf("delete signer: %s\n%s", res, res.Body)
+		}
+		b.open(path).has(t, "Chưa đăng ký người ký nào")
+	})
+}
