@@ -5,12 +5,12 @@ FUZZTIME ?= 10s
 
 .DEFAULT_GOAL := help
 
-.PHONY: run test fuzz lint bench build help
+.PHONY: run test fuzz lint bench build help chromium screenshots
 
 run: ## start the service on SQLite (parindex.db) with demo data, on :8080
 	$(GO) run ./cmd/parindex serve --demo
 
-test: ## run every test with -race (PostgreSQL too when PARINDEX_TEST_POSTGRES is set), then make fuzz
+test: chromium ## run every test with -race (PostgreSQL too when PARINDEX_TEST_POSTGRES is set; the pages in Chromium), then make fuzz
 	$(GO) test -race -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz
 
@@ -33,6 +33,19 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s), one at a time
 			echo "== $$target: Go's race at -fuzztime (golang/go#75804), nothing found: not a failure"; \
 		done; \
 	done
+
+# The pages' tests drive Debian's Chromium (never a downloaded browser): install
+# it with apt-get when it is missing and this user may (root, or sudo without a
+# password). Otherwise the browser tests say they are skipped (in CI they fail).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else \
+			echo "make: Chromium is not installed and apt-get needs root: the browser tests will be skipped (apt-get install chromium)"; exit 0; fi; \
+		echo "make: installing Debian's chromium for the browser tests"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+
+screenshots: chromium ## remake the screenshots in docs/screenshots from the browser tests
+	PARINDEX_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'Browser' ./web/
 
 lint: ## gofmt and go vet
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

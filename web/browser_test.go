@@ -20,7 +20,7 @@ func (s *site) person(t *testing.T, u *workflow.User) *chrome.Tab {
 		tab.Shot("dang-nhap-chon-tai-khoan")
 	}
 	tab.Click(fmt.Sprintf(`button[name="account"][value="sub-%s"]`, u.Email))
-	tab.WaitPath("/")
+	tab.WaitFor(`location.pathname === "/" && document.readyState === "complete"`)
 	return tab
 }
 

@@ -112,7 +112,10 @@ func newSiteOn(t testing.TB, w *storetest.World, opts ...siteOption) *site {
 		t.Fatal(err)
 	}
 	wc := c.web
-	wc.Store, wc.Sessions, wc.RP, wc.DevProvider = w.Store, s.sessions, rp, s.provider
+	wc.Store, wc.Sessions, wc.DevProvider = w.Store, s.sessions, s.provider
+	if wc.RP == nil { // an option may log in through another provider
+		wc.RP = rp
+	}
 	wc.Log, wc.Zone, wc.BaseURL, wc.Now = zerolog.Nop(), zone, s.URL, w.Clock.Now
 	if wc.Province == "" {
 		wc.Province = "Tỉnh Thừa Thiên Huế"

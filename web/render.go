@@ -89,7 +89,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if err := t.t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
 		logOf(r).Error().Err(err).Str("page", name).Msg("page template")
 		if name != "error" {
-			s.fail(w, r, workflow.Errorf(workflow.EINTERNAL, "template %s: %v", name, err))
+			s.fail(w, r, fmt.Errorf("template %s: %w", name, err))
 		}
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"parindex/session"
 	"parindex/store"
 	"parindex/workflow"
 )
@@ -257,10 +258,17 @@ func (m *Main) runUserActive(ctx context.Context, args []string, active bool) er
 		if _, err := s.SetUserActive(ctx, nil, u.ID, active, store.Meta{}); err != nil {
 			return err
 		}
+		if !active {
+			// Their page sessions end now too, as with the API's deactivate:
+			// enabled again later, an old cookie must not come back to life.
+			if err := endSessions(ctx, s, u.ID); err != nil {
+				return err
+			}
+		}
 		if active {
 			fmt.Fprintf(m.Stdout, "user %d (%s) enabled: issue a new token\n", u.ID, u.Email)
 		} else {
-			fmt.Fprintf(m.Stdout, "user %d (%s) disabled: their tokens are revoked\n", u.ID, u.Email)
+			fmt.Fprintf(m.Stdout, "user %d (%s) disabled: their tokens are revoked and their sessions ended\n", u.ID, u.Email)
 		}
 		return nil
 	})
@@ -668,4 +676,15 @@ func (m *Main) runCriteriaImport(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "imported criteria set %d (%s, %s)\n", set.ID, set.Code, set.AgencyKind)
 		return nil
 	})
+}
+
+// endSessions ends every page session of a user, from the command line.
+func endSessions(ctx context.Context, s *store.Store, userID int64) error {
+	sessions, err := session.New(s.DB().DB, s.Dialect(), session.Config{CleanupInterval: -1})
+	if err != nil {
+		return err
+	}
+	defer sessions.Close()
+	_, err = sessions.DestroyUser(ctx, userID)
+	return err
 }

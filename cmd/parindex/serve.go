@@ -62,7 +62,7 @@ func (m *Main) parseServeFlags(args []string) (*serveConfig, error) {
 	province := f.str("province", "Tỉnh Thừa Thiên Huế", "the province's name, printed on exports")
 	schedule := f.boolean("scheduler", true, "run the scheduler: deadlines, reminders, notifications (every replica may)")
 	reminders := f.str("reminders", "72h,24h,2h", "comma-separated offsets before a deadline at which reminders go out")
-	baseURL := f.str("base-url", "", "the web app's address, for links in emails")
+	baseURL := f.str("base-url", "", "the web app's public address (https://…): links in emails, the login's callback and return after logout, the Secure cookie (unset: the login uses the listener's address, emails carry no links)")
 	smtpHost := f.str("smtp-host", "", "SMTP server; empty logs emails instead of sending them")
 	smtpPort := f.integer("smtp-port", 587, "SMTP port")
 	smtpUser := f.str("smtp-username", "", "SMTP user")

@@ -14,7 +14,8 @@ func TestStartupLine(t *testing.T) {
 	db := storetest.URL(t, "sqlite")
 	m, stdout := serve(t, nil, nil, "--addr", "127.0.0.1:0", "--db", db, "--demo")
 	want := "parindex đang phục vụ tại " + m.URL() + " (SQLite " + strings.TrimPrefix(db, "sqlite:") + "); " +
-		`đăng nhập bằng một mã ở trên, ví dụ: curl -H "Authorization: Bearer $ADMIN" ` + m.URL() + "/api/v1/me"
+		"mở " + m.URL() + " trong trình duyệt và chọn một tài khoản demo, ví dụ cán bộ cập nhật của Sở Tư pháp " +
+		`(công cụ dùng mã ở trên: curl -H "Authorization: Bearer $ADMIN" ` + m.URL() + "/api/v1/me)"
 	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
 	if last := lines[len(lines)-1]; last != want {
 		t.Fatalf("last line of standard output:\n%s\nwant\n%s", last, want)

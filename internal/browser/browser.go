@@ -186,6 +186,17 @@ func (tab *Tab) CheckConsole() {
 	}
 }
 
+// TakeConsole returns the console errors seen so far and forgets them, for
+// a test that provokes some on purpose (a refused request shows as "Failed
+// to load resource"); it checks them itself.
+func (tab *Tab) TakeConsole() []string {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	problems := tab.problems
+	tab.problems = nil
+	return problems
+}
+
 // Do runs actions in the tab, each step bounded by Timeout; a failure fails
 // the test, naming what was being done.
 func (tab *Tab) Do(what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -243,7 +254,8 @@ func (tab *Tab) Click(sel string) {
 // page's input handlers run).
 func (tab *Tab) Type(sel, text string) {
 	tab.t.Helper()
-	tab.Do("type into "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SetValue(chromedp.CSS(sel), ""), chromedp.SendKeys(chromedp.CSS(sel), text))
+	clear := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ""`, sel))
+	tab.Do("type into "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), clear, chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
 // Select chooses an option of a <select> by its value.

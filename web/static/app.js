@@ -153,6 +153,7 @@
     var upload = form.dataset.upload;
     xhr.open(upload ? "POST" : (form.dataset.method || "POST"), upload || form.dataset.api);
     xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Accept-Language", "vi"); // the pages are Vietnamese, whatever the browser's language
     if (form.dataset.ifMatch) xhr.setRequestHeader("If-Match", '"' + form.dataset.ifMatch + '"');
     xhr.onload = function () { handle(form, xhr); };
     xhr.onerror = function () {
