@@ -36,19 +36,6 @@ func init() {
 	})
 }
 
-// requireAction answers 403 with the policy's reason unless the user may do a.
-func (s *Server) requireAction(a workflow.Action) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := workflow.Can(user(r), a, workflow.Target{}); err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
 // campaignRow is one campaign of the council's list.
 type campaignRow struct {
 	workflow.Campaign
@@ -282,7 +269,7 @@ func (s *Server) handleCouncilBoard(w http.ResponseWriter, r *http.Request) {
 	for _, bc := range counts {
 		b := byKind[bc.Kind]
 		if b == nil {
-			b = &block{Kind: bc.Kind, Name: kindName(kinds, bc.Kind)}
+			b = &block{Kind: bc.Kind, Name: blockName(kinds, bc.Kind)}
 			byKind[bc.Kind] = b
 			p.Blocks = append(p.Blocks, b)
 			n[bc.Kind] = map[workflow.State]int{}
@@ -393,7 +380,7 @@ func (s *Server) kindNames(r *http.Request) (map[workflow.AgencyKind]string, err
 	return out, nil
 }
 
-func kindName(names map[workflow.AgencyKind]string, k workflow.AgencyKind) string {
+func blockName(names map[workflow.AgencyKind]string, k workflow.AgencyKind) string {
 	if n := names[k]; n != "" {
 		return n
 	}
@@ -464,7 +451,7 @@ func (s *Server) handleCouncilCampaignRound(w http.ResponseWriter, r *http.Reque
 	for _, rep := range reports {
 		b := byKind[rep.Kind]
 		if b == nil {
-			b = &roundBlock{Kind: rep.Kind, Name: kindName(kinds, rep.Kind)}
+			b = &roundBlock{Kind: rep.Kind, Name: blockName(kinds, rep.Kind)}
 			if b.Criteria, err = s.selfLeaves(r, rep.CriteriaSetID); err != nil {
 				s.fail(w, r, err)
 				return
