@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"parindex/store/storetest"
 	"parindex/workflow"
 )
@@ -41,10 +39,7 @@ func TestBrowserCouncilRound(t *testing.T) {
 			t.Fatal("the confirmation opened for an invalid form")
 		}
 		tab.Click(`[id="tc-department-1.1.1"]`)
-		// tab.Type cannot set a <textarea> (chromedp's SetValue refuses one): the
-		// field is focused and typed into.
-		tab.Click(`#ghi-chu-department`)
-		tab.Do("type the note", chromedp.SendKeys(chromedp.CSS(`#ghi-chu-department`), "Bổ sung minh chứng tiêu chí 1.1.1"))
+		tab.Type(`#ghi-chu-department`, "Bổ sung minh chứng tiêu chí 1.1.1")
 		tab.Shot("hoi-dong-mo-dot-bo-sung")
 		tab.Click(`#dot-department ~ form button[type=submit]`)
 		tab.WaitFor(`document.getElementById("xac-nhan-department").open`)
@@ -64,6 +59,11 @@ func TestBrowserCouncilRound(t *testing.T) {
 		tab.Go(board)
 		tab.WaitText("main h1", s.Campaign.Name)
 		tab.Shot("hoi-dong-bang-tien-do-dien-thoai")
+		// The district's report alone: its own round page.
+		tab.Go("/council/reports/" + itoa(s.District.ReportID) + "/round")
+		tab.WaitText("main h1", "UBND huyện A Lưới")
+		tab.CheckLabels()
+		tab.Shot("hoi-dong-mo-dot-mot-bao-cao-dien-thoai")
 	})
 }
 
@@ -118,8 +118,7 @@ func TestBrowserCouncilExtend(t *testing.T) {
 	tab.Click(`a[href="/council/reports/` + itoa(s.Dept.ReportID) + `/extend"]`)
 	tab.WaitPath("/council/reports/" + itoa(s.Dept.ReportID) + "/extend")
 	tab.CheckLabels()
-	tab.Click(`#ly-do`)
-	tab.Do("type the reason", chromedp.SendKeys(chromedp.CSS(`#ly-do`), "Đơn vị gặp sự cố <mạng>"))
+	tab.Type(`#ly-do`, "Đơn vị gặp sự cố <mạng>")
 	tab.Viewport(390, 844)
 	tab.Shot("hoi-dong-gia-han-dien-thoai")
 	tab.Click(`form[data-api] button[type=submit]`)
