@@ -276,10 +276,11 @@ func (tab *Tab) Text(sel string) string {
 	return Run(tab, "text of "+sel, chromedp.Text(chromedp.CSS(sel)))
 }
 
-// Eval evaluates a JavaScript expression in the page.
+// Eval evaluates a JavaScript expression in the page; a promise (an async
+// function's call) is waited for.
 func Eval[T any](tab *Tab, expr string) T {
 	tab.t.Helper()
-	return Run(tab, "evaluate "+expr, chromedp.Evaluate[T](expr))
+	return Run(tab, "evaluate "+expr, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
 // WaitText waits until the first element matching sel contains text (the
@@ -378,7 +379,7 @@ func (tab *Tab) Viewport(width, height int64) {
 	tab.Do("viewport", chromedp.EmulateViewport(width, height))
 }
 
-// Shot saves a screenshot of the whole page as NAME.png in the directory
+// Shot saves a screenshot of the window as NAME.png in the directory
 // PARINDEX_SCREENSHOTS names (make screenshots: docs/screenshots), or in
 // the test's temporary directory: the pictures in docs are made by the tests.
 func (tab *Tab) Shot(name string) string {
@@ -390,6 +391,11 @@ func (tab *Tab) Shot(name string) string {
 		tab.t.Fatal(err)
 	}
 	path := filepath.Join(dir, name+".png")
-	tab.Screenshot(path)
+	// What a person sees first (the window, not the whole page): a picture
+	// for the docs, not a 10,000-pixel strip.
+	png := Run(tab, "screenshot", chromedp.CaptureScreenshot())
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		tab.t.Fatal(err)
+	}
 	return path
 }

@@ -9,6 +9,7 @@
 //       int       -> a JSON integer
 //       bool      a checkbox -> true/false
 //       list      every checked box of that name -> an array of values
+//       ints      as list, each value a JSON integer (ids)
 //       datetime  a datetime-local -> "2026-12-01T17:00" (the province's zone)
 //       omit      "" leaves the field out
 //   <form data-upload="/api/v1/.../evidence"> a file field, sent as
@@ -46,9 +47,9 @@
     $$("input, select, textarea", form).forEach(function (el) {
       if (!el.name || el.disabled || el.type === "file" || el.type === "submit") return;
       var kind = el.dataset.kind || "";
-      if (kind === "list") {
+      if (kind === "list" || kind === "ints") {
         if (!out[el.name]) out[el.name] = [];
-        if (el.checked) out[el.name].push(el.value);
+        if (el.checked) out[el.name].push(kind === "ints" ? parseInt(el.value, 10) : el.value);
         return;
       }
       if (el.type === "checkbox" || kind === "bool") { out[el.name] = el.checked; return; }
@@ -152,6 +153,7 @@
     var upload = form.dataset.upload;
     xhr.open(upload ? "POST" : (form.dataset.method || "POST"), upload || form.dataset.api);
     xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Accept-Language", "vi"); // the pages are Vietnamese, whatever the browser's language
     if (form.dataset.ifMatch) xhr.setRequestHeader("If-Match", '"' + form.dataset.ifMatch + '"');
     xhr.onload = function () { handle(form, xhr); };
     xhr.onerror = function () {
