@@ -108,6 +108,12 @@ func (s *Server) routes() chi.Router {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errNoPage) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errNoPage) })
 	r.Handle("/static/*", staticFiles())
+	// Browsers ask for it whatever the page says (an API answer opened
+	// directly, a PDF): no icon, and no 404 in their console.
+	r.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	r.Post("/auth/backchannel-logout", s.handleBackChannelLogout)
 	if s.cfg.DevProvider != nil {
 		r.Handle("/dev-sso/*", s.cfg.DevProvider)
