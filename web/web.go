@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -233,6 +234,16 @@ func (s *Server) Authenticate(w http.ResponseWriter, r *http.Request, next func(
 func (s *Server) EndSessions(ctx context.Context, userID int64) error {
 	_, err := s.sess.DestroyUser(ctx, userID)
 	return err
+}
+
+// idParam reads the {id} of the path, or answers the page that is not there.
+func (s *Server) idParam(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, errNoPage)
+		return 0, false
+	}
+	return id, true
 }
 
 // Logf is the page's log for the request.
