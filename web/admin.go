@@ -101,7 +101,6 @@ func (s *Server) handleAdminIndex(w http.ResponseWriter, r *http.Request) {
 	s.adminPage(w, r, "admin", "Quản trị", nil)
 }
 
-
 // auditPage is the audit log with its filters, as in the URL.
 type auditPage struct {
 	Actor, Kind, From, To string

@@ -323,4 +323,3 @@ func verdictOf(raw json.RawMessage) verdict {
 	}
 	return verdict{Status: sig.Status, Text: v[0], Class: v[1], Signer: sig.Signer, Organization: sig.Organization}
 }
-
