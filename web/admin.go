@@ -101,16 +101,6 @@ func (s *Server) handleAdminIndex(w http.ResponseWriter, r *http.Request) {
 	s.adminPage(w, r, "admin", "Quản trị", nil)
 }
 
-// idParam reads the {id} of the path, or answers the page that is not there.
-func (s *Server) idParam(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.fail(w, r, errNoPage)
-		return 0, false
-	}
-	return id, true
-}
-
 // auditPage is the audit log with its filters, as in the URL.
 type auditPage struct {
 	Actor, Kind, From, To string

@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"parindex/oidc"
 	"parindex/session"
@@ -19,6 +21,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	next := oidc.SafeReturn(r.URL.Query().Get("next"))
 	if s.cfg.RP == nil {
 		s.fail(w, r, errNoProvider)
+		return
+	}
+	// The provider sends the browser back to the base URL: a login begun
+	// at another name of this host (127.0.0.1 for localhost) would leave
+	// its attempt in a cookie the callback never sees. Begin it there.
+	if base, err := url.Parse(s.cfg.BaseURL); err == nil && base.Host != "" && !strings.EqualFold(r.Host, base.Host) {
+		http.Redirect(w, r, trimSlash(s.cfg.BaseURL)+"/login?next="+url.QueryEscape(next), http.StatusFound)
 		return
 	}
 	if _, err := s.sessionUser(r.Context()); err == nil {

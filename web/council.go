@@ -354,9 +354,8 @@ func (tx *texts) row(rep *store.BoardReport, canOpen, canExtend bool) boardRow {
 
 // councilCampaign reads the campaign the path names, or shows why not.
 func (s *Server) councilCampaign(w http.ResponseWriter, r *http.Request) (*workflow.Campaign, bool) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.fail(w, r, errNoPage)
+	id, ok := s.idParam(w, r)
+	if !ok {
 		return nil, false
 	}
 	c, err := s.store.GetCampaign(r.Context(), id)
@@ -481,9 +480,8 @@ type reportForm struct {
 // on it; the policy and the state decide whether the page is offered.
 func (s *Server) councilReport(w http.ResponseWriter, r *http.Request, ev workflow.Event) (*store.BoardReport, bool) {
 	u := user(r)
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.fail(w, r, errNoPage)
+	id, ok := s.idParam(w, r)
+	if !ok {
 		return nil, false
 	}
 	list, err := s.store.BoardReports(r.Context(), u, store.BoardFilter{IDs: []int64{id}})

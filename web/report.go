@@ -129,9 +129,8 @@ type summaryView struct {
 
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	u := user(r)
-	id, err := pageID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idParam(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
@@ -323,14 +322,4 @@ func verdictOf(raw json.RawMessage) verdict {
 		v = [2]string{"Chưa rõ kết quả kiểm tra chữ ký", ""}
 	}
 	return verdict{Status: sig.Status, Text: v[0], Class: v[1], Signer: sig.Signer, Organization: sig.Organization}
-}
-
-// pageID is the {id} of a page's path; anything but a positive number is
-// no page.
-func pageID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errNoPage
-	}
-	return id, nil
 }

@@ -43,9 +43,8 @@ type historyStep struct {
 // handleReportHistory is GET /reports/{id}/history.
 func (s *Server) handleReportHistory(w http.ResponseWriter, r *http.Request) {
 	u := user(r)
-	id, err := pageID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idParam(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()

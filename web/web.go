@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,6 +109,12 @@ func (s *Server) routes() chi.Router {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errNoPage) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.fail(w, r, errNoPage) })
 	r.Handle("/static/*", staticFiles())
+	// Browsers ask for it whatever the page says (an API answer opened
+	// directly, a PDF): no icon, and no 404 in their console.
+	r.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	r.Post("/auth/backchannel-logout", s.handleBackChannelLogout)
 	if s.cfg.DevProvider != nil {
 		r.Handle("/dev-sso/*", s.cfg.DevProvider)
@@ -227,6 +234,16 @@ func (s *Server) Authenticate(w http.ResponseWriter, r *http.Request, next func(
 func (s *Server) EndSessions(ctx context.Context, userID int64) error {
 	_, err := s.sess.DestroyUser(ctx, userID)
 	return err
+}
+
+// idParam reads the {id} of the path, or answers the page that is not there.
+func (s *Server) idParam(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, errNoPage)
+		return 0, false
+	}
+	return id, true
 }
 
 // Logf is the page's log for the request.

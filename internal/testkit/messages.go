@@ -12,11 +12,15 @@ import (
 // MainCheckingMessages runs a package's tests and then fails them if any
 // message formatted along the way has no text in the catalogue: the static
 // scan of package i18n sees the keys written in the code, this sees the
-// ones that reached an answer. Call it from TestMain:
+// ones that reached an answer; after runs once the tests are done (stopping
+// a shared browser). Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { testkit.MainCheckingMessages(m) }
-func MainCheckingMessages(m *testing.M) {
+func MainCheckingMessages(m *testing.M, after ...func()) {
 	code := m.Run()
+	for _, f := range after {
+		f()
+	}
 	os.Exit(checkMessages(os.Stderr, code, i18n.Missing()))
 }
 

@@ -10,7 +10,8 @@
 //       bool      a checkbox -> true/false
 //       list      every checked box of that name -> an array of values
 //       ints      as list, each value a JSON integer (ids)
-//       datetime  a datetime-local -> "2026-12-01T17:00" (the province's zone)
+//       datetime  a datetime-local, sent as typed: "2026-12-01T17:00", which
+//                 the API reads in the province's zone
 //       omit      "" leaves the field out
 //   <form data-upload="/api/v1/.../evidence"> a file field, sent as
 //     multipart with a <progress> in the form showing how far it is.
@@ -136,7 +137,7 @@
     var answer = null;
     try { answer = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch (e) { answer = null; }
     if (xhr.status >= 200 && xhr.status < 300) {
-      if (form.dataset.show && answer) { form.dispatchEvent(new CustomEvent("parindex:answer", { detail: answer })); return; }
+      if (form.dataset.show && answer) { form.dispatchEvent(new CustomEvent("parindex:answer", { detail: answer, bubbles: true })); return; }
       done(form, answer);
       return;
     }
