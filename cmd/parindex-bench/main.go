@@ -59,12 +59,13 @@ is filled (40 entries, four evidence files) and a quarter of the other reports
 are moved on so that the board shows a mix of states. The service is started
 with a development OpenID provider served by the bench itself, and every
 client logs in through it as a browser does (login, the provider's page,
-callback, session cookie): half as that report's updater, half as a council
-member. Then each client loads the report page for DURATION, then the council
-board of the campaign for DURATION, each answer checked (200, HTML, whole);
-each page between two halves of its raw-SQL baseline, the same reads issued
-directly by as many clients: the report, its criteria, entries and evidence;
-the campaign and its reports with their agencies.
+callback, session cookie): --clients browsers as that report's updater, as
+many as a council member. Then they load the report page for DURATION, then
+the council board of the campaign (its first page) for DURATION, each answer
+checked (200, HTML, whole); each page between two halves of its raw-SQL
+baseline, the same reads issued directly by as many clients: the report, its
+criteria, entries and evidence; the campaign, its reports counted by kind and
+state, a page of them with their agencies and their scored entries.
 
 The service started is --parindex; without it, one built from the parindex
 module the bench runs in (go run ./cmd/parindex-bench from the repository),
