@@ -117,7 +117,9 @@ func New(db *sql.DB, dialect string, cfg Config) (*Manager, error) {
 	}
 	sm := scs.New()
 	sm.Store = m.store
-	sm.IdleTimeout = cfg.Idle
+	// No scs IdleTimeout: with one, scs writes the row on every request.
+	// The idle time-out is Handler's, by the last use it records; a row
+	// left idle is refused at its next request and gone at Absolute.
 	sm.Lifetime = cfg.Absolute
 	sm.HashTokenInStore = true
 	sm.Cookie.Name = cfg.CookieName
@@ -152,10 +154,15 @@ func SecureCookie(baseURL string) bool {
 	return ip == nil || !ip.IsLoopback()
 }
 
+// seenEvery is how stale a session's last use may be before a request
+// writes it again: the idle time-out is kept to the minute, and a person
+// clicking through pages costs no write per page.
+const seenEvery = time.Minute
+
 // Handler loads the session of each request and saves it after; a session
 // idle for longer than Idle, or older than Absolute, by the manager's clock,
-// is ended before next sees it. Keep static files out of it: each request
-// through it writes the session row.
+// is ended before next sees it. A request writes the session row only when
+// it changed something, or its last use is more than a minute old.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return m.scs.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -168,7 +175,7 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 					http.Error(w, "session", http.StatusInternalServerError)
 					return
 				}
-			} else {
+			} else if now.Sub(seen) >= seenEvery {
 				m.scs.Put(ctx, keySeen, now.UnixNano())
 			}
 		}
