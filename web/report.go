@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -74,6 +75,12 @@ type reportRow struct {
 	Max    workflow.Points // a group's applicable maximum (exempt leaves left out)
 	Self   workflow.Points // a group's self-scored total
 	Entry  workflow.Entry
+	// The texts the template writes, made once here rather than by a
+	// template function per leaf (the report page's time is its template's):
+	// the maximum, the self-score and a group's totals the Vietnamese way,
+	// the code as a path segment, the scoring method.
+	MaxText, ScoreText, SelfText string
+	CodePath, Method             string
 	// Editable: this leaf takes a score and files now.
 	Editable bool
 	// Reopened: a supplementary round's criterion (editable in the round).
@@ -200,6 +207,11 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		if c.IsLeaf() {
 			e := entries[c.Code]
 			row := &p.Rows[at]
+			row.MaxText, row.ScoreText = pointsText(c.MaxPoints), ""
+			if e.SelfScore != nil {
+				row.ScoreText = pointsText(*e.SelfScore)
+			}
+			row.CodePath, row.Method = url.PathEscape(c.Code), string(e.Method)
 			row.Entry, row.Files, row.Missing = e, files[c.Code], missing[c.Code]
 			row.Editable = p.Editing && e.Editable
 			row.Reopened = rep.Round > 0 && slices.Contains(rep.RoundCriteria, c.Code)
@@ -226,6 +238,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 			self, max = self+cs, max+cm
 		}
 		p.Rows[at].Group, p.Rows[at].Self, p.Rows[at].Max = c.Code, self, max
+		p.Rows[at].SelfText, p.Rows[at].MaxText = pointsText(self), pointsText(max)
 		return self, max
 	}
 	for _, c := range d.Set.Criteria {
