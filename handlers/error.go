@@ -18,22 +18,14 @@ import (
 // operation refuses a method, only the router does.
 const eMethodNotAllowed = "method_not_allowed"
 
-// statuses is the one map from error codes to HTTP statuses.
-var statuses = map[string]int{
-	eMethodNotAllowed:      http.StatusMethodNotAllowed,
-	workflow.EBADREQUEST:   http.StatusBadRequest,
-	workflow.EUNAUTHORIZED: http.StatusUnauthorized,
-	workflow.EFORBIDDEN:    http.StatusForbidden,
-	workflow.ENOTFOUND:     http.StatusNotFound,
-	workflow.ECONFLICT:     http.StatusConflict,
-	workflow.EPRECONDITION: http.StatusPreconditionFailed,
-	workflow.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	workflow.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
-	workflow.EINVALID:      http.StatusUnprocessableEntity,
-	workflow.ELOCKED:       http.StatusLocked,
-	workflow.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	workflow.EINTERNAL:     http.StatusInternalServerError,
-}
+// statuses is workflow.Statuses and the router's own 405.
+var statuses = func() map[string]int {
+	m := map[string]int{eMethodNotAllowed: http.StatusMethodNotAllowed}
+	for code, status := range workflow.Statuses {
+		m[code] = status
+	}
+	return m
+}()
 
 var (
 	errNoRoute  = workflow.Errorf(workflow.ENOTFOUND, "Không có tài nguyên này.")

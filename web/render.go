@@ -99,21 +99,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Write(buf.Bytes())
 }
 
-// statuses maps the domain's error codes to HTTP statuses, as the API does.
-var statuses = map[string]int{
-	workflow.EBADREQUEST:   http.StatusBadRequest,
-	workflow.EUNAUTHORIZED: http.StatusUnauthorized,
-	workflow.EFORBIDDEN:    http.StatusForbidden,
-	workflow.ENOTFOUND:     http.StatusNotFound,
-	workflow.ECONFLICT:     http.StatusConflict,
-	workflow.EPRECONDITION: http.StatusPreconditionFailed,
-	workflow.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	workflow.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
-	workflow.EINVALID:      http.StatusUnprocessableEntity,
-	workflow.ELOCKED:       http.StatusLocked,
-	workflow.EUNAVAILABLE:  http.StatusServiceUnavailable,
-}
-
 // errorPage is what the error page shows.
 type errorPage struct {
 	Status    int
@@ -125,9 +110,9 @@ type errorPage struct {
 // fail shows an error page: the domain's Vietnamese message, or for an
 // internal error only the request id to quote (the error goes to the log).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, ok := statuses[workflow.ErrorCode(err)]
+	status, ok := workflow.Statuses[workflow.ErrorCode(err)]
 	e := errorPage{Status: status, Message: workflow.ErrorMessage(err)}
-	if !ok {
+	if !ok || status == http.StatusInternalServerError {
 		e.Status = http.StatusInternalServerError
 		e.RequestID = middleware.GetReqID(r.Context())
 		e.Message = "Đã có lỗi trong hệ thống; xin thử lại sau. Nếu lỗi lặp lại, hãy báo quản trị viên kèm mã yêu cầu dưới đây."

@@ -3,10 +3,11 @@ package workflow
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
-// Error codes: the few kinds of failure callers distinguish. handlers maps each
-// to one HTTP status in one place.
+// Error codes: the few kinds of failure callers distinguish, each answered
+// with one HTTP status (Statuses) by the API and the pages alike.
 const (
 	EINVALID      = "invalid"      // well-formed but breaks a rule (422)
 	EBADREQUEST   = "bad_request"  // malformed input (400)
@@ -21,6 +22,24 @@ const (
 	EUNAVAILABLE  = "unavailable"  // the database is unreachable or behind (503)
 	EINTERNAL     = "internal"     // a bug or an unexpected failure (500)
 )
+
+// Statuses is the one map from error codes to HTTP statuses, read by the
+// API (problem+json) and the pages (error pages). A code missing here is an
+// internal error (500).
+var Statuses = map[string]int{
+	EBADREQUEST:   http.StatusBadRequest,
+	EUNAUTHORIZED: http.StatusUnauthorized,
+	EFORBIDDEN:    http.StatusForbidden,
+	ENOTFOUND:     http.StatusNotFound,
+	ECONFLICT:     http.StatusConflict,
+	EPRECONDITION: http.StatusPreconditionFailed,
+	ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	EINVALID:      http.StatusUnprocessableEntity,
+	ELOCKED:       http.StatusLocked,
+	EUNAVAILABLE:  http.StatusServiceUnavailable,
+	EINTERNAL:     http.StatusInternalServerError,
+}
 
 // FieldError names one wrong field and why; a report entry is "entries/<code>".
 // Message is a key of the message catalogue (package i18n) and Args its

@@ -11,7 +11,8 @@
 //                              nests ("criteria_sets.district"); data-kind
 //                              int, and "" is left out.
 // Each names the problem's field errors in words (row and column of a
-// list, the criterion's code) in the form's alert box. data-next and
+// list, the criterion's code) in the form's alert box (parindex.fieldWords);
+// each is sent by app.js's parindex.request. data-next and
 // data-done as in app.js.
 "use strict";
 (function () {
@@ -29,7 +30,7 @@
     box.hidden = false;
     form.hidden = true;
     $("output", box).focus();
-  }, true); // capture: app.js's event does not bubble
+  });
 
   // when writes an RFC 3339 time as "17:00 25/11/2026", as the pages do
   // (the API already answers in the province's zone).
@@ -60,82 +61,7 @@
     }
     return f;
   }
-
-  function alertBox(form) {
-    var box = $(".problem", form);
-    if (!box) {
-      box = document.createElement("div");
-      box.className = "problem";
-      box.setAttribute("role", "alert");
-      form.insertBefore(box, form.firstChild);
-    }
-    return box;
-  }
-
-  function showProblem(form, status, p) {
-    var box = alertBox(form);
-    box.textContent = "";
-    var head = document.createElement("strong");
-    head.textContent = (p && (p.detail || p.title)) || ("Không thực hiện được (mã " + status + ").");
-    box.appendChild(head);
-    var errs = (p && p.errors) || [];
-    if (errs.length) {
-      var ul = document.createElement("ul");
-      errs.forEach(function (e) {
-        var li = document.createElement("li"), words = fieldWords(e);
-        li.textContent = (words ? words + ": " : "") + e.message;
-        ul.appendChild(li);
-        var el = null;
-        $$("[data-field]", form).forEach(function (x) { if (!el && x.dataset.field === e.field) el = x; });
-        if (!el && e.field) el = form.querySelector("[name='" + e.field.replace(/'/g, "") + "']");
-        if (el) el.setAttribute("aria-invalid", "true");
-      });
-      box.appendChild(ul);
-    }
-    box.scrollIntoView({ block: "nearest" });
-  }
-
-  function done(form, answer) {
-    var next = form.dataset.next || location.pathname;
-    if (answer && answer.id !== undefined) next = next.replace("{id}", answer.id);
-    if (form.dataset.done) next += (next.indexOf("?") >= 0 ? "&" : "?") + "xong=" + encodeURIComponent(form.dataset.done);
-    location.assign(next);
-  }
-
-  function busy(form, on) {
-    $$("button", form).forEach(function (b) { b.disabled = on; });
-    form.setAttribute("aria-busy", on ? "true" : "false");
-  }
-
-  function send(form, url, body, type) {
-    var box = $(".problem", form);
-    if (box) box.textContent = "";
-    $$("[aria-invalid]", form).forEach(function (e) { e.removeAttribute("aria-invalid"); });
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", url);
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.setRequestHeader("Accept-Language", "vi"); // the pages are Vietnamese, whatever the browser's language
-    if (type) xhr.setRequestHeader("Content-Type", type);
-    var bar = $("progress", form);
-    if (bar) {
-      bar.value = 0;
-      xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = e.loaded / e.total; };
-    }
-    xhr.onload = function () {
-      busy(form, false);
-      var answer = null;
-      try { answer = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch (e) { answer = null; }
-      if (xhr.status >= 200 && xhr.status < 300) { done(form, answer); return; }
-      if (xhr.status === 401) { location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search)); return; }
-      showProblem(form, xhr.status, answer);
-    };
-    xhr.onerror = function () {
-      busy(form, false);
-      showProblem(form, 0, { detail: "Không kết nối được tới máy chủ; hãy kiểm tra mạng và thử lại." });
-    };
-    busy(form, true);
-    xhr.send(body);
-  }
+  parindex.fieldWords = fieldWords;
 
   // nested reads a form's fields into an object, a dotted name nesting.
   function nested(form) {
@@ -156,18 +82,18 @@
     var form = ev.target, d = form.dataset;
     if (d.adminUpload) {
       ev.preventDefault();
-      send(form, d.adminUpload, new FormData(form), null);
+      parindex.request(form, "POST", d.adminUpload, new FormData(form), null);
     } else if (d.adminJson) {
       ev.preventDefault();
-      send(form, d.adminJson, JSON.stringify(nested(form)), "application/json");
+      parindex.request(form, "POST", d.adminJson, JSON.stringify(nested(form)), "application/json");
     } else if (d.adminFile) {
       ev.preventDefault();
       var input = $("input[type=file]", form), file = input && input.files[0];
-      if (!file) { showProblem(form, 0, { detail: "Hãy chọn một tệp." }); return; }
+      if (!file) { parindex.showProblem(form, 0, { detail: "Hãy chọn một tệp." }); return; }
       var type = /\.json$/i.test(file.name) ? "application/json" : "application/yaml";
       var reader = new FileReader();
-      reader.onload = function () { send(form, d.adminFile, reader.result, type); };
-      reader.onerror = function () { showProblem(form, 0, { detail: "Không đọc được tệp đã chọn." }); };
+      reader.onload = function () { parindex.request(form, "POST", d.adminFile, reader.result, type); };
+      reader.onerror = function () { parindex.showProblem(form, 0, { detail: "Không đọc được tệp đã chọn." }); };
       reader.readAsText(file);
     }
   });

@@ -103,8 +103,8 @@
     if (errs.length) {
       var ul = document.createElement("ul");
       errs.forEach(function (e) {
-        var li = document.createElement("li");
-        li.textContent = e.message;
+        var li = document.createElement("li"), words = window.parindex.fieldWords ? window.parindex.fieldWords(e) : "";
+        li.textContent = (words ? words + ": " : "") + e.message;
         ul.appendChild(li);
         var el = fieldOf(form, e.field || "");
         if (el) {
@@ -148,32 +148,44 @@
     showProblem(form, xhr.status, answer);
   }
 
-  function send(form) {
+  // request sends body (JSON text, a FormData with a <progress> in the
+  // form showing how far it is, or any text of type) to url as the form's
+  // action, and answers as every form does. Page scripts use it too
+  // (parindex.request).
+  function request(form, method, url, body, type) {
     clearErrors(form);
     var xhr = new XMLHttpRequest();
-    var upload = form.dataset.upload;
-    xhr.open(upload ? "POST" : (form.dataset.method || "POST"), upload || form.dataset.api);
+    xhr.open(method, url);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.setRequestHeader("Accept-Language", "vi"); // the pages are Vietnamese, whatever the browser's language
     if (form.dataset.ifMatch) xhr.setRequestHeader("If-Match", '"' + form.dataset.ifMatch + '"');
+    if (type) xhr.setRequestHeader("Content-Type", type);
     xhr.onload = function () { handle(form, xhr); };
     xhr.onerror = function () {
       busy(form, false);
       showProblem(form, 0, { detail: "Không kết nối được tới máy chủ; hãy kiểm tra mạng và thử lại." });
     };
+    var bar = body instanceof FormData ? $("progress", form) : null;
+    if (bar) {
+      bar.value = 0;
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = e.loaded / e.total; };
+    }
     busy(form, true);
-    if (upload) {
-      var bar = $("progress", form);
-      if (bar) {
-        bar.value = 0;
-        xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = e.loaded / e.total; };
-      }
-      xhr.send(new FormData(form));
+    xhr.send(body);
+  }
+
+  function send(form) {
+    if (form.dataset.upload) {
+      request(form, "POST", form.dataset.upload, new FormData(form), null);
       return;
     }
-    xhr.setRequestHeader("Content-Type", "application/json");
-    xhr.send(JSON.stringify(body(form)));
+    request(form, form.dataset.method || "POST", form.dataset.api, JSON.stringify(body(form)), "application/json");
   }
+
+  // What page scripts may use: request, showProblem, and fieldWords, a
+  // page's way to name a problem's field in words ("rows/3/email" → "Dòng 3,
+  // cột Email"); null names none.
+  window.parindex = { request: request, showProblem: showProblem, fieldWords: null };
 
   document.addEventListener("submit", function (ev) {
     var form = ev.target;

@@ -21,5 +21,5 @@
     if (out) {
       out.textContent = "Đã lưu" + (answer.version !== undefined ? " (phiên bản " + answer.version + ")." : ".");
     }
-  }, true); // app.js's event does not bubble: listen as it goes down to the form
+  });
 })();
