@@ -247,6 +247,9 @@ func TestAdminCampaignAndAudit(t *testing.T) {
 		b.call("POST", "/api/v1/tokens", fmt.Sprintf(`{"user_id":%d}`, s.Council.ID))
 		a := b.open("/admin/audit")
 		a.has(t, "Kỳ đánh giá: tạo", "Kỳ đánh giá: sửa", "Kỳ đánh giá: huỷ", "Mã truy cập: cấp", s.Admin.Email, "10:00 20/11/2026")
+		// The admin's own first login linked their identity: nobody at the
+		// command line did.
+		a.has(t, "chính người dùng, ở lần đăng nhập đầu tiên")
 		a = b.open("/admin/audit?kind=token")
 		a.has(t, "Mã truy cập: cấp")
 		a.lacks(t, "Kỳ đánh giá: tạo")

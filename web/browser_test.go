@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	chrome "parindex/internal/browser"
@@ -39,6 +40,22 @@ func TestBrowserLogin(t *testing.T) {
 	tab.Click(`form[action="/logout"] button`)
 	tab.WaitPath("/logged-out")
 	tab.WaitText("main h1", "Bạn đã đăng xuất")
+	tab.Shot("dang-xuat")
+	// A callback this browser did not begin: the page says why and offers
+	// to log in again.
+	tab.Go("/auth/callback?state=khong-co&code=x")
+	tab.WaitText("main h1", "Không đăng nhập được")
+	tab.WaitText("main [role=alert]", "Lượt đăng nhập này không còn hiệu lực")
+	tab.Shot("dang-nhap-khong-duoc")
+	// Chromium logs the page's own 401 as a console error: that one, and
+	// nothing else.
+	for _, p := range tab.TakeConsole() {
+		if !strings.Contains(p, "status of 401") {
+			t.Errorf("browser console: %s", p)
+		}
+	}
+	tab.Go("/reports/999999")
+	tab.WaitPath("/dev-sso/authorize")
 	tab.Go("/")
 	tab.WaitPath("/dev-sso/authorize")
 }
